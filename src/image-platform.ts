@@ -1,0 +1,102 @@
+import { Component, github, Project } from 'projen';
+import { ContainerImage, ContainerImageOptions } from './container-image';
+import { ImageBuildWorkflow } from './image-build-workflow';
+import { OidcRole } from './oidc-role';
+import { Registry } from './registry';
+import { resolveTagPolicy, TaggingOptions, TagPolicy } from './tagging';
+import { duplicates } from './private/validate';
+
+/** The settings every image shares, declared once in `.projenrc.ts`. */
+export interface ImagePlatformOptions {
+  /** The registry images are pushed to, e.g. `Registry.ecr({ account, region })`. */
+  readonly registry: Registry;
+  /**
+   * The IAM role the workflows assume by OIDC.
+   * @default OidcRole.fromSecret('AWS_ROLE_ARN')
+   */
+  readonly role?: OidcRole;
+  /**
+   * How pushes, git tags and dispatches map to image tags.
+   * @default - `main` → `latest`, `develop` → `develop-<sha7>`, `v*` → the git tag
+   */
+  readonly tagging?: TaggingOptions;
+  /**
+   * Default runner labels for every image.
+   * @default ['ubuntu-latest']
+   */
+  readonly runsOn?: string[];
+  /**
+   * Default job timeout for every image, in minutes.
+   * @default 60
+   */
+  readonly timeoutMinutes?: number;
+}
+
+/**
+ * The ML platform's images: one registry, one OIDC role and the images built
+ * into it, each with a generated GitHub Actions workflow.
+ */
+export class ImagePlatform extends Component {
+  /** The platform of a project, if it declares one. */
+  public static of(project: Project): ImagePlatform | undefined {
+    return project.components.find((c): c is ImagePlatform => c instanceof ImagePlatform);
+  }
+
+  public readonly registry: Registry;
+  public readonly role: OidcRole;
+  public readonly tagPolicy: TagPolicy;
+  public readonly runsOn: string[];
+  public readonly timeoutMinutes: number;
+  public readonly github: github.GitHub;
+  private readonly _images: ContainerImage[] = [];
+
+  constructor(project: Project, options: ImagePlatformOptions) {
+    super(project, 'image-platform');
+    const gh = github.GitHub.of(project);
+    if (!gh) {
+      throw new Error('ImagePlatform needs a project with GitHub support: set `github: true` in the project options');
+    }
+    this.github = gh;
+    this.registry = options.registry;
+    this.role = options.role ?? OidcRole.fromSecret('AWS_ROLE_ARN');
+    this.tagPolicy = resolveTagPolicy(options.tagging);
+    this.runsOn = options.runsOn ?? ['ubuntu-latest'];
+    this.timeoutMinutes = options.timeoutMinutes ?? 60;
+  }
+
+  /** The declared images, in declaration order. */
+  public get images(): readonly ContainerImage[] {
+    return [...this._images];
+  }
+
+  /**
+   * Declares an image and generates its workflow.
+   *
+   * Fails at once, before anything is generated, when the image clashes with
+   * one declared earlier: the same id, workflow file, workflow name or ECR
+   * repository.
+   */
+  public addImage(options: ContainerImageOptions): ContainerImage {
+    const image = new ContainerImage(this, options);
+    const clashes = this.clashes([...this._images, image]);
+    if (clashes.length > 0) {
+      image.node.scope?.node.tryRemoveChild(image.node.id);
+      throw new Error(`Image '${image.imageId}' clashes with an image declared before it:\n${clashes.map((c) => `  - ${c}`).join('\n')}`);
+    }
+    this._images.push(image);
+    new ImageBuildWorkflow(this.github, image);
+    return image;
+  }
+
+  private clashes(images: readonly ContainerImage[]): string[] {
+    const rules: Array<[string, (i: ContainerImage) => string, string]> = [
+      ['image id', (i) => i.imageId, 'give one of them another `id`'],
+      ['workflow file', (i) => i.workflowFileName, 'give one of them another `workflowFileName`'],
+      ['workflow name', (i) => i.workflowName, '`gh workflow run` could not tell them apart; give one another `workflowName`'],
+      ['ECR repository', (i) => i.repository, 'each image needs its own repository, or its tags and build cache overwrite the other\'s'],
+    ];
+    return rules.flatMap(([what, key, fix]) =>
+      [...duplicates(images, key)].map(([value, owners]) =>
+        `${what} '${value}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: ${fix}`));
+  }
+}

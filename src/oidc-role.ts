@@ -1,0 +1,60 @@
+/** Options shared by every way of naming the role. */
+export interface OidcRoleOptions {
+  /**
+   * How long the assumed credentials last, in seconds. A training build takes
+   * about 15 minutes; ECR login tokens outlive the session anyway.
+   * @default 3600
+   * @see https://github.com/aws-actions/configure-aws-credentials#session-duration
+   */
+  readonly sessionDurationSeconds?: number;
+}
+
+const SECRET = /^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/**
+ * The IAM role the workflows assume through GitHub's OIDC provider.
+ *
+ * Only OIDC is offered: there is deliberately no way to hand the workflows
+ * static access keys.
+ *
+ * @see https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+ */
+export class OidcRole {
+  /**
+   * The role ARN is read from a repository or organisation secret, so the
+   * account's role name stays out of the repository.
+   * @param secretName @default 'AWS_ROLE_ARN'
+   */
+  public static fromSecret(secretName: string = 'AWS_ROLE_ARN', options: OidcRoleOptions = {}): OidcRole {
+    if (!SECRET.test(secretName)) {
+      throw new Error(`OIDC role secret '${secretName}' is not a valid GitHub secret name: letters, digits and '_', not starting with a digit or 'GITHUB_', e.g. 'AWS_ROLE_ARN'`);
+    }
+    return new OidcRole(`\${{ secrets.${secretName} }}`, `secret ${secretName}`, options);
+  }
+
+  /** The role ARN is written into the workflows as is. */
+  public static fromArn(roleArn: string, options: OidcRoleOptions = {}): OidcRole {
+    if (!ROLE_ARN.test(roleArn)) {
+      throw new Error(`OIDC role '${roleArn}' is not an IAM role ARN, e.g. 'arn:aws:iam::123456789012:role/github-ecr-push'`);
+    }
+    return new OidcRole(roleArn, roleArn, options);
+  }
+
+  /** The session duration in seconds. */
+  public readonly sessionDurationSeconds: number;
+
+  private constructor(
+    /** The value of `role-to-assume`: an ARN or a secret expression. */
+    public readonly roleToAssume: string,
+    /** How documentation names the role, e.g. `secret AWS_ROLE_ARN`. */
+    public readonly description: string,
+    options: OidcRoleOptions,
+  ) {
+    const duration = options.sessionDurationSeconds ?? 3600;
+    if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
+      throw new Error(`OIDC session duration ${duration} s is not allowed: STS accepts whole seconds from 900 to 43200`);
+    }
+    this.sessionDurationSeconds = duration;
+  }
+}

@@ -1,0 +1,78 @@
+/** Options for a Python package. */
+export interface PythonPackageOptions {
+  /**
+   * The module `import` names, when it differs from the distribution name.
+   * @default - the distribution name in lower case with '-' replaced by '_',
+   * or the well-known module for packages such as pyyaml (`yaml`)
+   */
+  readonly importName?: string;
+  /**
+   * An exact version to pin (`==`). Pinned versions become build arguments, so
+   * a bump is a one-line change in `.projenrc.ts`.
+   * @default - unpinned: the newest version at build time
+   */
+  readonly version?: string;
+}
+
+// Distributions whose module name cannot be derived from the distribution name.
+const KNOWN_IMPORT_NAMES: Readonly<Record<string, string>> = {
+  'pyyaml': 'yaml',
+  'scikit-learn': 'sklearn',
+  'pillow': 'PIL',
+  'opencv-python': 'cv2',
+  'opencv-python-headless': 'cv2',
+  'beautifulsoup4': 'bs4',
+  'python-dateutil': 'dateutil',
+  'protobuf': 'google.protobuf',
+};
+
+// https://packaging.python.org/en/latest/specifications/name-normalization/
+const DISTRIBUTION = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+// https://packaging.python.org/en/latest/specifications/version-specifiers/
+const VERSION = /^[0-9][A-Za-z0-9.+!-]*$/;
+
+/**
+ * A Python dependency of an image: what pip installs and what the smoke test imports.
+ */
+export class PythonPackage {
+  /** A package by its distribution name, e.g. `PythonPackage.of('pyyaml')`. */
+  public static of(name: string, options: PythonPackageOptions = {}): PythonPackage {
+    return new PythonPackage(name, options);
+  }
+
+  /** Accepts a bare name wherever a package is expected. */
+  public static from(spec: string | PythonPackage): PythonPackage {
+    return typeof spec === 'string' ? PythonPackage.of(spec) : spec;
+  }
+
+  /** The module the smoke test imports. */
+  public readonly importName: string;
+
+  /** The pinned version, if any. */
+  public readonly version?: string;
+
+  private constructor(public readonly name: string, options: PythonPackageOptions) {
+    const normalized = name.toLowerCase().replace(/[._-]+/g, '-');
+    this.importName = options.importName ?? KNOWN_IMPORT_NAMES[normalized] ?? normalized.replace(/-/g, '_');
+    this.version = options.version;
+    const errors: string[] = [];
+    if (!DISTRIBUTION.test(name)) {
+      errors.push(`'${name}' is not a valid distribution name: letters, digits, '.', '_' and '-', starting and ending with a letter or digit`);
+    }
+    if (!MODULE.test(this.importName)) {
+      errors.push(`import name '${this.importName}' is not a Python module path such as 'yaml' or 'google.protobuf'`);
+    }
+    if (this.version !== undefined && !VERSION.test(this.version)) {
+      errors.push(`version '${this.version}' is not an exact version such as '2.5.1'; give only the number, the pin '==' is added`);
+    }
+    if (errors.length > 0) {
+      throw new Error(`Invalid Python package '${name}':\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+    }
+  }
+
+  /** The pip requirement, e.g. `torch==2.5.1` or `mlflow`. */
+  public get requirement(): string {
+    return this.version ? `${this.name}==${this.version}` : this.name;
+  }
+}

@@ -1,0 +1,57 @@
+/** Where an ECR registry lives. */
+export interface EcrRegistryOptions {
+  /** The 12-digit AWS account id that owns the registry. */
+  readonly account: string;
+  /**
+   * The AWS region of the registry, e.g. `eu-central-1`.
+   * @see https://docs.aws.amazon.com/general/latest/gr/ecr.html
+   */
+  readonly region: string;
+}
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+
+/**
+ * The container registry images are pushed to, declared once.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/Registries.html
+ */
+export class Registry {
+  /** A private Amazon ECR registry. */
+  public static ecr(options: EcrRegistryOptions): Registry {
+    const errors: string[] = [];
+    if (!ACCOUNT.test(options.account)) {
+      errors.push(`account '${options.account}' must be the 12-digit AWS account id, e.g. '123456789012'`);
+    }
+    if (!REGION.test(options.region)) {
+      errors.push(`region '${options.region}' is not an AWS region name, e.g. 'eu-central-1'`);
+    }
+    if (errors.length > 0) {
+      throw new Error(`Invalid ECR registry:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+    }
+    return new Registry(options.account, options.region);
+  }
+
+  /** The AWS partition of the region, which ARNs and host names depend on. */
+  public readonly partition: string;
+
+  /** The registry host, e.g. `123456789012.dkr.ecr.eu-central-1.amazonaws.com`. */
+  public readonly host: string;
+
+  private constructor(public readonly account: string, public readonly region: string) {
+    const china = region.startsWith('cn-');
+    this.partition = china ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+    this.host = `${account}.dkr.ecr.${region}.amazonaws.com${china ? '.cn' : ''}`;
+  }
+
+  /** The image name without tag, e.g. `<host>/triton-training-tools`. */
+  public repositoryUri(repository: string): string {
+    return `${this.host}/${repository}`;
+  }
+
+  /** The ARN IAM policies name a repository by. */
+  public repositoryArn(repository: string): string {
+    return `arn:${this.partition}:ecr:${this.region}:${this.account}:repository/${repository}`;
+  }
+}

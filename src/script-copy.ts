@@ -1,0 +1,41 @@
+import { posix } from 'node:path';
+import { repoPathViolation } from './private/validate';
+
+/**
+ * A repository folder copied into an image, e.g. `training/triton/` to `/scripts/`.
+ *
+ * Its source is also a path filter of the image's workflow: a change to the
+ * scripts rebuilds the image that carries them.
+ */
+export class ScriptCopy {
+  /**
+   * @param source folder relative to the repository root, e.g. `training/triton`
+   * @param destination absolute folder in the image, e.g. `/scripts`
+   */
+  public static of(source: string, destination: string): ScriptCopy {
+    return new ScriptCopy(source, destination);
+  }
+
+  /** The source folder, normalized without a trailing '/'. */
+  public readonly source: string;
+
+  /** The destination folder, normalized without a trailing '/'. */
+  public readonly destination: string;
+
+  private constructor(source: string, destination: string) {
+    const outside = repoPathViolation('script folder', source);
+    if (outside) {
+      throw new Error(outside);
+    }
+    if (!posix.isAbsolute(destination) || destination.includes('..')) {
+      throw new Error(`script destination '${destination}' must be an absolute folder in the image without '..', e.g. '/scripts'`);
+    }
+    this.source = posix.normalize(source).replace(/\/+$/, '');
+    this.destination = posix.normalize(destination).replace(/(.)\/+$/, '$1');
+  }
+
+  /** The workflow path filter that covers this folder. */
+  public get pathFilter(): string {
+    return `${this.source}/**`;
+  }
+}

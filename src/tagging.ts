@@ -1,0 +1,63 @@
+/**
+ * How an image tag follows from what triggered the build.
+ *
+ * The defaults are the seed's table: `main` → `latest`, `develop` →
+ * `develop-<short sha>`, git tag `v1.2.3` → `v1.2.3`, a dispatch → its `tag`
+ * input or `latest`.
+ */
+export interface TaggingOptions {
+  /**
+   * The branch whose pushes are tagged `latest`.
+   * @default 'main'
+   */
+  readonly latestBranch?: string;
+  /**
+   * Branches whose pushes are tagged `<branch>-<first 7 characters of the sha>`.
+   * @default ['develop']
+   */
+  readonly snapshotBranches?: string[];
+  /**
+   * The git tags that build a release image tagged with the git tag itself.
+   * @default 'v*'
+   * @see https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet
+   */
+  readonly releaseTagPattern?: string;
+}
+
+/** Tagging rules with every default resolved. */
+export interface TagPolicy {
+  readonly latestBranch: string;
+  readonly snapshotBranches: readonly string[];
+  readonly releaseTagPattern: string;
+}
+
+/** The rule every image tag obeys, from Docker's reference grammar. */
+export const DOCKER_TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
+
+const BRANCH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+const TAG_GLOB = /^[A-Za-z0-9._*-]+$/;
+
+/** Resolves defaults and checks that every name can be written into a script safely. */
+export function resolveTagPolicy(options: TaggingOptions = {}): TagPolicy {
+  const policy: TagPolicy = {
+    latestBranch: options.latestBranch ?? 'main',
+    snapshotBranches: options.snapshotBranches ?? ['develop'],
+    releaseTagPattern: options.releaseTagPattern ?? 'v*',
+  };
+  const errors: string[] = [];
+  for (const branch of [policy.latestBranch, ...policy.snapshotBranches]) {
+    if (!BRANCH.test(branch) || branch.includes('..')) {
+      errors.push(`branch '${branch}' must be a plain branch name (letters, digits, '.', '_', '-', '/'), not a pattern`);
+    }
+  }
+  if (policy.snapshotBranches.includes(policy.latestBranch)) {
+    errors.push(`branch '${policy.latestBranch}' cannot be both the latest branch and a snapshot branch`);
+  }
+  if (!TAG_GLOB.test(policy.releaseTagPattern)) {
+    errors.push(`release tag pattern '${policy.releaseTagPattern}' must use only letters, digits, '.', '_', '-' and '*', e.g. 'v*'`);
+  }
+  if (errors.length > 0) {
+    throw new Error(`Invalid tagging rules:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+  }
+  return policy;
+}
