@@ -21,6 +21,12 @@ const project = new typescript.TypeScriptProject({
   pullRequestTemplate: false,
   githubOptions: { mergify: false, pullRequestLint: false },
   tsconfig: { compilerOptions: { lib: ['es2022'], target: 'ES2022' } },
+  jestOptions: {
+    // Snapshots are reviewed, never silently rewritten: a changed workflow fails until `jest -u`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: { testTimeout: 60_000 },
+  },
 });
 
 const platform = new ImagePlatform(project, {
