@@ -3,13 +3,13 @@ import { Component } from 'projen';
 import { ImageKind } from './image-kind';
 import type { ImagePlatform } from './image-platform';
 import { Pipeline } from './pipeline';
+import {
+  ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
+} from './private/validate';
 import { PythonPackage } from './python-package';
 import { ScriptCopy } from './script-copy';
 import { Size } from './size';
 import { Tool } from './tool';
-import {
-  ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
-} from './private/validate';
 
 /** One image: where it goes, what is in it and how its workflow runs. */
 export interface ContainerImageOptions {
@@ -147,7 +147,9 @@ export class ContainerImage extends Component {
   constructor(public readonly platform: ImagePlatform, options: ContainerImageOptions) {
     const { pipeline, kind } = options;
     const imageId = options.id ?? `${pipeline.name}-${kind.name}`;
-    super(platform, `image-${imageId}`);
+    // The construct id is positional: a clash of declared ids is reported by the
+    // platform with both images named, not by the construct tree.
+    super(platform, `image-${platform.node.children.length}`);
     this.imageId = imageId;
     this.pipeline = pipeline;
     this.kind = kind;
@@ -168,7 +170,13 @@ export class ContainerImage extends Component {
     this.scripts = options.scripts ?? [ScriptCopy.of(`${kind.name}/${pipeline.name}`, '/scripts')];
     this.env = options.env ?? {};
     this.workdir = options.workdir ?? this.scripts[0]?.destination ?? '/';
-    this.validate();
+    try {
+      this.validate();
+    } catch (e) {
+      // A rejected declaration leaves nothing behind in the project.
+      platform.node.tryRemoveChild(this.node.id);
+      throw e;
+    }
   }
 
   /** The full image name without tag, e.g. `<registry>/triton-training-tools`. */

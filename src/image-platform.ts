@@ -2,9 +2,9 @@ import { Component, github, Project } from 'projen';
 import { ContainerImage, ContainerImageOptions } from './container-image';
 import { ImageBuildWorkflow } from './image-build-workflow';
 import { OidcRole } from './oidc-role';
+import { duplicates } from './private/validate';
 import { Registry } from './registry';
 import { resolveTagPolicy, TaggingOptions, TagPolicy } from './tagging';
-import { duplicates } from './private/validate';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
 export interface ImagePlatformOptions {
@@ -80,7 +80,7 @@ export class ImagePlatform extends Component {
     const image = new ContainerImage(this, options);
     const clashes = this.clashes([...this._images, image]);
     if (clashes.length > 0) {
-      image.node.scope?.node.tryRemoveChild(image.node.id);
+      this.node.tryRemoveChild(image.node.id);
       throw new Error(`Image '${image.imageId}' clashes with an image declared before it:\n${clashes.map((c) => `  - ${c}`).join('\n')}`);
     }
     this._images.push(image);

@@ -66,5 +66,5 @@ export function renderCiTagScript(policy: TagPolicy): string {
 
 /** Single-quotes a value for bash; declared values only, never user input. */
 export function quote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+  return `'${value.replace(/'/g, '\'\\\'\'')}'`;
 }

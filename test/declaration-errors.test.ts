@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ContainerImageOptions, ImageKind, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Size } from '../src';
+import { newPlatform, synth } from './support/project';
+
+const triton = Pipeline.of('triton');
+
+function valid(overrides: Partial<ContainerImageOptions> = {}): ContainerImageOptions {
+  return { pipeline: triton, kind: ImageKind.TRAINING, repository: 'triton-training-tools', ...overrides };
+}
+
+describe('a bad image declaration fails synth with the value, the rule and the fix', () => {
+  test.each<[string, Partial<ContainerImageOptions>, RegExp]>([
+    ['an ECR repository name ECR rejects', { repository: 'Triton_Tools' },
+      /repository 'Triton_Tools' is not a name ECR accepts: .*lower-case.*e\.g\. 'triton-training-tools'/],
+    ['a repository name with a double separator', { repository: 'triton--tools' }, /repository 'triton--tools' is not a name ECR accepts/],
+    ['a one-character repository name', { repository: 'a' }, /repository 'a' is not a name ECR accepts: 2 to 256/],
+    ['a path filter above the repository', { extraPaths: ['../shared/**'] },
+      /path filter '\.\.\/shared\/\*\*' is outside the repository: use a relative path/],
+    ['an absolute path filter', { extraPaths: ['/etc/**'] }, /path filter '\/etc\/\*\*' is outside the repository/],
+    ['a Dockerfile outside the repository', { dockerfile: '../Dockerfile' }, /Dockerfile '\.\.\/Dockerfile' is outside the repository/],
+    ['a workflow file that is not YAML', { workflowFileName: 'build.json' },
+      /workflow file 'build\.json' must be a plain file name ending in '\.yml' or '\.yaml'/],
+    ['a workflow file in a sub-folder', { workflowFileName: 'images/build.yaml' }, /workflow file 'images\/build\.yaml' must be a plain file name/],
+    ['an id with capitals', { id: 'Triton' }, /image id 'Triton' must be lower-case letters and digits/],
+    ['an empty runner list', { runsOn: [] }, /runsOn is empty/],
+    ['a zero timeout', { timeoutMinutes: 0 }, /timeoutMinutes 0 must be a whole number of minutes from 1 to 360/],
+    ['a package declared twice', { pythonPackages: ['numpy', 'NumPy'] }, /Python package 'numpy' is declared twice/],
+  ])('%s', (_case, overrides, message) => {
+    // GIVEN a platform
+    const { platform } = newPlatform();
+    // WHEN an image is declared with the mistake
+    // THEN the declaration fails, naming the image
+    expect(() => platform.addImage(valid(overrides))).toThrow(message);
+    expect(() => platform.addImage(valid(overrides))).toThrow(/^Invalid image declaration '[^']+':\n {2}- /);
+  });
+
+  test.each([
+    ['zero', () => Size.gigabytes(0), /Size 0 GB is not allowed: a size must be a positive number/],
+    ['negative', () => Size.megabytes(-5), /Size -5 MB is not allowed/],
+  ])('a %s size threshold is rejected', (_case, make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  test('every violation of one declaration is listed at once', () => {
+    const { platform } = newPlatform();
+    let error: Error | undefined;
+    try {
+      platform.addImage(valid({ repository: 'BAD', workflowFileName: 'x.txt', extraPaths: ['/abs'] }));
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(3);
+  });
+
+  test.each<[string, Partial<ContainerImageOptions>, RegExp]>([
+    ['the same id', { repository: 'other-repo', workflowFileName: 'other.yaml', workflowName: 'Other' },
+      /image id 'triton-training' is used by 'triton-training' and 'triton-training': give one of them another `id`/],
+    ['the same workflow file', { id: 'other', repository: 'other-repo', workflowName: 'Other' },
+      /workflow file 'triton-build-training-image\.yaml' is used by 'triton-training' and 'other'/],
+    ['the same workflow name', { id: 'other', repository: 'other-repo', workflowFileName: 'other.yaml' },
+      /workflow name 'Build Triton Training Image' is used by 'triton-training' and 'other'/],
+    ['the same repository', { id: 'other', workflowFileName: 'other.yaml', workflowName: 'Other' },
+      /ECR repository 'triton-training-tools' is used by 'triton-training' and 'other': each image needs its own repository/],
+  ])('a second image with %s is rejected, naming both images', (_case, overrides, message) => {
+    // GIVEN a platform with one image
+    const { platform } = newPlatform();
+    platform.addImage(valid());
+    // WHEN a second image clashes with it
+    // THEN the second declaration fails and the first still stands alone
+    expect(() => platform.addImage(valid(overrides))).toThrow(message);
+    expect(platform.images.map((i) => i.imageId)).toEqual(['triton-training']);
+  });
+
+  test('a rejected declaration leaves nothing half-written', () => {
+    // GIVEN a project whose second image clashes with the first
+    const { project, platform } = newPlatform();
+    platform.addImage(valid());
+    expect(() => platform.addImage(valid({ id: 'dup' }))).toThrow();
+    // WHEN the project is synthesized anyway
+    const files = synth(project);
+    // THEN only the valid image's workflow exists
+    expect(Object.keys(files).filter((f) => f.startsWith('.github/workflows/'))).toEqual([
+      '.github/workflows/triton-build-training-image.yaml',
+    ]);
+    expect(existsSync(join(project.outdir, '.github/workflows/dup.yaml'))).toBe(false);
+  });
+});
+
+describe('bad shared declarations fail with the value and the rule', () => {
+  test.each<[string, () => unknown, RegExp]>([
+    ['an account that is not 12 digits', () => Registry.ecr({ account: '1234', region: 'eu-central-1' }),
+      /account '1234' must be the 12-digit AWS account id/],
+    ['a region that is not a region', () => Registry.ecr({ account: '123456789012', region: 'Frankfurt' }),
+      /region 'Frankfurt' is not an AWS region name, e\.g\. 'eu-central-1'/],
+    ['a secret name GitHub reserves', () => OidcRole.fromSecret('GITHUB_ROLE'), /secret 'GITHUB_ROLE' is not a valid GitHub secret name/],
+    ['a role that is not an IAM role ARN', () => OidcRole.fromArn('arn:aws:s3:::bucket'), /OIDC role 'arn:aws:s3:::bucket' is not an IAM role ARN/],
+    ['a session duration STS refuses', () => OidcRole.fromSecret('AWS_ROLE_ARN', { sessionDurationSeconds: 60 }), /900 to 43200/],
+    ['an import name that is not a module', () => PythonPackage.of('pyyaml', { importName: 'py-yaml' }), /import name 'py-yaml' is not a Python module path/],
+    ['a version with an operator', () => PythonPackage.of('torch', { version: '>=2' }), /version '>=2' is not an exact version/],
+    ['a script folder outside the repository', () => ScriptCopy.of('../scripts', '/scripts'), /script folder '\.\.\/scripts' is outside the repository/],
+    ['a relative script destination', () => ScriptCopy.of('training/triton', 'scripts'), /script destination 'scripts' must be an absolute folder/],
+    ['a pipeline name with spaces', () => Pipeline.of('ml server'), /pipeline name 'ml server' must be lower-case letters and digits/],
+    ['a tagging branch that is a pattern', () => newPlatform({ tagging: { snapshotBranches: ['release/*'] } }),
+      /branch 'release\/\*' must be a plain branch name/],
+  ])('%s', (_case, make, message) => {
+    expect(make).toThrow(message);
+  });
+});

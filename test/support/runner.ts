@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface StepRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** What the step wrote to $GITHUB_OUTPUT. */
+  readonly outputs: Record<string, string>;
+  /** What the step wrote to $GITHUB_STEP_SUMMARY. */
+  readonly summary: string;
+  /** The step's working directory, to look for side effects. */
+  readonly workdir: string;
+}
+
+/**
+ * Runs a workflow step's script the way a GitHub runner does: `bash -e` on a
+ * temp file, in a fresh working directory, with GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files and only the environment given (plus PATH).
+ *
+ * @see https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idstepsshell
+ */
+export function runStep(script: string, env: Record<string, string>, options: { path?: string } = {}): StepRun {
+  const workdir = mkdtempSync(join(tmpdir(), 'runner-'));
+  const scriptFile = join(workdir, '..', `${workdir.split('/').pop()}.sh`);
+  const outputFile = join(workdir, '..', `${workdir.split('/').pop()}.output`);
+  const summaryFile = join(workdir, '..', `${workdir.split('/').pop()}.summary`);
+  writeFileSync(scriptFile, script);
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', scriptFile], {
+    cwd: workdir,
+    encoding: 'utf8',
+    env: {
+      PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin',
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      ...env,
+    },
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+    summary: existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : '',
+    workdir,
+  };
+}
+
+function parseOutputs(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}

