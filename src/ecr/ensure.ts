@@ -19,7 +19,7 @@ export interface RepositoryState {
 export interface Change {
   readonly planned: string;
   readonly done: string;
-  apply(client: ECRClient, region: string): Promise<void>;
+  apply(client: ECRClient, region: string): Promise<unknown>;
 }
 
 export interface Plan {
@@ -46,7 +46,7 @@ export function planRepository(
             repositoryName: name,
             imageTagMutability: decl.imageTagMutability,
             imageScanningConfiguration: { scanOnPush: decl.scanOnPush },
-          }))).then(() => undefined),
+          }))),
         },
         ...(lifecyclePolicy ? [putLifecycle(name, lifecyclePolicy, 'put')] : []),
       ],
@@ -63,7 +63,7 @@ export function planRepository(
       planned: 'remove the lifecycle policy (.projenrc.ts declares no lifecycle rules)',
       done: 'removed the lifecycle policy (.projenrc.ts declares no lifecycle rules)',
       apply: (client, region) => call({ operation: 'DeleteLifecyclePolicy', region }, () =>
-        client.send(new DeleteLifecyclePolicyCommand({ repositoryName: name }))).then(() => undefined),
+        client.send(new DeleteLifecyclePolicyCommand({ repositoryName: name }))),
     });
   }
   if (state.scanOnPush !== decl.scanOnPush) {
@@ -74,7 +74,7 @@ export function planRepository(
       apply: (client, region) => call({ operation: 'PutImageScanningConfiguration', region }, () =>
         client.send(new PutImageScanningConfigurationCommand({
           repositoryName: name, imageScanningConfiguration: { scanOnPush: decl.scanOnPush },
-        }))).then(() => undefined),
+        }))),
     });
   }
   // Someone may have chosen this on purpose (e.g. to protect release tags): say what breaks, change nothing.
@@ -94,7 +94,7 @@ function putLifecycle(name: string, policy: LifecyclePolicyDocument, verb: 'put'
     apply: (client, region) => call({ operation: 'PutLifecyclePolicy', region }, () => client.send(new PutLifecyclePolicyCommand({
       repositoryName: name,
       lifecyclePolicyText: JSON.stringify(policy),
-    }))).then(() => undefined),
+    }))),
   };
 }
 
