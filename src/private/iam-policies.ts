@@ -1,0 +1,101 @@
+import type { Registry } from '../registry';
+
+/**
+ * The IAM documents `npx projen` writes under `.github/aws/`. IAM accepts only
+ * `Version`, `Id` and `Statement` at the top level, so these carry no "//"
+ * marker: the README beside them does.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+ */
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Principal?: { readonly Federated: string };
+  readonly Action: string | string[];
+  readonly Resource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: PolicyStatement[];
+}
+
+/** GitHub's OIDC issuer, also the prefix of its claims' condition keys. */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+
+/** The audience configure-aws-credentials requests. */
+export const STS_AUDIENCE = 'sts.amazonaws.com';
+
+/**
+ * What a workflow needs on its image's repository: pull (the registry cache
+ * and layer reuse) and push. DescribeImages is not among them: no step asks
+ * ECR about images, the size check measures the built image locally.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
+ */
+export const PUSH_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:BatchGetImage',
+  'ecr:CompleteLayerUpload',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:InitiateLayerUpload',
+  'ecr:PutImage',
+  'ecr:UploadLayerPart',
+];
+
+/** What `ecr:ensure` and `ecr:status` call, each on the declared repositories only. */
+export const OPERATOR_ACTIONS = [
+  'ecr:CreateRepository',
+  'ecr:DescribeImages',
+  'ecr:DescribeRepositories',
+  'ecr:GetLifecyclePolicy',
+  'ecr:PutImageScanningConfiguration',
+  'ecr:PutLifecyclePolicy',
+];
+
+/** Only needed when a repository is declared without lifecycle rules but has a policy. */
+export const DELETE_LIFECYCLE_ACTION = 'ecr:DeleteLifecyclePolicy';
+
+/** The role's trust policy: GitHub's OIDC tokens for these subjects, with STS as audience. */
+export function renderTrustPolicy(registry: Registry, subjects: readonly string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'GitHubActionsOidc',
+      Effect: 'Allow',
+      Principal: { Federated: `arn:${registry.partition}:iam::${registry.account}:oidc-provider/${GITHUB_OIDC_HOST}` },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: STS_AUDIENCE },
+        StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: [...subjects] },
+      },
+    }],
+  };
+}
+
+/** The workflow role's permissions: a login token, then push and pull on exactly the declared repositories. */
+export function renderPushPolicy(registry: Registry, repositories: readonly string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      // GetAuthorizationToken has no resource type: IAM only accepts '*' for it.
+      { Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      { Sid: 'PushDeclaredRepositories', Effect: 'Allow', Action: [...PUSH_ACTIONS], Resource: arns(registry, repositories) },
+    ],
+  };
+}
+
+/** The permissions of whoever runs `ecr:ensure` and `ecr:status`. */
+export function renderOperatorPolicy(registry: Registry, repositories: readonly string[], deletesLifecyclePolicy: boolean): PolicyDocument {
+  const actions = [...OPERATOR_ACTIONS, ...(deletesLifecyclePolicy ? [DELETE_LIFECYCLE_ACTION] : [])].sort();
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'ManageDeclaredRepositories', Effect: 'Allow', Action: actions, Resource: arns(registry, repositories) }],
+  };
+}
+
+function arns(registry: Registry, repositories: readonly string[]): string[] {
+  return [...repositories].sort().map((r) => registry.repositoryArn(r));
+}

@@ -1,0 +1,105 @@
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { committedManifest, manifestFile } from './support/ecr';
+import { awsError, CapturedIo, FakeEcr } from './support/fake-ecr';
+import { main } from '../src/ecr/cli';
+
+const manifest = committedManifest();
+let ecr: FakeEcr;
+beforeEach(() => {
+  ecr = new FakeEcr();
+  for (const { name } of manifest.repositories) {
+    ecr.addRepository(name);
+  }
+});
+afterEach(() => ecr.restore());
+
+async function status(color = false): Promise<{ code: number; io: CapturedIo }> {
+  const io = new CapturedIo(color);
+  const code = await main(['status', '--manifest', manifestFile(manifest)], io);
+  return { code, io };
+}
+
+describe('ecr:status', () => {
+  test('shows one row per image: newest tags, push time, size as ECR reports it and the threshold', async () => {
+    // GIVEN
+    ecr.addImage('triton-training-tools', { tags: ['develop-1a2b3c4'], pushedAt: '2026-03-01T09:00:00Z', sizeBytes: 2_100_000_000 });
+    ecr.addImage('triton-training-tools', { tags: ['latest', 'v1.2.0'], pushedAt: '2026-03-02T10:30:00Z', sizeBytes: 2_412_000_000 });
+    ecr.addImage('mlops-deployment-tools', { tags: ['latest'], pushedAt: '2026-03-01T08:00:00Z', sizeBytes: 388_000_000 });
+    // WHEN
+    const { code, io } = await status();
+    // THEN
+    expect(code).toBe(0);
+    expect(io.stdout.slice(0, 5)).toEqual([
+      'IMAGE              REPOSITORY              NEWEST TAGS     PUSHED (UTC)      SIZE     THRESHOLD',
+      'triton-training    triton-training-tools   latest, v1.2.0  2026-03-02 10:30  2.41 GB  3 GB       ok (80%)',
+      'triton-deployment  mlops-deployment-tools  latest          2026-03-01 08:00  388 MB   1 GB       ok (39%)',
+      'vllm-training      vllm-training-tools     no image pushed yet',
+      'vllm-deployment    vllm-deployment-tools   no image pushed yet',
+    ]);
+    expect(io.stdout.at(-1)).toBe('Sizes are as ECR reports them: compressed layers, smaller than the uncompressed size the build workflow checks.');
+  });
+
+  test('an image over its threshold says OVER, in red on a colour terminal, and is listed below the table', async () => {
+    // GIVEN
+    ecr.addImage('vllm-deployment-tools', { tags: ['develop-9f8e7d6'], pushedAt: '2026-03-03T12:00:00Z', sizeBytes: 1_250_000_000 });
+    // WHEN
+    const plain = await status();
+    const colored = await status(true);
+    // THEN
+    expect(plain.code).toBe(0);
+    const row = plain.io.lineFor('vllm-deployment');
+    expect(row).toMatch(/develop-9f8e7d6\s+2026-03-03 12:00\s+1\.25 GB\s+1 GB\s+OVER by 250 MB$/);
+    expect(colored.io.stdout).toContain(`\u001b[1;31m${row}\u001b[0m`);
+    expect(plain.io.stdout).toContain('1 of 4 images over their size threshold: vllm-deployment');
+    expect(plain.io.stdout.join('\n')).not.toContain('\u001b[');
+  });
+
+  test('the build cache is never shown as the newest image', async () => {
+    // GIVEN buildcache was pushed after the image, as every build does
+    ecr.addImage('vllm-training-tools', { tags: ['latest'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_900_000_000 });
+    ecr.addImage('vllm-training-tools', { tags: ['buildcache'], pushedAt: '2026-03-01T10:05:00Z', sizeBytes: 3_500_000_000 });
+    // WHEN
+    const { io } = await status();
+    // THEN
+    expect(io.lineFor('vllm-training')).toMatch(/vllm-training-tools\s+latest\s+2026-03-01 10:00\s+2\.90 GB/);
+  });
+
+  test('reads every page of DescribeImages and finds the newest image on the last one', async () => {
+    // GIVEN 5 images, 2 per page, the newest pushed last
+    ecr.pageSize = 2;
+    for (let i = 1; i <= 5; i++) {
+      ecr.addImage('triton-training-tools', { tags: [`develop-000000${i}`], pushedAt: `2026-03-0${i}T00:00:00Z`, sizeBytes: i * 100_000_000 });
+    }
+    // WHEN
+    const { io } = await status();
+    // THEN
+    expect(io.lineFor('triton-training')).toMatch(/develop-0000005\s+2026-03-05 00:00\s+500 MB/);
+    const pages = ecr.imagePageRequests.filter((r) => r.repositoryName === 'triton-training-tools');
+    expect(pages.map((r) => r.nextToken)).toEqual([undefined, '2', '4']);
+    expect(ecr.mock).toHaveReceivedCommandWith(DescribeImagesCommand, { repositoryName: 'triton-training-tools', filter: { tagStatus: 'TAGGED' } });
+  });
+
+  test('a missing repository is a row that says to run ecr:ensure', async () => {
+    // GIVEN
+    ecr.restore();
+    ecr = new FakeEcr();
+    // WHEN
+    const { code, io } = await status();
+    // THEN
+    expect(code).toBe(0);
+    expect(io.lineFor('triton-training')).toMatch(/triton-training-tools\s+repository missing: run npx projen ecr:ensure/);
+  });
+
+  test('a repository whose policy blocks the call is reported in its row, the others are still shown, and the exit code says so', async () => {
+    // GIVEN
+    ecr.addImage('vllm-training-tools', { tags: ['latest'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_000_000_000 });
+    ecr.failOn('DescribeImages', 'triton-training-tools', awsError('AccessDeniedException',
+      'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:eu-central-1:123456789012:repository/triton-training-tools with an explicit deny in a resource-based policy'));
+    // WHEN
+    const { code, io } = await status();
+    // THEN
+    expect(code).toBe(1);
+    expect(io.lineFor('triton-training')).toContain('FAILED: Blocked by the repository policy: it explicitly denies ecr:DescribeImages to arn:aws:sts::123456789012:assumed-role/dev/alice');
+    expect(io.lineFor('vllm-training')).toMatch(/latest\s+2026-03-01 10:00\s+2\.00 GB/);
+  });
+});
