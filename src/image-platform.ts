@@ -1,6 +1,9 @@
 import { Component, github, Project } from 'projen';
+import { BuildArgsFile } from './build-args-file';
 import { ContainerImage, ContainerImageOptions } from './container-image';
 import { ImageBuildWorkflow } from './image-build-workflow';
+import { ImageDockerfile } from './image-dockerfile';
+import { LocalImageTasks } from './local-image-tasks';
 import { OidcRole } from './oidc-role';
 import { duplicates } from './private/validate';
 import { Registry } from './registry';
@@ -48,6 +51,8 @@ export class ImagePlatform extends Component {
   public readonly runsOn: string[];
   public readonly timeoutMinutes: number;
   public readonly github: github.GitHub;
+  /** The local build, test and push tasks. */
+  public readonly localTasks: LocalImageTasks;
   private readonly _images: ContainerImage[] = [];
 
   constructor(project: Project, options: ImagePlatformOptions) {
@@ -62,6 +67,7 @@ export class ImagePlatform extends Component {
     this.tagPolicy = resolveTagPolicy(options.tagging);
     this.runsOn = options.runsOn ?? ['ubuntu-latest'];
     this.timeoutMinutes = options.timeoutMinutes ?? 60;
+    this.localTasks = new LocalImageTasks(this);
   }
 
   /** The declared images, in declaration order. */
@@ -70,7 +76,8 @@ export class ImagePlatform extends Component {
   }
 
   /**
-   * Declares an image and generates its workflow.
+   * Declares an image and generates its workflow, its Dockerfile (unless it is
+   * hand-written), its build arguments file and its local tasks.
    *
    * Fails at once, before anything is generated, when the image clashes with
    * one declared earlier: the same id, workflow file, workflow name or ECR
@@ -85,6 +92,11 @@ export class ImagePlatform extends Component {
     }
     this._images.push(image);
     new ImageBuildWorkflow(this.github, image);
+    if (image.dockerfileGenerated) {
+      new ImageDockerfile(image);
+    }
+    new BuildArgsFile(image);
+    this.localTasks.addImage(image);
     return image;
   }
 
@@ -95,8 +107,11 @@ export class ImagePlatform extends Component {
       ['workflow name', (i) => i.workflowName, '`gh workflow run` could not tell them apart; give one another `workflowName`'],
       ['ECR repository', (i) => i.repository, 'each image needs its own repository, or its tags and build cache overwrite the other\'s'],
     ];
-    return rules.flatMap(([what, key, fix]) =>
+    const generated = images.filter((i) => i.dockerfileGenerated);
+    const dockerfiles = [...duplicates(generated, (i) => i.dockerfile)].map(([path, owners]) =>
+      `generated Dockerfile '${path}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: give one of them another \`dockerfile\` path`);
+    return [...rules.flatMap(([what, key, fix]) =>
       [...duplicates(images, key)].map(([value, owners]) =>
-        `${what} '${value}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: ${fix}`));
+        `${what} '${value}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: ${fix}`)), ...dockerfiles];
   }
 }

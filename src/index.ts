@@ -11,3 +11,8 @@ export * from './script-copy';
 export * from './size';
 export * from './tagging';
 export * from './tool';
+export * from './build-args';
+export * from './build-args-file';
+export * from './dockerfile-source';
+export * from './image-dockerfile';
+export * from './local-image-tasks';
