@@ -144,14 +144,18 @@ require_engine() {
 }
 
 build() {
-  local line args=()
+  local line value args=()
   while IFS= read -r line; do
     [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")
   done < "$build_args_file"
-  args+=(--build-arg "IMAGE_SOURCE=$(source_url)")
-  args+=(--build-arg "IMAGE_REVISION=$(git rev-parse HEAD 2>/dev/null || true)")
-  args+=(--build-arg "IMAGE_VERSION=$tag")
-  args+=(--build-arg "IMAGE_CREATED=$(git log -1 --format=%cI HEAD 2>/dev/null || true)")
+  value="$(source_url)"
+  args+=(--build-arg "IMAGE_SOURCE=$value" --label "org.opencontainers.image.source=$value")
+  value="$(git rev-parse HEAD 2>/dev/null || true)"
+  args+=(--build-arg "IMAGE_REVISION=$value" --label "org.opencontainers.image.revision=$value")
+  value="$tag"
+  args+=(--build-arg "IMAGE_VERSION=$value" --label "org.opencontainers.image.version=$value")
+  value="$(git log -1 --format=%cI HEAD 2>/dev/null || true)"
+  args+=(--build-arg "IMAGE_CREATED=$value" --label "org.opencontainers.image.created=$value")
   local command=("$engine" build)
   [[ "$engine" != buildah ]] || command=(buildah bud --layers)
   echo "==> Building $ref from $dockerfile with $engine"

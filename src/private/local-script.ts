@@ -131,11 +131,16 @@ export function renderLocalScript(platform: ImagePlatform, images: readonly Cont
     '}',
     '',
     'build() {',
-    '  local line args=()',
+    '  local line value args=()',
     '  while IFS= read -r line; do',
     '    [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")',
     '  done < "$build_args_file"',
-    ...PROVENANCE_ARGS.map((a) => `  args+=(--build-arg "${a.name}=${LOCAL_PROVENANCE[a.key]}")`),
+    ...PROVENANCE_ARGS.flatMap((a) => [
+      `  value="${LOCAL_PROVENANCE[a.key]}"`,
+      // The label again as a flag: buildah and podman reuse a cached LABEL step
+      // whose text is unchanged even when the argument it expands has changed.
+      `  args+=(--build-arg "${a.name}=$value" --label "${a.label}=$value")`,
+    ]),
     '  local command=("$engine" build)',
     // buildah keeps no layer cache unless asked; docker and podman do by default.
     '  [[ "$engine" != buildah ]] || command=(buildah bud --layers)',
