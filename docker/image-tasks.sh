@@ -101,33 +101,21 @@ source_url() {
   fi
 }
 
+# One image: its repository, Dockerfile, build arguments file and smoke test command.
+declare_image() {
+  repository=$1
+  dockerfile=$2
+  build_args_file=$3
+  smoke_command=("${@:4}")
+}
+
 # The declared images.
 image_config() {
   case "$1" in
-    'triton-training')
-      repository='triton-training-tools'
-      dockerfile='docker/triton/Dockerfile.training'
-      build_args_file='docker/triton/triton-training.build-args'
-      smoke_command=('python' '-c' 'import torch, torchvision, mlflow, onnx, onnxruntime, onnxscript, numpy, yaml, boto3')
-      ;;
-    'triton-deployment')
-      repository='mlops-deployment-tools'
-      dockerfile='docker/triton/Dockerfile.deployment'
-      build_args_file='docker/triton/triton-deployment.build-args'
-      smoke_command=('python' '-c' 'import mlflow, onnx, onnxruntime, numpy, boto3, requests')
-      ;;
-    'vllm-training')
-      repository='vllm-training-tools'
-      dockerfile='docker/vllm/Dockerfile.training'
-      build_args_file='docker/vllm/vllm-training.build-args'
-      smoke_command=('python' '-c' 'import torch, transformers, peft, bitsandbytes, trl, datasets, mlflow, boto3')
-      ;;
-    'vllm-deployment')
-      repository='vllm-deployment-tools'
-      dockerfile='docker/vllm/Dockerfile.deployment'
-      build_args_file='docker/vllm/vllm-deployment.build-args'
-      smoke_command=('python' '-c' 'import mlflow, boto3, requests')
-      ;;
+    'triton-training') declare_image 'triton-training-tools' 'docker/triton/Dockerfile.training' 'docker/triton/triton-training.build-args' 'python' '-c' 'import torch, torchvision, mlflow, onnx, onnxruntime, onnxscript, numpy, yaml, boto3' ;;
+    'triton-deployment') declare_image 'mlops-deployment-tools' 'docker/triton/Dockerfile.deployment' 'docker/triton/triton-deployment.build-args' 'python' '-c' 'import mlflow, onnx, onnxruntime, numpy, boto3, requests' ;;
+    'vllm-training') declare_image 'vllm-training-tools' 'docker/vllm/Dockerfile.training' 'docker/vllm/vllm-training.build-args' 'python' '-c' 'import torch, transformers, peft, bitsandbytes, trl, datasets, mlflow, boto3' ;;
+    'vllm-deployment') declare_image 'vllm-deployment-tools' 'docker/vllm/Dockerfile.deployment' 'docker/vllm/vllm-deployment.build-args' 'python' '-c' 'import mlflow, boto3, requests' ;;
     *)
       fail "$(printf 'no image %q is declared; declared: %s' "$1" 'triton-training, triton-deployment, vllm-training, vllm-deployment')"
       ;;

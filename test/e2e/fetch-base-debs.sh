@@ -26,10 +26,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # apt-get download writes to the current folder; as root it warns that the
 # _apt sandbox user cannot write there, which is harmless.
-(cd "$work" && apt-get download -q "${packages[@]}" 2>&1 | grep -v 'unsandboxed' || true)
+if ! (cd "$work" && apt-get download -qq "${packages[@]}" 2>"$work/apt.log"); then
+  grep -v unsandboxed "$work/apt.log" >&2 || true
+  echo "fetch-base-debs: apt-get download failed; run 'apt-get update' and retry" >&2
+  exit 1
+fi
 count=$(find "$work" -name '*.deb' | wc -l)
 if (( count != ${#packages[@]} )); then
-  echo "fetch-base-debs: expected ${#packages[@]} packages, apt-get downloaded $count; run 'apt-get update' and retry" >&2
+  echo "fetch-base-debs: expected ${#packages[@]} packages, apt-get downloaded $count" >&2
   exit 1
 fi
 rm -f "$dest"/*.deb
