@@ -9,13 +9,13 @@ import { handWrittenDockerfileViolations } from './private/dockerfile-args';
 import {
   duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
 } from './private/validate';
-
-// An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
-const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 import { PythonPackage } from './python-package';
 import { ScriptCopy } from './script-copy';
 import { Size } from './size';
 import { Tool } from './tool';
+
+// An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
+const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 /** One image: where it goes, what is in it and how its workflow runs. */
 export interface ContainerImageOptions {
@@ -294,7 +294,7 @@ export class ContainerImage extends Component {
     if (!posix.isAbsolute(this.workdir) || /[\s"'$\\]/.test(this.workdir)) {
       v.add(`workdir '${this.workdir}' must be an absolute folder without spaces, quotes, '$' or '\\', e.g. '/scripts'`);
     }
-    for (const [name, owners] of duplicates([...this.buildArgs.map((a) => a.name), ...PROVENANCE_ARGS.map((a) => a.name)], (n) => n)) {
+    for (const [name, owners] of duplicates(this.buildArgNames, (n) => n)) {
       v.add(`build argument '${name}' would be passed ${owners.length} times (two tools, or a pinned Python package whose name maps to another argument): pin only one of them`);
     }
     if (!this.dockerfileGenerated && repoPathViolation('Dockerfile', this.dockerfile) === undefined) {

@@ -1,37 +1,59 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AWS_CLI_KEY_FINGERPRINT } from '../src/private/tool-install';
-import { ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
-import { declaredArgs } from '../src/private/dockerfile-args';
-import { IMAGE_JOB_ID } from '../src';
+import { ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool, IMAGE_JOB_ID } from '../src';
 import { Instruction, lintDockerfile, parseDockerfile, readRepoFile } from './support/dockerfile';
 import { newPlatform, synth } from './support/project';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
+import { declaredArgs } from '../src/private/dockerfile-args';
+import { AWS_CLI_KEY_FINGERPRINT } from '../src/private/tool-install';
 
 // The table of layers.
 const IMAGES = [
   {
-    id: 'triton-training', workflow: 'triton-build-training-image.yaml', buildArgs: 'docker/triton/triton-training.build-args', repository: 'triton-training-tools', dockerfile: 'docker/triton/Dockerfile.training',
-    system: ['curl', 'unzip', 'jq', 'libgomp1'], heavy: ['torch', 'torchvision'],
+    id: 'triton-training',
+    workflow: 'triton-build-training-image.yaml',
+    buildArgs: 'docker/triton/triton-training.build-args',
+    repository: 'triton-training-tools',
+    dockerfile: 'docker/triton/Dockerfile.training',
+    system: ['curl', 'unzip', 'jq', 'libgomp1'],
+    heavy: ['torch', 'torchvision'],
     python: ['mlflow', 'onnx', 'onnxruntime', 'onnxscript', 'numpy', 'pyyaml', 'boto3'],
-    tools: ['AWS_CLI_VERSION'], scripts: [['training/triton/', '/scripts/']],
+    tools: ['AWS_CLI_VERSION'],
+    scripts: [['training/triton/', '/scripts/']],
   },
   {
-    id: 'triton-deployment', workflow: 'triton-build-deployment-image.yaml', buildArgs: 'docker/triton/triton-deployment.build-args', repository: 'mlops-deployment-tools', dockerfile: 'docker/triton/Dockerfile.deployment',
-    system: ['curl', 'unzip', 'jq', 'libgomp1'], heavy: [],
+    id: 'triton-deployment',
+    workflow: 'triton-build-deployment-image.yaml',
+    buildArgs: 'docker/triton/triton-deployment.build-args',
+    repository: 'mlops-deployment-tools',
+    dockerfile: 'docker/triton/Dockerfile.deployment',
+    system: ['curl', 'unzip', 'jq', 'libgomp1'],
+    heavy: [],
     python: ['mlflow', 'onnx', 'onnxruntime', 'numpy', 'boto3', 'requests'],
-    tools: ['AWS_CLI_VERSION'], scripts: [['deployment/triton/', '/scripts/']],
+    tools: ['AWS_CLI_VERSION'],
+    scripts: [['deployment/triton/', '/scripts/']],
   },
   {
-    id: 'vllm-training', workflow: 'vllm-build-training-image.yaml', buildArgs: 'docker/vllm/vllm-training.build-args', repository: 'vllm-training-tools', dockerfile: 'docker/vllm/Dockerfile.training',
-    system: ['curl', 'unzip', 'jq'], heavy: ['torch'],
+    id: 'vllm-training',
+    workflow: 'vllm-build-training-image.yaml',
+    buildArgs: 'docker/vllm/vllm-training.build-args',
+    repository: 'vllm-training-tools',
+    dockerfile: 'docker/vllm/Dockerfile.training',
+    system: ['curl', 'unzip', 'jq'],
+    heavy: ['torch'],
     python: ['transformers', 'peft', 'bitsandbytes', 'trl', 'datasets', 'mlflow', 'boto3'],
-    tools: ['AWS_CLI_VERSION'], scripts: [['training/vllm/', '/scripts/']],
+    tools: ['AWS_CLI_VERSION'],
+    scripts: [['training/vllm/', '/scripts/']],
   },
   {
-    id: 'vllm-deployment', workflow: 'vllm-build-deployment-image.yaml', buildArgs: 'docker/vllm/vllm-deployment.build-args', repository: 'vllm-deployment-tools', dockerfile: 'docker/vllm/Dockerfile.deployment',
-    system: ['curl', 'unzip', 'jq'], heavy: [],
+    id: 'vllm-deployment',
+    workflow: 'vllm-build-deployment-image.yaml',
+    buildArgs: 'docker/vllm/vllm-deployment.build-args',
+    repository: 'vllm-deployment-tools',
+    dockerfile: 'docker/vllm/Dockerfile.deployment',
+    system: ['curl', 'unzip', 'jq'],
+    heavy: [],
     python: ['mlflow', 'boto3', 'requests'],
     tools: ['AWS_CLI_VERSION', 'KUBECTL_VERSION'],
     scripts: [['deployment/vllm/', '/scripts/'], ['evaluation/vllm/', '/eval-scripts/'], ['performance/vllm/', '/perf-scripts/']],
@@ -165,7 +187,9 @@ describe('Dockerfiles of other declarations', () => {
     // GIVEN an image with a pinned heavy package
     const { project, platform } = newPlatform();
     platform.addImage({
-      pipeline: Pipeline.of('mlserver'), kind: ImageKind.TRAINING, repository: 'mlserver-training-tools',
+      pipeline: Pipeline.of('mlserver'),
+      kind: ImageKind.TRAINING,
+      repository: 'mlserver-training-tools',
       heavyPythonPackages: [PythonPackage.of('torch', { version: '2.5.1' })],
       pythonPackages: ['mlflow', PythonPackage.of('scikit-learn', { version: '1.5.2' })],
     });
@@ -182,8 +206,13 @@ describe('Dockerfiles of other declarations', () => {
     // GIVEN a bare image with env and a custom workdir
     const { project, platform } = newPlatform();
     platform.addImage({
-      pipeline: Pipeline.of('bare'), kind: ImageKind.DEPLOYMENT, repository: 'bare-tools', tools: [],
-      dockerfile: 'images/bare/Dockerfile', env: { GREETING: 'say "hi" to $USER' }, workdir: '/work',
+      pipeline: Pipeline.of('bare'),
+      kind: ImageKind.DEPLOYMENT,
+      repository: 'bare-tools',
+      tools: [],
+      dockerfile: 'images/bare/Dockerfile',
+      env: { GREETING: 'say "hi" to $USER' },
+      workdir: '/work',
       scripts: [ScriptCopy.of('deployment/bare', '/opt/bare')],
     });
     // WHEN it is synthesized at the path it names
@@ -200,11 +229,34 @@ describe('Dockerfiles of other declarations', () => {
   test('tools share one stage that installs the union of their download packages', () => {
     const { project, platform } = newPlatform();
     platform.addImage({
-      pipeline: Pipeline.of('ops'), kind: ImageKind.DEPLOYMENT, repository: 'ops-tools',
+      pipeline: Pipeline.of('ops'),
+      kind: ImageKind.DEPLOYMENT,
+      repository: 'ops-tools',
       tools: [Tool.kubectl('1.32.0'), Tool.awsCliV2('2.22.0')],
     });
     const stage = parseDockerfile(synth(project)['docker/ops/Dockerfile.deployment']).stages[0];
     expect(runs(stage)[0]).toMatch(/--no-install-recommends ca-certificates curl gpg unzip &&/);
     expect(stage.filter((i) => i.keyword === 'ARG').map((i) => i.args)).toEqual(['KUBECTL_VERSION=1.32.0', 'AWS_CLI_VERSION=2.22.0']);
+  });
+});
+
+describe('declarations a Dockerfile cannot carry fail synth, naming the value and the fix', () => {
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a base image that is not a reference', { baseImage: 'Python 3.11' },
+      /base image 'Python 3\.11' is not an image reference such as 'python:3\.11-slim'/],
+    ['an ENV value with a line break', { env: { A: 'one\ntwo' } },
+      /environment variable 'A' has a line break in its value: a Dockerfile ENV value is one line/],
+    ['a workdir with a space', { workdir: '/my scripts' }, /workdir '\/my scripts' must be an absolute folder without spaces/],
+    ['the same tool twice', { tools: [Tool.kubectl(), Tool.kubectl('1.30.0')] },
+      /build argument 'KUBECTL_VERSION' would be passed 2 times .*: pin only one of them/],
+  ])('%s', (_case, overrides, message) => {
+    const { platform } = newPlatform();
+    expect(() => platform.addImage({ pipeline: Pipeline.of('x'), kind: ImageKind.DEPLOYMENT, repository: 'x-tools', ...overrides }))
+      .toThrow(message);
+  });
+
+  test('a script folder with a space cannot be written into a COPY', () => {
+    expect(() => ScriptCopy.of('training/my scripts', '/scripts'))
+      .toThrow('script folder \'training/my scripts\' may only use letters, digits, \'.\', \'_\', \'-\' and \'/\', e.g. \'training/triton\'');
   });
 });

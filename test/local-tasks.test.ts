@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_JOB_ID } from '../src';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
@@ -43,6 +42,7 @@ describe('the local image tasks', () => {
 
 describe('the local tag equals the workflow\'s for the same git state', () => {
   const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
   const ciScript = stepScript(loadWorkflow('triton-build-training-image.yaml'), IMAGE_JOB_ID, 'tag');
 
   /** Puts the checkout in a state; returns what the runner would say about the same push or dispatch. */
@@ -70,8 +70,11 @@ describe('the local tag equals the workflow\'s for the same git state', () => {
     // WHEN the local script and the workflow's tag step each compute the tag
     const local = checkout.script(['tag', 'triton-training', ...args]);
     const ci = runStep(ciScript, {
-      GITHUB_EVENT_NAME: event.event, GITHUB_REF_TYPE: event.refType, GITHUB_REF_NAME: event.refName,
-      GITHUB_SHA: sha, REQUESTED_TAG: event.requested ?? '',
+      GITHUB_EVENT_NAME: event.event,
+      GITHUB_REF_TYPE: event.refType,
+      GITHUB_REF_NAME: event.refName,
+      GITHUB_SHA: sha,
+      REQUESTED_TAG: event.requested ?? '',
     });
     // THEN they agree: the same tag, or both refuse with one line and run nothing
     const want = expected?.replace('SHA7', sha.slice(0, 7));
@@ -100,11 +103,12 @@ describe('the local tag equals the workflow\'s for the same git state', () => {
 
 describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow does', (id, workflow, repository) => {
   const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
   const ref = `${ECR}/${repository}:v9`;
 
   test.each(['docker', 'podman'])('%s builds the Dockerfile with the workflow\'s build arguments and the OCI labels', (engine) => {
     // GIVEN a stand-in engine that records its arguments
-    const fake = recordingEngine(engine);
+    const fake = recordingEngine(checkout, engine);
     // WHEN the build runs with a tag
     const run = checkout.script(['build', id, 'v9'], { PATH: fake.path, CONTAINER_ENGINE: engine });
     // THEN the engine got the Dockerfile, the tag and exactly the workflow's build arguments, with CI's provenance replaced by the checkout's
@@ -131,7 +135,7 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
   });
 
   test('docker runs the workflow\'s smoke test command in the local image, never pulling it', () => {
-    const fake = recordingEngine('docker');
+    const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['test', id, 'v9'], { PATH: fake.path });
     expect(run.status).toBe(0);
     const ciCommand = workflowStep(workflow, 'Test image').run.match(/ python -c "(.*)"\n$/)[1];
@@ -139,7 +143,7 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
   });
 
   test('docker pushes the local image to IMAGE_REGISTRY when set', () => {
-    const fake = recordingEngine('docker');
+    const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['push', id, 'v9'], { PATH: fake.path, IMAGE_REGISTRY: '127.0.0.1:5000' });
     expect(run.status).toBe(0);
     expect(fake.calls()).toEqual([['push', `127.0.0.1:5000/${repository}:v9`]]);
@@ -148,11 +152,12 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
 
 describe('local task failures end with one clear line and a non-zero exit', () => {
   const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
 
   test.each<[string, string[], Record<string, string>, string]>([
     ['an unknown engine', ['build', 'triton-training', 'v9'], { CONTAINER_ENGINE: 'kaniko' },
       'image-tasks: CONTAINER_ENGINE=kaniko is not one of docker, podman, buildah'],
-    ['an engine that is not installed', ['build', 'triton-training', 'v9'], { CONTAINER_ENGINE: 'podman', PATH: pathWithoutEngines() },
+    ['an engine that is not installed', ['build', 'triton-training', 'v9'], { CONTAINER_ENGINE: 'podman', PATH: pathWithoutEngines(checkout) },
       'image-tasks: container engine podman is not installed (not on PATH): install it, or set CONTAINER_ENGINE to another of docker, podman, buildah'],
     ['an image nobody declared', ['build', 'mlserver-training', 'v9'], {},
       'image-tasks: no image mlserver-training is declared; declared: triton-training, triton-deployment, vllm-training, vllm-deployment'],
@@ -174,7 +179,7 @@ describe('local task failures end with one clear line and a non-zero exit', () =
       /^image-tasks: pushing \S+:v9 failed; log in first \(for ECR: aws ecr get-login-password --region eu-central-1 \| docker login --username AWS --password-stdin \S+\)$/],
   ])('%s, after the engine\'s own output', (_case, args, message) => {
     // GIVEN an engine that fails
-    const fake = recordingEngine('docker', 3);
+    const fake = recordingEngine(checkout, 'docker', 3);
     // WHEN the task runs
     const run = checkout.script(args, { PATH: fake.path });
     // THEN the engine's output came through and the script adds one line
@@ -186,7 +191,7 @@ describe('local task failures end with one clear line and a non-zero exit', () =
 
   test('the engine\'s output reaches the terminal while it runs, not after', async () => {
     // GIVEN an engine that prints a line, then waits until the test has read it
-    const bin = mkdtempSync(join(tmpdir(), 'streaming-engine-'));
+    const bin = checkout.tempDir('streaming-engine-');
     const seen = join(bin, 'seen');
     writeFileSync(join(bin, 'docker'), [
       '#!/usr/bin/env bash',

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
 import { Buildah, ImageFacts } from '../support/buildah';
 import { buildDebianBaseImage, OFFERED_WHEEL } from '../support/debian-base-image';
+import { git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
 import { LocalRegistry, startRegistry } from '../support/registry';
 import { runProjenTask, scriptErrors, TaskRun } from '../support/tasks';
@@ -14,19 +14,6 @@ jest.setTimeout(10 * 60_000);
 
 const BASE_IMAGE = 'localhost/e2e-python:3.11';
 const SCRIPT = 'deployment/e2e/run.py';
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com',
-  GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com',
-  GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
-};
-
-function git(dir: string, ...args: string[]): string {
-  const result = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
-  if (result.status !== 0) {
-    throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
-  }
-  return result.stdout.trim();
-}
 
 /**
  * A project declaring images with the same constructs as .projenrc.ts, on the

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './workflows';
@@ -8,16 +8,33 @@ import { REPO_ROOT } from './workflows';
 const BASH = spawnSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).stdout.trim();
 
 const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
 };
 
-/** A throwaway git checkout holding the repository's generated docker/ folder. */
+/** Runs git in `dir` with a fixed identity and no user or system config; throws when it fails. */
+export function git(dir: string, ...args: string[]): string {
+  const result = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+  if (result.status !== 0) {
+    throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
+  }
+  return result.stdout.trim();
+}
+
+/**
+ * A throwaway git checkout holding the repository's generated docker/ folder,
+ * with room beside it for stand-in engines; `remove()` deletes both.
+ */
 export class LocalCheckout {
-  public readonly dir = mkdtempSync(join(tmpdir(), 'checkout-'));
+  private readonly root = mkdtempSync(join(tmpdir(), 'checkout-'));
+  public readonly dir = join(this.root, 'repo');
 
   constructor() {
+    mkdirSync(this.dir);
     cpSync(join(REPO_ROOT, 'docker'), join(this.dir, 'docker'), { recursive: true });
     this.git('init', '--quiet', '--initial-branch=main');
     this.git('add', '--all');
@@ -25,11 +42,16 @@ export class LocalCheckout {
   }
 
   public git(...args: string[]): string {
-    const result = spawnSync('git', args, { cwd: this.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
-    if (result.status !== 0) {
-      throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
-    }
-    return result.stdout.trim();
+    return git(this.dir, ...args);
+  }
+
+  public remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** A new empty folder beside the checkout. */
+  public tempDir(prefix: string): string {
+    return mkdtempSync(join(this.root, prefix));
   }
 
   /** Runs the generated image script here, as the tasks do. */
@@ -45,8 +67,8 @@ export class LocalCheckout {
  * blank line after each call, prints a line to show its output reaches the
  * terminal, and exits with the given status.
  */
-export function recordingEngine(name: string, status = 0): { path: string; calls: () => string[][] } {
-  const bin = mkdtempSync(join(tmpdir(), `fake-${name}-`));
+export function recordingEngine(checkout: LocalCheckout, name: string, status = 0): { path: string; calls: () => string[][] } {
+  const bin = checkout.tempDir(`fake-${name}-`);
   const log = join(bin, 'calls.log');
   writeFileSync(log, '');
   writeFileSync(join(bin, name), [
@@ -64,8 +86,8 @@ export function recordingEngine(name: string, status = 0): { path: string; calls
 }
 
 /** A PATH with only the commands the script needs besides an engine: git, sed and dirname. */
-export function pathWithoutEngines(): string {
-  const bin = mkdtempSync(join(tmpdir(), 'no-engine-'));
+export function pathWithoutEngines(checkout: LocalCheckout): string {
+  const bin = checkout.tempDir('no-engine-');
   for (const tool of ['git', 'sed', 'dirname']) {
     const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     symlinkSync(found, join(bin, tool));
