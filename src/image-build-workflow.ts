@@ -1,5 +1,6 @@
 import { github } from 'projen';
 import { actionRef } from './actions';
+import { PROVENANCE_ARGS, ProvenanceKey } from './build-args';
 import type { ContainerImage } from './container-image';
 import { renderSizeScript } from './private/size-script';
 import {
@@ -11,6 +12,17 @@ const { JobPermission } = github.workflows;
 
 /** The id of the image job in every image workflow. */
 export const IMAGE_JOB_ID = 'build-test-push';
+
+/**
+ * Where the workflow reads each provenance value; the local tasks compute the
+ * same from the checkout (see `docker/image-tasks.sh`).
+ */
+const CI_PROVENANCE: Record<ProvenanceKey, string> = {
+  source: '${{ github.server_url }}/${{ github.repository }}',
+  revision: '${{ github.sha }}',
+  version: '${{ steps.tag.outputs.tag }}',
+  created: '${{ steps.commit.outputs.created }}',
+};
 
 /** The name of the build cache tag kept in each image's own repository. */
 export const BUILD_CACHE_TAG = 'buildcache';
@@ -71,6 +83,12 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         run: renderCiTagScript(image.platform.tagPolicy),
       },
       {
+        name: 'Read commit time',
+        id: 'commit',
+        // The image's `created` label: the commit's time, not the clock's, as the local build does.
+        run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n',
+      },
+      {
         name: 'Configure AWS credentials (OIDC)',
         uses: actionRef(gh, 'configureAwsCredentials'),
         with: {
@@ -94,6 +112,10 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
           'context': '.',
           'file': image.dockerfile,
           'tags': `${image.repositoryUri}:\${{ steps.tag.outputs.tag }}`,
+          'build-args': [
+            ...image.buildArgs.map((a) => `${a.name}=${a.value}`),
+            ...PROVENANCE_ARGS.map((a) => `${a.name}=${CI_PROVENANCE[a.key]}`),
+          ].join('\n'),
           'cache-from': cacheRef,
           // ECR rejects the cache manifest unless it is an OCI image manifest.
           'cache-to': `${cacheRef},mode=max,image-manifest=true,oci-mediatypes=true`,

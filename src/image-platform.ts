@@ -1,10 +1,13 @@
 import { Component, github, Project } from 'projen';
 import { AwsSetup } from './aws-setup';
+import { BuildArgsFile } from './build-args-file';
 import { ContainerImage, ContainerImageOptions } from './container-image';
 import type { LifecyclePolicyDocument } from './ecr/manifest';
 import type { GitHubRepository } from './github-repository';
 import { ImageBuildWorkflow } from './image-build-workflow';
 import type { LifecycleRule } from './lifecycle-rule';
+import { ImageDockerfile } from './image-dockerfile';
+import { LocalImageTasks } from './local-image-tasks';
 import { OidcRole } from './oidc-role';
 import { defaultLifecycleRules, renderLifecyclePolicy } from './private/lifecycle-policy';
 import { duplicates } from './private/validate';
@@ -80,6 +83,8 @@ export class ImagePlatform extends Component {
   public readonly lifecycleRules: readonly LifecycleRule[];
   /** The lifecycle policy of every repository, `undefined` when images are kept forever. */
   public readonly lifecyclePolicy?: LifecyclePolicyDocument;
+  /** The local build, test and push tasks. */
+  public readonly localTasks: LocalImageTasks;
   private readonly _images: ContainerImage[] = [];
   private aws?: AwsSetup;
 
@@ -101,6 +106,7 @@ export class ImagePlatform extends Component {
     this.lifecyclePolicy = renderLifecyclePolicy(this.lifecycleRules, this.tagPolicy, options.lifecycleRules
       ? 'Invalid lifecycle rules'
       : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
+    this.localTasks = new LocalImageTasks(this);
   }
 
   /** The declared images, in declaration order. */
@@ -109,7 +115,8 @@ export class ImagePlatform extends Component {
   }
 
   /**
-   * Declares an image and generates its workflow.
+   * Declares an image and generates its workflow, its Dockerfile (unless it is
+   * hand-written), its build arguments file and its local tasks.
    *
    * Fails at once, before anything is generated, when the image clashes with
    * one declared earlier: the same id, workflow file, workflow name or ECR
@@ -126,6 +133,11 @@ export class ImagePlatform extends Component {
     new ImageBuildWorkflow(this.github, image);
     // The AWS documents and ECR tasks only make sense once there is a repository.
     this.aws ??= new AwsSetup(this);
+    if (image.dockerfileGenerated) {
+      new ImageDockerfile(image);
+    }
+    new BuildArgsFile(image);
+    this.localTasks.addImage(image);
     return image;
   }
 
@@ -136,8 +148,11 @@ export class ImagePlatform extends Component {
       ['workflow name', (i) => i.workflowName, '`gh workflow run` could not tell them apart; give one another `workflowName`'],
       ['ECR repository', (i) => i.repository, 'each image needs its own repository, or its tags and build cache overwrite the other\'s'],
     ];
-    return rules.flatMap(([what, key, fix]) =>
+    const generated = images.filter((i) => i.dockerfileGenerated);
+    const dockerfiles = [...duplicates(generated, (i) => i.dockerfile)].map(([path, owners]) =>
+      `generated Dockerfile '${path}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: give one of them another \`dockerfile\` path`);
+    return [...rules.flatMap(([what, key, fix]) =>
       [...duplicates(images, key)].map(([value, owners]) =>
-        `${what} '${value}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: ${fix}`));
+        `${what} '${value}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: ${fix}`)), ...dockerfiles];
   }
 }

@@ -71,6 +71,19 @@ export class PythonPackage {
     }
   }
 
+  /**
+   * The build argument that carries the pinned version, e.g. `TORCH_VERSION`;
+   * undefined when the package is not pinned.
+   */
+  public get buildArg(): string | undefined {
+    if (this.version === undefined) {
+      return undefined;
+    }
+    const stem = this.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+    // A shell variable cannot start with a digit.
+    return `${/^[0-9]/.test(stem) ? 'PY_' : ''}${stem}_VERSION`;
+  }
+
   /** The pip requirement, e.g. `torch==2.5.1` or `mlflow`. */
   public get requirement(): string {
     return this.version ? `${this.name}==${this.version}` : this.name;

@@ -30,6 +30,12 @@ export class ScriptCopy {
     if (!posix.isAbsolute(destination) || destination.includes('..')) {
       throw new Error(`script destination '${destination}' must be an absolute folder in the image without '..', e.g. '/scripts'`);
     }
+    for (const [what, path] of [['script folder', source], ['script destination', destination]]) {
+      if (!/^[A-Za-z0-9._/-]+$/.test(path)) {
+        // The path is written into a Dockerfile COPY instruction as it is.
+        throw new Error(`${what} '${path}' may only use letters, digits, '.', '_', '-' and '/', e.g. 'training/triton'`);
+      }
+    }
     this.source = posix.normalize(source).replace(/\/+$/, '');
     this.destination = posix.normalize(destination).replace(/(.)\/+$/, '$1');
   }

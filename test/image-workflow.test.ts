@@ -46,6 +46,7 @@ const IMAGES = [
 const STEP_ORDER = [
   'Checkout',
   'Set image tag',
+  'Read commit time',
   'Configure AWS credentials (OIDC)',
   'Login to Amazon ECR',
   'Use the containerd image store',

@@ -53,7 +53,8 @@ export function renderContainerdStoreScript(): string {
 
 /** The `python -c` command that imports every Python dependency of the image. */
 export function smokeTestCommand(importNames: readonly string[]): string[] {
-  return ['python', '-c', `import ${importNames.join(', ')}`];
+  // With nothing declared to import, the smoke test still proves the interpreter starts.
+  return ['python', '-c', importNames.length > 0 ? `import ${importNames.join(', ')}` : 'pass'];
 }
 
 export function renderSmokeTestScript(importNames: readonly string[]): string {

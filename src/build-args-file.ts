@@ -1,0 +1,28 @@
+import { FileBase } from 'projen';
+import { PROVENANCE_ARGS } from './build-args';
+import type { ContainerImage } from './container-image';
+
+/**
+ * The build arguments projen owns for one image, as `NAME=value` lines: what
+ * the local tasks pass, and what reviewers read when a version changes. The
+ * workflow passes the same values, rendered from the same declaration.
+ */
+export class BuildArgsFile extends FileBase {
+  constructor(public readonly image: ContainerImage) {
+    super(image, image.buildArgsFile, { readonly: true, marker: true });
+  }
+
+  protected synthesizeContent(): string {
+    const image = this.image;
+    const width = Math.max(...PROVENANCE_ARGS.map((a) => a.name.length));
+    return [
+      `# ${this.marker}`,
+      `# Build arguments of ${image.repository} (${image.dockerfile}), passed by`,
+      `# ${image.workflowPath} and by \`npx projen build-image:${image.imageId}\`.`,
+      '# Also passed, with values known only at build time:',
+      ...PROVENANCE_ARGS.map((a) => `#   ${a.name.padEnd(width)}  ${a.description}`),
+      ...image.buildArgs.map((a) => `${a.name}=${a.value}`),
+      '',
+    ].join('\n');
+  }
+}

@@ -1,0 +1,36 @@
+/** A build argument projen passes, with the value the declaration gives it. */
+export interface BuildArg {
+  /** The `ARG` name, e.g. `AWS_CLI_VERSION`. */
+  readonly name: string;
+  /** The value passed, e.g. `2.27.50`. */
+  readonly value: string;
+}
+
+/** What a provenance build argument records. */
+export type ProvenanceKey = 'source' | 'revision' | 'version' | 'created';
+
+/**
+ * A provenance build argument: its value exists only when the image is built,
+ * so the workflow and the local task each supply it, and the Dockerfile turns
+ * it into an OCI label.
+ *
+ * @see https://github.com/opencontainers/image-spec/blob/main/annotations.md#pre-defined-annotation-keys
+ */
+export interface ProvenanceArg {
+  readonly key: ProvenanceKey;
+  /** The `ARG` name. */
+  readonly name: string;
+  /** The OCI label it sets. */
+  readonly label: string;
+  /** What the value is, for people reading the build arguments file. */
+  readonly description: string;
+}
+
+/** The provenance build arguments every image receives, in the order they are passed. */
+export const PROVENANCE_ARGS: readonly ProvenanceArg[] = [
+  { key: 'source', name: 'IMAGE_SOURCE', label: 'org.opencontainers.image.source', description: 'the repository URL, without credentials' },
+  { key: 'revision', name: 'IMAGE_REVISION', label: 'org.opencontainers.image.revision', description: 'the full commit SHA' },
+  { key: 'version', name: 'IMAGE_VERSION', label: 'org.opencontainers.image.version', description: 'the image tag' },
+  // The commit time rather than the clock: rebuilding a commit gives the same labels.
+  { key: 'created', name: 'IMAGE_CREATED', label: 'org.opencontainers.image.created', description: 'the commit time, RFC 3339' },
+];

@@ -1,0 +1,195 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
+import { Buildah, ImageFacts } from '../support/buildah';
+import { buildDebianBaseImage, OFFERED_WHEEL } from '../support/debian-base-image';
+import { git } from '../support/local-checkout';
+import { newPlatform } from '../support/project';
+import { LocalRegistry, startRegistry } from '../support/registry';
+import { runProjenTask, scriptErrors, TaskRun } from '../support/tasks';
+
+// Real builds on vfs storage take tens of seconds each.
+jest.setTimeout(10 * 60_000);
+
+const BASE_IMAGE = 'localhost/e2e-python:3.11';
+const SCRIPT = 'deployment/e2e/run.py';
+
+/**
+ * A project declaring images with the same constructs as .projenrc.ts, on the
+ * Debian-made base image: one that works, one whose smoke test imports a
+ * module its package does not provide, and one whose package pip cannot find.
+ */
+function declareProject(): string {
+  const { project, platform } = newPlatform();
+  const e2e = Pipeline.of('e2e');
+  const common = {
+    pipeline: e2e,
+    baseImage: BASE_IMAGE,
+    tools: [],
+    env: { E2E_GREETING: 'hello "world" $HOME' },
+  };
+  platform.addImage({
+    ...common,
+    kind: ImageKind.DEPLOYMENT,
+    repository: 'e2e-tools',
+    pythonPackages: [PythonPackage.of(OFFERED_WHEEL.name, { version: OFFERED_WHEEL.version })],
+    scripts: [ScriptCopy.of('deployment/e2e', '/scripts')],
+  });
+  platform.addImage({
+    ...common,
+    kind: ImageKind.custom('wrong-import', { title: 'Wrong import', sizeWarning: ImageKind.DEPLOYMENT.sizeWarning, freeDiskSpace: false }),
+    repository: 'e2e-wrong-import',
+    pythonPackages: [PythonPackage.of(OFFERED_WHEEL.name, { version: OFFERED_WHEEL.version, importName: 'no_such_module' })],
+    scripts: [ScriptCopy.of('deployment/e2e', '/scripts')],
+  });
+  platform.addImage({
+    ...common,
+    kind: ImageKind.custom('missing-package', { title: 'Missing package', sizeWarning: ImageKind.DEPLOYMENT.sizeWarning, freeDiskSpace: false }),
+    repository: 'e2e-missing-package',
+    pythonPackages: ['not-in-the-wheel-folder'],
+    scripts: [ScriptCopy.of('deployment/e2e', '/scripts')],
+  });
+  const dir = project.outdir;
+  mkdirSync(join(dir, 'deployment/e2e'), { recursive: true });
+  writeFileSync(join(dir, SCRIPT), 'print("version 1")\n');
+  // Synthesize for real, without projen's post-synth npm install.
+  process.env.PROJEN_DISABLE_POST = 'true';
+  try {
+    project.synth();
+  } finally {
+    delete process.env.PROJEN_DISABLE_POST;
+  }
+  git(dir, 'init', '--quiet', '--initial-branch=main');
+  // Credentials in the remote URL must never reach an image label.
+  git(dir, 'remote', 'add', 'origin', 'https://e2e-user:not-a-secret@git.example.com/ml/e2e.git');
+  git(dir, 'add', '--all');
+  git(dir, 'commit', '--quiet', '--message', 'e2e images');
+  return dir;
+}
+
+describe('the generated tasks build, smoke-test and push an image with buildah to a registry on 127.0.0.1', () => {
+  const work = mkdtempSync(join(tmpdir(), 'e2e-build-'));
+  const buildah = new Buildah(join(work, 'storage'));
+  let registry: LocalRegistry | undefined;
+  let dir: string;
+  let env: Record<string, string>;
+  let ref: string;
+  let firstBuild: ImageFacts;
+
+  const task = (name: string, ...args: string[]): TaskRun => runProjenTask(dir, name, args, env);
+  const expectSuccess = (run: TaskRun) => {
+    if (run.status !== 0) {
+      throw new Error(`task failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+    }
+  };
+
+  beforeAll(async () => {
+    // GIVEN a base image made from Debian packages, a registry on loopback and the generated project
+    buildDebianBaseImage(buildah, BASE_IMAGE);
+    registry = await startRegistry(work);
+    dir = declareProject();
+    env = { CONTAINER_ENGINE: 'buildah', IMAGE_REGISTRY: registry.host, CONTAINERS_REGISTRIES_CONF: registry.registriesConf, ...buildah.env };
+    ref = `${registry.host}/e2e-tools:latest`;
+  });
+
+  afterAll(async () => {
+    await registry?.stop();
+    buildah.removeAll();
+    rmSync(work, { recursive: true, force: true });
+    if (dir) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('build-image builds from the generated Dockerfile, streaming the engine\'s steps, with provenance labels', () => {
+    // WHEN the build task runs on main
+    const run = task('build-image:e2e-deployment');
+    // THEN buildah built every instruction and the image carries the labels CI would give it
+    expectSuccess(run);
+    expect(run.stdout).toMatch(/STEP 1\/\d+: FROM localhost\/e2e-python:3\.11/);
+    expect(run.stdout).toContain('Successfully installed wheel-0.38.4');
+    firstBuild = buildah.inspect(ref);
+    expect(firstBuild.labels).toMatchObject({
+      'org.opencontainers.image.title': 'e2e-tools',
+      'org.opencontainers.image.source': 'https://git.example.com/ml/e2e',
+      'org.opencontainers.image.revision': git(dir, 'rev-parse', 'HEAD'),
+      'org.opencontainers.image.version': 'latest',
+      'org.opencontainers.image.created': git(dir, 'log', '-1', '--format=%cI'),
+    });
+    expect(firstBuild.env).toContain('E2E_GREETING=hello "world" $HOME');
+  });
+
+  test('test-image imports the declared package inside the image', () => {
+    // WHEN the smoke test task runs against the built image
+    const run = task('test-image:e2e-deployment');
+    // THEN it ran `python -c "import wheel"` in a container and passed
+    expectSuccess(run);
+    expect(run.stdout).toContain('==> Smoke test in');
+    expect(run.stdout).toContain('python -c import wheel');
+    expect(run.stdout).toContain('==> Smoke test passed');
+    expect(buildah.run('containers', '--quiet')).toBe('');
+  });
+
+  test('push-image pushes the tag, which the registry then lists over its HTTP API', async () => {
+    // WHEN the push task runs
+    const run = task('push-image:e2e-deployment');
+    // THEN the registry lists the tag
+    expectSuccess(run);
+    const response = await fetch(`http://${registry!.host}/v2/e2e-tools/tags/list`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ name: 'e2e-tools', tags: ['latest'] });
+  });
+
+  test('a tag given as an argument names the image, pushed next to the first', async () => {
+    // WHEN the tasks run with a tag argument, as for a manual release
+    expectSuccess(task('build-image:e2e-deployment', 'v0.1.0-rc1'));
+    expectSuccess(task('push-image:e2e-deployment', 'v0.1.0-rc1'));
+    // THEN the registry has both tags and the label records the given tag
+    const response = await fetch(`http://${registry!.host}/v2/e2e-tools/tags/list`);
+    expect(((await response.json()) as { tags: string[] }).tags.sort()).toEqual(['latest', 'v0.1.0-rc1']);
+    expect(buildah.inspect(`${registry!.host}/e2e-tools:v0.1.0-rc1`).labels['org.opencontainers.image.version']).toBe('v0.1.0-rc1');
+  });
+
+  test('changing only a copied script rebuilds only the scripts\' COPY: every earlier layer keeps its digest', () => {
+    // GIVEN a new commit that changes one copied script
+    writeFileSync(join(dir, SCRIPT), 'print("version 2")\n');
+    git(dir, 'commit', '--quiet', '--all', '--message', 'change a script');
+    // WHEN the image is built again
+    expectSuccess(task('build-image:e2e-deployment'));
+    const second = buildah.inspect(ref);
+    // THEN the layers up to the COPY are the same blobs and only the COPY's differs
+    const layerMaking = firstBuild.history.filter((h) => !h.emptyLayer);
+    expect(layerMaking).toHaveLength(firstBuild.layers.length);
+    const copyIndex = layerMaking.findIndex((h) => h.createdBy.includes('COPY'));
+    expect(copyIndex).toBe(firstBuild.layers.length - 1);
+    expect(second.layers.slice(0, copyIndex)).toEqual(firstBuild.layers.slice(0, copyIndex));
+    expect(second.layers[copyIndex]).not.toBe(firstBuild.layers[copyIndex]);
+    expect(second.labels['org.opencontainers.image.revision']).toBe(git(dir, 'rev-parse', 'HEAD'));
+  });
+
+  test('a smoke test that fails ends test-image non-zero with one line naming the image and the command', () => {
+    // GIVEN an image whose declared import name is wrong
+    expectSuccess(task('build-image:e2e-wrong-import'));
+    // WHEN its smoke test runs
+    const run = task('test-image:e2e-wrong-import');
+    // THEN the task fails, Python's own error streams through, and the script says what failed
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('ModuleNotFoundError: No module named \'no_such_module\'');
+    expect(scriptErrors(run)).toEqual([
+      `image-tasks: smoke test failed in ${registry!.host}/e2e-wrong-import:latest: python -c import no_such_module`,
+    ]);
+    expect(buildah.run('containers', '--quiet')).toBe('');
+  });
+
+  test('a build that fails ends build-image non-zero with one line naming the image and the engine', () => {
+    // WHEN an image whose package pip cannot find is built
+    const run = task('build-image:e2e-missing-package');
+    // THEN the task fails after pip's own error, with one line from the script
+    expect(run.status).not.toBe(0);
+    expect(`${run.stdout}${run.stderr}`).toMatch(/No matching distribution found for not-in-the-wheel-folder/);
+    expect(scriptErrors(run)).toEqual([
+      `image-tasks: building ${registry!.host}/e2e-missing-package:latest with buildah failed: the engine's output above says why`,
+    ]);
+  });
+});

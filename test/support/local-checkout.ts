@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './workflows';
+
+// Resolved once, so a test can hand the script a PATH without bash on it.
+const BASH = spawnSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).stdout.trim();
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+/** Runs git in `dir` with a fixed identity and no user or system config; throws when it fails. */
+export function git(dir: string, ...args: string[]): string {
+  const result = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+  if (result.status !== 0) {
+    throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
+  }
+  return result.stdout.trim();
+}
+
+/**
+ * A throwaway git checkout holding the repository's generated docker/ folder,
+ * with room beside it for stand-in engines; `remove()` deletes both.
+ */
+export class LocalCheckout {
+  private readonly root = mkdtempSync(join(tmpdir(), 'checkout-'));
+  public readonly dir = join(this.root, 'repo');
+
+  constructor() {
+    mkdirSync(this.dir);
+    cpSync(join(REPO_ROOT, 'docker'), join(this.dir, 'docker'), { recursive: true });
+    this.git('init', '--quiet', '--initial-branch=main');
+    this.git('add', '--all');
+    this.git('commit', '--quiet', '--message', 'generated files');
+  }
+
+  public git(...args: string[]): string {
+    return git(this.dir, ...args);
+  }
+
+  public remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** A new empty folder beside the checkout. */
+  public tempDir(prefix: string): string {
+    return mkdtempSync(join(this.root, prefix));
+  }
+
+  /** Runs the generated image script here, as the tasks do. */
+  public script(args: string[], env: Record<string, string> = {}) {
+    return spawnSync(BASH, ['docker/image-tasks.sh', ...args], {
+      cwd: this.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, ...env },
+    });
+  }
+}
+
+/**
+ * A stand-in engine on PATH that records its arguments, one per line with a
+ * blank line after each call, prints a line to show its output reaches the
+ * terminal, and exits with the given status.
+ */
+export function recordingEngine(checkout: LocalCheckout, name: string, status = 0): { path: string; calls: () => string[][] } {
+  const bin = checkout.tempDir(`fake-${name}-`);
+  const log = join(bin, 'calls.log');
+  writeFileSync(log, '');
+  writeFileSync(join(bin, name), [
+    '#!/usr/bin/env bash',
+    `printf '%s\\n' "$@" '' >> '${log}'`,
+    `echo "${name} output: $1"`,
+    `exit ${status}`,
+    '',
+  ].join('\n'));
+  chmodSync(join(bin, name), 0o755);
+  return {
+    path: `${bin}:${process.env.PATH}`,
+    calls: () => readFileSync(log, 'utf8').split('\n\n').filter((c) => c !== '').map((c) => c.split('\n')),
+  };
+}
+
+/** A PATH with only the commands the script needs besides an engine: git, sed and dirname. */
+export function pathWithoutEngines(checkout: LocalCheckout): string {
+  const bin = checkout.tempDir('no-engine-');
+  for (const tool of ['git', 'sed', 'dirname']) {
+    const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+    symlinkSync(found, join(bin, tool));
+  }
+  return bin;
+}
