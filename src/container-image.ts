@@ -6,6 +6,7 @@ import { ImageKind } from './image-kind';
 import type { ImagePlatform } from './image-platform';
 import { Pipeline } from './pipeline';
 import { handWrittenDockerfileViolations } from './private/dockerfile-args';
+import { pathFilterViolation } from './private/path-filter';
 import {
   duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
 } from './private/validate';
@@ -259,7 +260,7 @@ export class ContainerImage extends Component {
       v.add(`Dockerfile '${this.dockerfile}' names a folder: give the file, e.g. 'docker/triton/Dockerfile.training'`);
     }
     for (const path of this.extraPaths) {
-      v.add(repoPathViolation('path filter', path));
+      v.add(repoPathViolation('path filter', path) ?? pathFilterViolation(path));
     }
     if (this.workflowName.trim() === '') {
       v.add('workflow name is empty: give the name `gh workflow run` will use, e.g. \'Build Triton Training Image\'');

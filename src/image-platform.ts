@@ -1,16 +1,18 @@
-import { Component, github, Project } from 'projen';
+import { Component, github, javascript, Project } from 'projen';
+import { useActionTable } from './actions';
 import { AwsSetup } from './aws-setup';
 import { BuildArgsFile } from './build-args-file';
 import { ContainerImage, ContainerImageOptions } from './container-image';
 import type { LifecyclePolicyDocument } from './ecr/manifest';
 import type { GitHubRepository } from './github-repository';
 import { ImageBuildWorkflow } from './image-build-workflow';
-import type { LifecycleRule } from './lifecycle-rule';
 import { ImageDockerfile } from './image-dockerfile';
+import type { LifecycleRule } from './lifecycle-rule';
 import { LocalImageTasks } from './local-image-tasks';
 import { OidcRole } from './oidc-role';
 import { defaultLifecycleRules, renderLifecyclePolicy } from './private/lifecycle-policy';
 import { duplicates } from './private/validate';
+import { PullRequestChecks } from './pull-request-checks';
 import { Registry } from './registry';
 import { resolveTagPolicy, TaggingOptions, TagPolicy } from './tagging';
 import { TrustScope } from './trust-scope';
@@ -85,6 +87,8 @@ export class ImagePlatform extends Component {
   public readonly lifecyclePolicy?: LifecyclePolicyDocument;
   /** The local build, test and push tasks. */
   public readonly localTasks: LocalImageTasks;
+  /** What the build workflow checks on pull requests, if the project has projen's build workflow. */
+  public readonly pullRequestChecks?: PullRequestChecks;
   private readonly _images: ContainerImage[] = [];
   private aws?: AwsSetup;
 
@@ -107,6 +111,10 @@ export class ImagePlatform extends Component {
       ? 'Invalid lifecycle rules'
       : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
     this.localTasks = new LocalImageTasks(this);
+    useActionTable(gh);
+    if (project instanceof javascript.NodeProject && project.buildWorkflow) {
+      this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow);
+    }
   }
 
   /** The declared images, in declaration order. */

@@ -14,6 +14,7 @@ export * from './lifecycle-rule';
 export * from './local-image-tasks';
 export * from './oidc-role';
 export * from './pipeline';
+export * from './pull-request-checks';
 export * from './python-package';
 export * from './registry';
 export * from './script-copy';

@@ -1,0 +1,108 @@
+import { build, Component, github } from 'projen';
+import { actionRef } from './actions';
+import type { ImagePlatform } from './image-platform';
+import { renderAffectedImagesScript, renderChangedFilesScript } from './private/affected-images-script';
+import { renderDriftCheckScript } from './private/drift-script';
+
+const { JobPermission } = github.workflows;
+
+/** The id of projen's build job. */
+const BUILD_JOB_ID = 'build';
+
+/** projen's own drift detection at the end of the build job, which this check replaces. */
+const PROJEN_DRIFT_STEPS = ['Find mutations', 'Upload patch', 'Fail build on mutation'];
+
+/** The id of the job that lists the images a pull request affects. */
+export const AFFECTED_IMAGES_JOB_ID = 'affected-images';
+
+/**
+ * What projen's build workflow checks and reports on every pull request for
+ * the image platform:
+ *
+ * - generated files must match `.projenrc.ts`; a drift fails the build with
+ *   the fix (`npx projen`, then commit). This replaces projen's own
+ *   "Find mutations" steps, whose message does not say how to fix a drift.
+ *   Combine with `buildWorkflowOptions: { mutableBuild: false }`, so projen
+ *   never pushes to a pull request branch either;
+ * - a job summary lists the images whose path filters match the changed files:
+ *   what merging will rebuild.
+ *
+ * Created by `ImagePlatform` when the project has projen's build workflow.
+ *
+ * @see https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/workflow-commands-for-github-actions#adding-a-job-summary
+ */
+export class PullRequestChecks extends Component {
+  /** The build step that fails when generated files drift. */
+  public readonly driftStepName = 'Check generated files are up to date';
+  /** The name of the job whose summary lists the affected images. */
+  public readonly summaryJobName = 'Images this pull request rebuilds';
+  /** The name of projen's build workflow. */
+  public readonly buildWorkflowName: string;
+
+  constructor(private readonly platform: ImagePlatform, private readonly buildWorkflow: build.BuildWorkflow) {
+    super(platform, 'pull-request-checks');
+    this.buildWorkflowName = buildWorkflow.name;
+  }
+
+  /** Runs once every image and every post-build step is declared. */
+  public override preSynthesize(): void {
+    this.replaceDriftDetection();
+    this.addAffectedImagesJob();
+  }
+
+  private replaceDriftDetection(): void {
+    const workflow = this.buildWorkflow.workflow;
+    const job = workflow.getJob(BUILD_JOB_ID);
+    if (!('steps' in job)) {
+      throw new Error(`projen's build workflow has no '${BUILD_JOB_ID}' job with steps: PullRequestChecks cannot add its drift check`);
+    }
+    // projen renders the build job's steps lazily, as a function; render them
+    // here, after every post-build step was added, to swap one step group.
+    const lazy: unknown = job.steps;
+    const steps: unknown = typeof lazy === 'function' ? lazy() : lazy;
+    const names = Array.isArray(steps) ? steps.map((s) => s?.name) : [];
+    const at = names.indexOf(PROJEN_DRIFT_STEPS[0]);
+    if (!Array.isArray(steps) || at < 0 || PROJEN_DRIFT_STEPS.some((name, i) => names[at + i] !== name)) {
+      throw new Error(`projen's build job no longer ends with the steps ${PROJEN_DRIFT_STEPS.map((n) => `'${n}'`).join(', ')}: update PullRequestChecks to this projen version`);
+    }
+    const drift: github.workflows.JobStep = {
+      name: this.driftStepName,
+      // Also after a failed build: a forgotten `npx projen` is often why it failed.
+      if: '${{ !cancelled() }}',
+      shell: 'bash',
+      run: renderDriftCheckScript(),
+    };
+    const { self_mutation_happened: _replaced, ...outputs } = job.outputs ?? {};
+    workflow.updateJob(BUILD_JOB_ID, {
+      ...job,
+      outputs: Object.keys(outputs).length > 0 ? outputs : undefined,
+      steps: [...steps.slice(0, at), drift, ...steps.slice(at + PROJEN_DRIFT_STEPS.length)],
+    });
+  }
+
+  private addAffectedImagesJob(): void {
+    const changedFiles = { CHANGED_FILES: '${{ runner.temp }}/changed-files' };
+    this.buildWorkflow.workflow.addJob(AFFECTED_IMAGES_JOB_ID, {
+      name: this.summaryJobName,
+      if: 'github.event_name == \'pull_request\'',
+      runsOn: this.platform.runsOn,
+      timeoutMinutes: 10,
+      permissions: { contents: JobPermission.READ },
+      defaults: { run: { shell: 'bash' } },
+      steps: [
+        {
+          name: 'Checkout',
+          uses: actionRef(this.platform.github, 'checkout'),
+          // The merge commit and its first parent, the base branch.
+          with: { 'fetch-depth': 2, 'persist-credentials': false },
+        },
+        { name: 'List changed files', env: changedFiles, run: renderChangedFilesScript() },
+        {
+          name: 'Summarize affected images',
+          env: changedFiles,
+          run: renderAffectedImagesScript(this.platform.images),
+        },
+      ],
+    });
+  }
+}

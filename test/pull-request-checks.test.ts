@@ -1,0 +1,305 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { javascript } from 'projen';
+import { parse } from 'yaml';
+import { AFFECTED_IMAGES_JOB_ID, ImageKind, ImagePlatform, Pipeline } from '../src';
+import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
+import { newPlatform, synth, TEST_REGISTRY } from './support/project';
+import { loadWorkflow } from './support/workflows';
+import { renderAffectedImagesScript } from '../src/private/affected-images-script';
+
+const BUILD = loadWorkflow('build.yml');
+
+function step(job: string, name: string): any {
+  const found = BUILD.jobs[job].steps.find((s: any) => s.name === name);
+  if (!found) {
+    throw new Error(`build.yml has no step '${name}' in job '${job}'`);
+  }
+  return found;
+}
+
+const DRIFT_STEP = 'Check generated files are up to date';
+const LIST_STEP = step(AFFECTED_IMAGES_JOB_ID, 'List changed files');
+const SUMMARY_STEP = step(AFFECTED_IMAGES_JOB_ID, 'Summarize affected images');
+
+/** The images in the summary table, by repository. */
+function affected(summary: string): string[] {
+  return [...summary.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]).sort();
+}
+
+/** Runs the summary step of the committed build.yml on a list of changed files. */
+function summarize(files: readonly string[], script: string = SUMMARY_STEP.run): ScriptRun {
+  const dir = mkdtempSync(join(tmpdir(), 'changed-'));
+  try {
+    const list = join(dir, 'changed-files');
+    writeFileSync(list, files.map((f) => `${f}\0`).join(''));
+    return runScript(script, dir, { CHANGED_FILES: list });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the build workflow on pull requests', () => {
+  test('it runs on every pull request, reads the repository only and never pushes to the branch', () => {
+    // GIVEN the committed build workflow
+    // THEN it triggers on pull requests, has no self-mutation job and installs from the lockfile
+    expect(Object.keys(BUILD.on)).toContain('pull_request');
+    expect(Object.keys(BUILD.jobs).sort()).toEqual([AFFECTED_IMAGES_JOB_ID, 'build']);
+    for (const job of Object.values<any>(BUILD.jobs)) {
+      expect(job.permissions).toEqual({ contents: 'read' });
+    }
+    expect(step('build', 'Install dependencies').run).toBe('npm ci');
+    expect(JSON.stringify(BUILD)).not.toMatch(/git push|self_mutation/);
+  });
+
+  test('the drift check runs after the build, even a failed one, in place of projen\'s silent mutation check', () => {
+    // GIVEN the build job's steps
+    const names = BUILD.jobs.build.steps.map((s: any) => s.name);
+    // THEN the drift check follows the build and ends the job
+    expect(names.slice(-2)).toEqual(['build', DRIFT_STEP]);
+    expect(step('build', DRIFT_STEP).if).toBe('${{ !cancelled() }}');
+  });
+
+  test('no run script of the build workflow interpolates an expression, so no branch or file name becomes code', () => {
+    // GIVEN every `run:` script of build.yml
+    const scripts = Object.values<any>(BUILD.jobs).flatMap((job) => job.steps.filter((s: any) => s.run).map((s: any) => s.run));
+    // THEN none contains `${{`: values arrive through env
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const script of scripts) {
+      expect(script).not.toContain('${{');
+    }
+  });
+
+  test('the affected-images job runs only for pull requests, on the merge commit and its base', () => {
+    // GIVEN the job
+    const job = BUILD.jobs[AFFECTED_IMAGES_JOB_ID];
+    // THEN it is skipped for manual runs and checks out two commits without keeping the token
+    expect(job.if).toBe('github.event_name == \'pull_request\'');
+    expect(step(AFFECTED_IMAGES_JOB_ID, 'Checkout').with).toEqual({ 'fetch-depth': 2, 'persist-credentials': false });
+  });
+});
+
+describe('the drift check', () => {
+  let repo: string;
+  const check = () => runScript(step('build', DRIFT_STEP).run, repo);
+
+  beforeEach(() => {
+    // GIVEN a checkout whose generated files were just synthesized again
+    repo = gitRepo({ '.projenrc.ts': 'project.synth();\n', 'package.json': '{}\n' });
+  });
+
+  afterEach(() => rmSync(repo, { recursive: true, force: true }));
+
+  test('passes when synthesis changed nothing', () => {
+    // WHEN the check runs on an unchanged checkout
+    const run = check();
+    // THEN it passes
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Generated files match .projenrc.ts.');
+  });
+
+  test.each([
+    ['changed a committed file', { 'package.json': '{"name":"x"}\n' }, 'package.json'],
+    ['wrote a file that was never committed', { '.github/workflows/new.yaml': 'name: new\n' }, '.github/workflows/new.yaml'],
+    ['deleted a committed file', { 'package.json': null }, 'package.json'],
+  ])('fails with the fix when synthesis %s', (_, change, file) => {
+    // WHEN synthesis produced a difference
+    writeFiles(repo, change);
+    const run = check();
+    // THEN the step fails, says how to fix it and lists the file in the summary
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^::error title=Generated files are out of date::.*Run 'npx projen' and commit the result\.$/m);
+    expect(run.summary).toContain('Run `npx projen` and commit the result.');
+    expect(run.summary).toContain(`- \`${file}\``);
+  });
+
+  test('a file name cannot inject markup into the summary', () => {
+    // WHEN the difference is a file with a hostile name
+    writeFiles(repo, { 'x`<img src=y>|::error::z.txt': 'x' });
+    const run = check();
+    // THEN the summary names it with the unsafe characters replaced
+    expect(run.status).toBe(1);
+    expect(run.summary).toContain('- `x??img src=y????error??z.txt`');
+    expect(run.summary).not.toContain('<img');
+  });
+});
+
+describe('the affected-images summary', () => {
+  test.each([
+    ['a script of the Triton training image', ['training/triton/train.py'], ['triton-training-tools']],
+    ['evaluation scripts of the vLLM deployment image', ['evaluation/vllm/eval.py'], ['vllm-deployment-tools']],
+    ['a Dockerfile', ['docker/vllm/Dockerfile.training'], ['vllm-training-tools']],
+    ['an image workflow', ['.github/workflows/triton-build-deployment-image.yaml'], ['mlops-deployment-tools']],
+    ['files of two images and others', ['training/vllm/a.py', 'README.md', 'deployment/triton/b.sh'], ['mlops-deployment-tools', 'vllm-training-tools']],
+    ['files no image is built from', ['README.md', 'src/index.ts', '.projenrc.ts'], []],
+    ['near misses of a Dockerfile name', ['docker/triton/Dockerfile.training.bak', 'docker/triton/DockerfileXtraining'], []],
+    ['a folder that only starts like a script folder', ['training/triton-old/train.py', 'xtraining/triton/a.py'], []],
+  ])('a pull request changing %s rebuilds %j', (_, files, images) => {
+    // WHEN the step reads the changed files
+    const run = summarize(files);
+    // THEN the summary lists exactly the images whose path filters match
+    expect(run.status).toBe(0);
+    expect(affected(run.summary)).toEqual(images);
+    expect(run.summary).toContain(`the ${files.length} changed file(s)`);
+    if (images.length === 0) {
+      expect(run.summary).toContain('None: no path filter of an image workflow matches');
+    }
+  });
+
+  test('each listed image counts its matching files and shows one', () => {
+    // WHEN two files of one image change
+    const run = summarize(['training/triton/a.py', 'docker/triton/Dockerfile.training']);
+    // THEN its row counts both and names the first
+    expect(run.summary).toContain('| `triton-training-tools` | Build Triton Training Image | 2 | `training/triton/a.py` |');
+  });
+
+  test('a file name cannot inject markup or a workflow command', () => {
+    // WHEN a changed file's name is hostile and spans lines
+    const run = summarize(['training/triton/x`|<b>\n::error::pwned.py']);
+    // THEN it still counts, but is shown on one line with unsafe characters replaced
+    expect(affected(run.summary)).toEqual(['triton-training-tools']);
+    expect(run.summary).toContain('`training/triton/x???b????error??pwned.py`');
+    expect(run.stdout).not.toMatch(/^::/m);
+    expect(run.summary).not.toContain('<b>');
+  });
+
+  test('deleted and renamed files rebuild the images that held them, from a real merge commit', () => {
+    // GIVEN GitHub's merge commit of a pull request that deletes one script and moves another away
+    const repo = gitRepo({ 'training/triton/old.py': 'a', 'deployment/vllm/serve.py': 'b', 'README.md': 'c' });
+    try {
+      checkoutPullRequestMerge(repo, (root) => {
+        // Same content under a new name: git sees a rename.
+        writeFiles(root, { 'training/triton/old.py': null, 'deployment/vllm/serve.py': null, 'docs/serve.py': 'b' });
+      });
+      // WHEN the two steps run on it
+      const list = join(repo, '..', `${repo.split('/').pop()}.changed`);
+      const listed = runScript(LIST_STEP.run, repo, { CHANGED_FILES: list });
+      const run = runScript(SUMMARY_STEP.run, repo, { CHANGED_FILES: list });
+      rmSync(list, { force: true });
+      // THEN both names of the move count, and the base branch's own change does not
+      expect(listed.status).toBe(0);
+      expect(run.status).toBe(0);
+      expect(run.summary).toContain('of the 3 changed file(s)');
+      expect(affected(run.summary)).toEqual(['triton-training-tools', 'vllm-deployment-tools']);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+});
+
+// GitHub's filter pattern cheat sheet, run through the same bash matching.
+// https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#filter-pattern-cheat-sheet
+describe('path filter matching follows GitHub\'s filter patterns', () => {
+  test.each([
+    [['*'], 'README.md', true],
+    [['*'], 'docs/README.md', false],
+    [['*.jsx?'], 'page.js', true],
+    [['*.jsx?'], 'page.jsx', true],
+    [['*.jsx?'], 'page.jsxx', false],
+    [['**'], 'all/the/files.txt', true],
+    [['*.js'], 'app.js', true],
+    [['*.js'], 'js/index.js', false],
+    [['**.js'], 'src/js/app.js', true],
+    [['docs/*'], 'docs/file.txt', true],
+    [['docs/*'], 'docs/mona/octocat.txt', false],
+    [['docs/**'], 'docs/mona/octocat.txt', true],
+    [['docs/**/*.md'], 'docs/README.md', true],
+    [['docs/**/*.md'], 'docs/a/markdown/file.md', true],
+    [['docs/**/*.md'], 'docs/a/file.txt', false],
+    [['**/docs/**'], 'docs/hello.md', true],
+    [['**/docs/**'], 'space/docs/plan/space.doc', true],
+    [['**/README.md'], 'README.md', true],
+    [['**/README.md'], 'js/README.md', true],
+    [['**/*src/**'], 'my-src/code/js/app.js', true],
+    [['**/*-post.md'], 'path/their-post.md', true],
+    [['**/migrate-*.sql'], 'db/sept/migrate-v1.sql', true],
+    [['*.md', '!README.md'], 'hello.md', true],
+    [['*.md', '!README.md'], 'README.md', false],
+    [['*.md', '!README.md', 'README*'], 'README.md', true],
+    [['*.md', '!README.md', 'README*'], 'README.doc', true],
+    [['[a-c]*.txt'], 'b.txt', true],
+    [['[a-c]*.txt'], 'd.txt', false],
+    [['file\\*.txt'], 'file*.txt', true],
+    [['file\\*.txt'], 'fileX.txt', false],
+    [['v1.2/**'], 'v1x2/a', false],
+    [['a+b/**'], 'aaab/x', true],
+  ])('filters %j match %s: %s', (pathFilters, file, matches) => {
+    // GIVEN an image with these path filters
+    const script = renderAffectedImagesScript([{ repository: 'probe', workflowName: 'Probe', pathFilters }]);
+    // WHEN the changed file is checked
+    const run = summarize([file], script);
+    // THEN it matches exactly as GitHub would
+    expect(run.status).toBe(0);
+    expect(affected(run.summary)).toEqual(matches ? ['probe'] : []);
+  });
+});
+
+function captureError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('PullRequestChecks', () => {
+  function projectWithBuildWorkflow(): javascript.NodeProject {
+    return new javascript.NodeProject({
+      name: 'fixture',
+      defaultReleaseBranch: 'main',
+      packageManager: javascript.NodePackageManager.NPM,
+      outdir: mkdtempSync(join(tmpdir(), 'pr-checks-')),
+      buildWorkflowOptions: { mutableBuild: false },
+      release: false,
+      depsUpgrade: false,
+      pullRequestTemplate: false,
+      githubOptions: { mergify: false, pullRequestLint: false },
+      jest: false,
+    });
+  }
+
+  test('the summary step follows the declarations: an image declared with extra paths is reported for them', () => {
+    // GIVEN a project with projen's build workflow and an image rebuilt by changes to shared code
+    const project = projectWithBuildWorkflow();
+    const platform = new ImagePlatform(project, { registry: TEST_REGISTRY });
+    platform.addImage({
+      pipeline: Pipeline.of('mlserver', 'MLServer'),
+      kind: ImageKind.DEPLOYMENT,
+      repository: 'mlserver-deployment-tools',
+      extraPaths: ['shared/**/*.py', '!shared/tests/**'],
+    });
+    // WHEN it is synthesized
+    const build = parse(synth(project)['.github/workflows/build.yml']);
+    const script = build.jobs[AFFECTED_IMAGES_JOB_ID].steps.find((s: any) => s.name === 'Summarize affected images').run;
+    // THEN its summary step reports the image for shared code, but not for the excluded tests
+    expect(affected(summarize(['shared/lib/util.py'], script).summary)).toEqual(['mlserver-deployment-tools']);
+    expect(affected(summarize(['shared/tests/test_util.py'], script).summary)).toEqual([]);
+    expect(build.jobs.build.steps.map((s: any) => s.name)).toContain(DRIFT_STEP);
+  });
+
+  test('a project without projen\'s build workflow gets no pull request checks', () => {
+    // GIVEN the test fixture, which has no build workflow
+    const { project, platform } = newPlatform();
+    // THEN nothing is added and no build.yml is written
+    expect(platform.pullRequestChecks).toBeUndefined();
+    expect(Object.keys(synth(project))).not.toContain('.github/workflows/build.yml');
+  });
+
+  test('a path filter GitHub cannot read is rejected when the image is declared, naming the rule', () => {
+    // GIVEN a platform
+    const { platform } = newPlatform();
+    // WHEN an image declares broken extra paths
+    const error = captureError(() => platform.addImage({
+      pipeline: Pipeline.of('mlserver'),
+      kind: ImageKind.DEPLOYMENT,
+      repository: 'mlserver-deployment-tools',
+      extraPaths: ['shared/[abc', '?x', 'shared/[a_b]/**'],
+    }));
+    // THEN every broken filter is listed with what to do
+    expect(error).toMatch(/path filter 'shared\/\[abc' opens a character class '\[' that is never closed: close it or escape it/);
+    expect(error).toMatch(/path filter '\?x' starts with '\?', which repeats the character before it: escape it/);
+    expect(error).toMatch(/character class '\[a_b\]': GitHub only allows letters, digits and ranges/);
+  });
+});
