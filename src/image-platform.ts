@@ -16,6 +16,7 @@ import { PullRequestChecks } from './pull-request-checks';
 import { Registry } from './registry';
 import { resolveTagPolicy, TaggingOptions, TagPolicy } from './tagging';
 import { TrustScope } from './trust-scope';
+import { WorkflowsReadme } from './workflows-readme';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
 export interface ImagePlatformOptions {
@@ -66,7 +67,10 @@ export interface ImagePlatformOptions {
 
 /**
  * The ML platform's images: one registry, one OIDC role and the images built
- * into it, each with a generated GitHub Actions workflow.
+ * into it, each with a generated GitHub Actions workflow. The platform also
+ * documents the workflows (`WorkflowsReadme`), adds its pull request checks to
+ * projen's build workflow (`PullRequestChecks`) and routes every workflow's
+ * actions through `ACTIONS`.
  */
 export class ImagePlatform extends Component {
   /** The platform of a project, if it declares one. */
@@ -87,6 +91,8 @@ export class ImagePlatform extends Component {
   public readonly lifecyclePolicy?: LifecyclePolicyDocument;
   /** The local build, test and push tasks. */
   public readonly localTasks: LocalImageTasks;
+  /** The generated `.github/workflows/README.md`. */
+  public readonly readme: WorkflowsReadme;
   /** What the build workflow checks on pull requests, if the project has projen's build workflow. */
   public readonly pullRequestChecks?: PullRequestChecks;
   private readonly _images: ContainerImage[] = [];
@@ -112,6 +118,7 @@ export class ImagePlatform extends Component {
       : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
     this.localTasks = new LocalImageTasks(this);
     useActionTable(gh);
+    this.readme = new WorkflowsReadme(this);
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow);
     }

@@ -22,3 +22,4 @@ export * from './size';
 export * from './tagging';
 export * from './tool';
 export * from './trust-scope';
+export * from './workflows-readme';

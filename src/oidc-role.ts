@@ -30,7 +30,7 @@ export class OidcRole {
     if (!SECRET.test(secretName)) {
       throw new Error(`OIDC role secret '${secretName}' is not a valid GitHub secret name: letters, digits and '_', not starting with a digit or 'GITHUB_', e.g. 'AWS_ROLE_ARN'`);
     }
-    return new OidcRole(`\${{ secrets.${secretName} }}`, `secret ${secretName}`, options);
+    return new OidcRole(`\${{ secrets.${secretName} }}`, `secret ${secretName}`, options, secretName);
   }
 
   /** The role ARN is written into the workflows as is. */
@@ -50,6 +50,8 @@ export class OidcRole {
     /** How documentation names the role, e.g. `secret AWS_ROLE_ARN`. */
     public readonly description: string,
     options: OidcRoleOptions,
+    /** The secret that holds the role ARN, if the ARN is not written into the workflows. */
+    public readonly secretName?: string,
   ) {
     const duration = options.sessionDurationSeconds ?? 3600;
     if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {

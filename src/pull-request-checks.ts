@@ -46,16 +46,15 @@ export class PullRequestChecks extends Component {
 
   /** Runs once every image and every post-build step is declared. */
   public override preSynthesize(): void {
-    this.replaceDriftDetection();
-    this.addAffectedImagesJob();
+    const job = this.buildWorkflow.workflow.getJob(BUILD_JOB_ID);
+    if (!('steps' in job)) {
+      throw new Error(`projen's build workflow has no '${BUILD_JOB_ID}' job with steps: PullRequestChecks cannot add its checks`);
+    }
+    this.replaceDriftDetection(job);
+    this.addAffectedImagesJob(job);
   }
 
-  private replaceDriftDetection(): void {
-    const workflow = this.buildWorkflow.workflow;
-    const job = workflow.getJob(BUILD_JOB_ID);
-    if (!('steps' in job)) {
-      throw new Error(`projen's build workflow has no '${BUILD_JOB_ID}' job with steps: PullRequestChecks cannot add its drift check`);
-    }
+  private replaceDriftDetection(job: github.workflows.Job): void {
     // projen renders the build job's steps lazily, as a function; render them
     // here, after every post-build step was added, to swap one step group.
     const lazy: unknown = job.steps;
@@ -73,19 +72,21 @@ export class PullRequestChecks extends Component {
       run: renderDriftCheckScript(),
     };
     const { self_mutation_happened: _replaced, ...outputs } = job.outputs ?? {};
-    workflow.updateJob(BUILD_JOB_ID, {
+    this.buildWorkflow.workflow.updateJob(BUILD_JOB_ID, {
       ...job,
       outputs: Object.keys(outputs).length > 0 ? outputs : undefined,
       steps: [...steps.slice(0, at), drift, ...steps.slice(at + PROJEN_DRIFT_STEPS.length)],
     });
   }
 
-  private addAffectedImagesJob(): void {
+  private addAffectedImagesJob(buildJob: github.workflows.Job): void {
     const changedFiles = { CHANGED_FILES: '${{ runner.temp }}/changed-files' };
     this.buildWorkflow.workflow.addJob(AFFECTED_IMAGES_JOB_ID, {
       name: this.summaryJobName,
       if: 'github.event_name == \'pull_request\'',
-      runsOn: this.platform.runsOn,
+      // A few seconds of bash and git: the build job's runner, not the images'.
+      runsOn: buildJob.runsOn,
+      runsOnGroup: buildJob.runsOnGroup,
       timeoutMinutes: 10,
       permissions: { contents: JobPermission.READ },
       defaults: { run: { shell: 'bash' } },

@@ -1,0 +1,244 @@
+import { posix } from 'node:path';
+import type { github } from 'projen';
+import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from './iam-policies';
+import { code, fenced, table } from './markdown';
+import { RUNNER_BLOAT, smokeTestCommand } from './step-scripts';
+import { quote } from './tag-script';
+import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws-setup';
+import type { ContainerImage } from '../container-image';
+import { AWS_DIR } from '../ecr/manifest';
+import { IMAGE_JOB_ID, ImageBuildWorkflow } from '../image-build-workflow';
+import type { ImagePlatform } from '../image-platform';
+import type { PullRequestChecks } from '../pull-request-checks';
+
+/**
+ * What each image job step does, by step name. The steps themselves, their
+ * order and which images run them are read from the workflows.
+ */
+export const STEP_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'Free disk space': `removes pre-installed toolchains the build never uses (${RUNNER_BLOAT.map(code).join(', ')}) and unused Docker images, to make room for large images`,
+  'Checkout': 'checks out the repository, without keeping the token in the checkout',
+  'Set image tag': 'derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept',
+  'Read commit time': 'reads the commit\'s time for the image\'s `org.opencontainers.image.created` label, so rebuilding a commit labels it the same',
+  'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it',
+  'Login to Amazon ECR': 'logs Docker in to the registry',
+  'Use the containerd image store': 'switches Docker to the containerd image store, so the build can export a registry cache and the image is tested where it was built',
+  'Build image': 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag',
+  'Test image': 'imports every Python dependency inside the image with `python -c "import ..."`',
+  'Push image': 'pushes the tag to ECR and records the digest',
+  'Check image size': 'warns, never fails, when the image is larger than its threshold (see [Workflows](#workflows)), and writes image, tag, digest and size to the job summary',
+};
+
+const WORKFLOWS_DIR = '.github/workflows';
+
+/** An image with the workflow generated for it. */
+export interface DocumentedImage {
+  readonly image: ContainerImage;
+  readonly workflow: ImageBuildWorkflow;
+}
+
+export function workflowsSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+  return [
+    '## Workflows',
+    '',
+    ...table(['Workflow file', 'Workflow name', 'Image (ECR repository)', 'Dockerfile', 'Warns above'],
+      images.map(({ image }) => [
+        `[${code(image.workflowFileName)}](${image.workflowFileName})`,
+        image.workflowName,
+        code(image.repository),
+        code(image.dockerfile),
+        image.sizeWarning.toString(),
+      ])),
+    '',
+    `All images are pushed to ECR: ${code(platform.registry.host)}`,
+    '',
+  ];
+}
+
+export function triggersSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+  const policy = platform.tagPolicy;
+  const branches = [policy.latestBranch, ...policy.snapshotBranches].map(code);
+  const branchList = branches.length > 1 ? `${branches.slice(0, -1).join(', ')} or ${branches[branches.length - 1]}` : branches[0];
+  const cancels = images.some(({ workflow }) => workflow.concurrency?.cancelInProgress);
+  return [
+    '## Triggers',
+    '',
+    'Every image workflow runs on:',
+    '',
+    `- **Push to ${branchList}**, when a changed file matches its path filters`,
+    `- **Git tags** matching ${code(policy.releaseTagPattern)}, for releases: every image builds, as GitHub ignores path filters for tag pushes`,
+    '- **Manual dispatch**, with an optional `tag` input',
+    ...(cancels ? ['', 'A newer run for the same branch or tag cancels one still in progress, so an older commit never overwrites a newer image.'] : []),
+    '',
+    '### Path filters',
+    '',
+    ...table(['Workflow', 'Triggered by changes to'],
+      images.map(({ image }) => [image.workflowName, image.pathFilters.map(code).join(', ')])),
+    '',
+    '### Tagging strategy',
+    '',
+    ...table(['Trigger', 'Image tag'], [
+      [`Push to ${code(policy.latestBranch)}`, '`latest`'],
+      ...policy.snapshotBranches.map((b) => [`Push to ${code(b)}`, code(`${b.replace(/\//g, '-')}-<short-sha>`)]),
+      [`Git tag matching ${code(policy.releaseTagPattern)}`, 'the git tag itself'],
+      ['Manual with `tag` input', 'the input, if it is a valid Docker tag'],
+      ['Manual without `tag` input', '`latest`'],
+    ]),
+    '',
+  ];
+}
+
+export function oidcSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+  const { registry, role, tagPolicy, githubRepository, trustScope } = platform;
+  const indent = (lines: readonly string[]) => lines.map((l) => `   ${l}`);
+  const json = (document: object) => indent(fenced('json', JSON.stringify(document, undefined, 2).split('\n')));
+  const permissions = images.length > 0 ? imageJob(images[0].workflow).permissions : {};
+  const push = renderPushPolicy(registry, images.map(({ image }) => image.repository));
+  return [
+    '## Authentication: GitHub OIDC to AWS',
+    '',
+    'The workflows use **OIDC federation**, never static AWS credentials:',
+    '',
+    ...fenced('', ['GitHub Actions  --OIDC token-->  AWS STS  --assume role-->  ECR push']),
+    '',
+    `**Required setup** (the files are generated under [${code(AWS_DIR)}](../aws/), the commands are in the project README, section "AWS set-up"):`,
+    '',
+    role.secretName
+      ? `1. **GitHub secret** ${code(role.secretName)}: the ARN of the IAM role the workflows assume`
+      : `1. **IAM role** ${code(role.roleToAssume)}, written into the workflows`,
+    `2. **OIDC identity provider** for ${code(GITHUB_OIDC_HOST)} in account ${code(registry.account)}, audience ${code(STS_AUDIENCE)}`,
+    ...(githubRepository
+      ? [
+        `3. **Trust policy** of the role, [${code(TRUST_POLICY_PATH)}](${relative(TRUST_POLICY_PATH)}): runs of ${code(githubRepository.fullName)} on ${trustScope.description}:`,
+        ...json(renderTrustPolicy(registry, trustScope.subjects(githubRepository, tagPolicy))),
+      ]
+      : [`3. **Trust policy** of the role: declare \`githubRepository\` in \`.projenrc.ts\` and \`npx projen\` writes it to ${code(TRUST_POLICY_PATH)}, accepting runs on ${trustScope.description}`]),
+    `4. **Permissions** of the role, [${code(PUSH_POLICY_PATH)}](${relative(PUSH_POLICY_PATH)}):`,
+    ...push.Statement.map((s) => `   - ${[s.Action].flat().map(code).join(', ')} on ${[s.Resource ?? []].flat().map(code).join(', ')}`),
+    '5. **Permissions** in every image workflow:',
+    ...indent(fenced('yaml', ['permissions:', ...Object.entries(permissions).map(([k, v]) => `  ${kebab(k)}: ${v}`)])),
+    '',
+    `Sessions are named ${code('gha-<image id>-<run id>-<attempt>')} in CloudTrail and last ${role.sessionDurationSeconds} s.`,
+    '',
+  ];
+}
+
+export function buildStepsSection(images: readonly DocumentedImage[]): string[] {
+  const stepsOf = new Map(images.map(({ image, workflow }) =>
+    [image, imageJob(workflow).steps.map((s) => s.name ?? s.id ?? '(unnamed)')]));
+  const names = mergeInOrder([...stepsOf.values()]);
+  return [
+    '## Build steps',
+    '',
+    'Every image job runs these steps, in this order:',
+    '',
+    ...names.map((name, i) => {
+      const runners = images.filter(({ image }) => stepsOf.get(image)!.includes(name));
+      const only = runners.length < images.length ? ` (only ${runners.map(({ image }) => code(image.repository)).join(', ')})` : '';
+      const what = STEP_DESCRIPTIONS[name];
+      return `${i + 1}. **${name}**${only}${what ? `: ${what}` : ''}`;
+    }),
+    '',
+  ];
+}
+
+export function imagesSection(images: readonly DocumentedImage[]): string[] {
+  return ['## Docker images', '', ...images.flatMap(({ image }) => imageLayers(image))];
+}
+
+export function manualTriggerSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+  const ref = platform.tagPolicy.latestBranch;
+  const commands = images.flatMap(({ image }) => {
+    const run = `gh workflow run ${shellWord(image.workflowName)} --ref ${shellWord(ref)}`;
+    return [[run, 'tag: latest'], [`${run} -f tag=v2.0.0`, 'tag: v2.0.0']];
+  });
+  const width = Math.max(0, ...commands.map(([c]) => c.length));
+  return [
+    '## Manual trigger',
+    '',
+    ...fenced('bash', commands.map(([c, comment]) => `${c.padEnd(width)}  # ${comment}`)),
+    '',
+  ];
+}
+
+export function pullRequestSection(checks: PullRequestChecks): string[] {
+  return [
+    '## Pull requests',
+    '',
+    `The ${code(checks.buildWorkflowName)} workflow runs on every pull request. It never pushes to the branch; instead:`,
+    '',
+    `- **${checks.driftStepName}** fails when files differ from what \`.projenrc.ts\` generates: run \`npx projen\` and commit the result`,
+    `- **${checks.summaryJobName}** lists in its job summary the images whose path filters match the changed files: what merging will rebuild`,
+    '',
+  ];
+}
+
+function imageLayers(image: ContainerImage): string[] {
+  const [python, flag, imports] = smokeTestCommand(image.importNames);
+  const list = (values: readonly string[]) => values.join(', ');
+  // In the generated Dockerfile's order, least volatile first.
+  const rows: Array<[string, string]> = [
+    ['Base', code(image.baseImage)],
+    ['System packages', list(image.systemPackages)],
+    ['Heavy Python packages (own layer)', list(image.heavyPythonPackages.map((p) => p.requirement))],
+    ['Python packages', list(image.pythonPackages.map((p) => p.requirement))],
+    ['Tools', list(image.tools.map((t) => `${t.title} ${t.version}`))],
+    ['Environment', list(Object.entries(image.env).map(([k, v]) => code(`${k}=${v}`)))],
+    ['Working directory', code(image.workdir)],
+    ['Scripts', list(image.scripts.map((s) => `${code(`${s.source}/`)} → ${code(`${s.destination.replace(/\/$/, '')}/`)}`))],
+    ['Smoke test', code(`${python} ${flag} "${imports}"`)],
+  ];
+  const dockerfile = `[${code(image.dockerfile)}](${relative(image.dockerfile)})`;
+  return [
+    `### ${image.repository}`,
+    '',
+    `${image.pipeline.title} ${image.kind.name} image, built by [${code(image.workflowFileName)}](${image.workflowFileName}) from ${dockerfile}`
+      + (image.dockerfileGenerated ? ', generated from this declaration.' : `, hand-written; its build arguments are in ${code(image.buildArgsFile)}.`),
+    '',
+    ...table(['Layer', 'Contents'], rows.filter(([, contents]) => contents !== '')),
+    '',
+  ];
+}
+
+function imageJob(workflow: ImageBuildWorkflow): github.workflows.Job {
+  const job = workflow.getJob(IMAGE_JOB_ID);
+  if (!('steps' in job)) {
+    throw new Error(`workflow '${workflow.name}' has no '${IMAGE_JOB_ID}' job with steps`);
+  }
+  return job;
+}
+
+/** Step names of several jobs in one order, each job's own order kept. */
+function mergeInOrder(lists: readonly (readonly string[])[]): string[] {
+  const merged: string[] = [];
+  for (const list of lists) {
+    let at = 0;
+    for (const name of list) {
+      const found = merged.indexOf(name);
+      if (found >= 0) {
+        at = found + 1;
+      } else {
+        merged.splice(at, 0, name);
+        at += 1;
+      }
+    }
+  }
+  return merged;
+}
+
+/** A link from `.github/workflows/` to another file of the repository. */
+function relative(path: string): string {
+  return posix.relative(WORKFLOWS_DIR, path);
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** A word for the reader's shell: bare or in double quotes when nothing in it is special there. */
+function shellWord(value: string): string {
+  if (/^[A-Za-z0-9._/-]+$/.test(value)) {
+    return value;
+  }
+  return /^[A-Za-z0-9 ._:,()+@/-]+$/.test(value) ? `"${value}"` : quote(value);
+}

@@ -1,0 +1,53 @@
+import { FileBase } from 'projen';
+import { ImageBuildWorkflow } from './image-build-workflow';
+import type { ImagePlatform } from './image-platform';
+import {
+  buildStepsSection, DocumentedImage, imagesSection, manualTriggerSection, oidcSection, pullRequestSection,
+  triggersSection, workflowsSection,
+} from './private/workflows-readme-sections';
+
+/**
+ * `.github/workflows/README.md`, generated from the image declarations and the
+ * generated workflows themselves, so it cannot disagree with them: workflows
+ * and images, triggers, path filters, tagging, OIDC set-up, build steps, image
+ * layers and manual trigger commands.
+ *
+ * Created by `ImagePlatform`; read-only and marked as generated like every
+ * other file projen writes.
+ */
+export class WorkflowsReadme extends FileBase {
+  /** Where the file is written. */
+  public static readonly PATH = '.github/workflows/README.md';
+
+  constructor(private readonly platform: ImagePlatform) {
+    super(platform, WorkflowsReadme.PATH);
+  }
+
+  protected synthesizeContent(): string {
+    const platform = this.platform;
+    const workflows = platform.github.workflows.filter((w): w is ImageBuildWorkflow => w instanceof ImageBuildWorkflow);
+    const images: DocumentedImage[] = platform.images.map((image) => {
+      const workflow = workflows.find((w) => w.image === image);
+      if (!workflow) {
+        throw new Error(`image '${image.imageId}' has no workflow to document: declare images with ImagePlatform.addImage()`);
+      }
+      return { image, workflow };
+    });
+    const checks = platform.pullRequestChecks;
+    return [
+      ...(this.marker ? [`<!-- ${this.marker} -->`, ''] : []),
+      '# GitHub Actions Workflows',
+      '',
+      'CI/CD workflows that build, test and push the container images to Amazon ECR, one workflow per image.',
+      'Generated from the image declarations in `.projenrc.ts`: change those and run `npx projen`, never these files.',
+      '',
+      ...workflowsSection(platform, images),
+      ...triggersSection(platform, images),
+      ...oidcSection(platform, images),
+      ...buildStepsSection(images),
+      ...imagesSection(images),
+      ...manualTriggerSection(platform, images),
+      ...(checks ? pullRequestSection(checks) : []),
+    ].join('\n');
+  }
+}
