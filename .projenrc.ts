@@ -56,13 +56,16 @@ const platform = new ImagePlatform(project, {
 const triton = Pipeline.of('triton');
 const vllm = Pipeline.of('vllm', 'vLLM');
 const pyyaml = PythonPackage.of('pyyaml', { importName: 'yaml' });
+// The heavy layers are pinned: a new torch is a reviewed one-line change, never a surprise rebuild.
+const torch = PythonPackage.of('torch', { version: '2.5.1' });
+const torchvision = PythonPackage.of('torchvision', { version: '0.20.1' });
 
 platform.addImage({
   pipeline: triton,
   kind: ImageKind.TRAINING,
   repository: 'triton-training-tools',
   systemPackages: ['curl', 'unzip', 'jq', 'libgomp1'],
-  heavyPythonPackages: ['torch', 'torchvision'],
+  heavyPythonPackages: [torch, torchvision],
   pythonPackages: ['mlflow', 'onnx', 'onnxruntime', 'onnxscript', 'numpy', pyyaml, 'boto3'],
   tools: [Tool.awsCliV2()],
   scripts: [ScriptCopy.of('training/triton', '/scripts')],
@@ -83,7 +86,7 @@ platform.addImage({
   kind: ImageKind.TRAINING,
   repository: 'vllm-training-tools',
   systemPackages: ['curl', 'unzip', 'jq'],
-  heavyPythonPackages: ['torch'],
+  heavyPythonPackages: [torch],
   pythonPackages: ['transformers', 'peft', 'bitsandbytes', 'trl', 'datasets', 'mlflow', 'boto3'],
   tools: [Tool.awsCliV2()],
   scripts: [ScriptCopy.of('training/vllm', '/scripts')],

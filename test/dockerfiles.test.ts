@@ -18,6 +18,7 @@ const IMAGES = [
     dockerfile: 'docker/triton/Dockerfile.training',
     system: ['curl', 'unzip', 'jq', 'libgomp1'],
     heavy: ['torch', 'torchvision'],
+    pins: ['TORCH_VERSION=2.5.1', 'TORCHVISION_VERSION=0.20.1'],
     python: ['mlflow', 'onnx', 'onnxruntime', 'onnxscript', 'numpy', 'pyyaml', 'boto3'],
     tools: ['AWS_CLI_VERSION'],
     scripts: [['training/triton/', '/scripts/']],
@@ -30,6 +31,7 @@ const IMAGES = [
     dockerfile: 'docker/triton/Dockerfile.deployment',
     system: ['curl', 'unzip', 'jq', 'libgomp1'],
     heavy: [],
+    pins: [],
     python: ['mlflow', 'onnx', 'onnxruntime', 'numpy', 'boto3', 'requests'],
     tools: ['AWS_CLI_VERSION'],
     scripts: [['deployment/triton/', '/scripts/']],
@@ -42,6 +44,7 @@ const IMAGES = [
     dockerfile: 'docker/vllm/Dockerfile.training',
     system: ['curl', 'unzip', 'jq'],
     heavy: ['torch'],
+    pins: ['TORCH_VERSION=2.5.1'],
     python: ['transformers', 'peft', 'bitsandbytes', 'trl', 'datasets', 'mlflow', 'boto3'],
     tools: ['AWS_CLI_VERSION'],
     scripts: [['training/vllm/', '/scripts/']],
@@ -54,6 +57,7 @@ const IMAGES = [
     dockerfile: 'docker/vllm/Dockerfile.deployment',
     system: ['curl', 'unzip', 'jq'],
     heavy: [],
+    pins: [],
     python: ['mlflow', 'boto3', 'requests'],
     tools: ['AWS_CLI_VERSION', 'KUBECTL_VERSION'],
     scripts: [['deployment/vllm/', '/scripts/'], ['evaluation/vllm/', '/eval-scripts/'], ['performance/vllm/', '/perf-scripts/']],
@@ -63,6 +67,9 @@ const IMAGES = [
 const PIP = 'python -m pip install --no-cache-dir --disable-pip-version-check ';
 const APT = /^apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends (.+?) && rm -rf \/var\/lib\/apt\/lists\/\*$/;
 
+/** The distribution names a pip layer installs: `"torch==${TORCH_VERSION}"` is torch. */
+const pipNames = (args: string) => args.slice(PIP.length).split(' ').map((r) => r.replace(/^"|"$/g, '').split('==')[0]);
+
 const runs = (instructions: Instruction[]) => instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args.replace(/\s+/g, ' '));
 
 /** What each instruction of the final stage adds, as a short name. */
@@ -70,7 +77,8 @@ function layerKinds(stage: Instruction[], heavy: string[]): string[] {
   return stage.slice(1).map((i) => {
     const args = i.args.replace(/\s+/g, ' ');
     if (i.keyword === 'RUN' && APT.test(args)) return 'system packages';
-    if (i.keyword === 'RUN' && args.startsWith(PIP)) return heavy.includes(args.slice(PIP.length).split(' ')[0]) ? 'heavy python' : 'python';
+    if (i.keyword === 'RUN' && args.startsWith(PIP)) return heavy.includes(pipNames(args)[0]) ? 'heavy python' : 'python';
+    if (i.keyword === 'ARG' && /^[A-Z0-9_]+_VERSION=/.test(i.args)) return 'version pin';
     if (i.keyword === 'COPY' && i.flags.includes('--from=tools')) return 'tools';
     if (i.keyword === 'ENV') return 'env';
     if (i.keyword === 'WORKDIR') return 'workdir';
@@ -98,6 +106,7 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
   test('installs its layers from least to most volatile, scripts last', () => {
     expect(layerKinds(final, image.heavy)).toEqual([
       'system packages',
+      ...(image.pins.length > 0 ? ['version pin'] : []),
       ...(image.heavy.length > 0 ? ['heavy python'] : []),
       'python', 'tools', 'env', 'workdir', 'scripts', 'provenance', 'labels',
     ]);
@@ -106,8 +115,14 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
   test('installs exactly the issue\'s system and Python packages', () => {
     const finalRuns = runs(final);
     expect(finalRuns[0].match(APT)?.[1].split(' ')).toEqual(image.system);
-    const pipLayers = finalRuns.filter((r) => r.startsWith(PIP)).map((r) => r.slice(PIP.length).split(' '));
-    expect(pipLayers).toEqual([...(image.heavy.length > 0 ? [image.heavy] : []), image.python]);
+    const pipLayers = finalRuns.filter((r) => r.startsWith(PIP));
+    expect(pipLayers.map(pipNames)).toEqual([...(image.heavy.length > 0 ? [image.heavy] : []), image.python]);
+    // A pinned package installs the version its build argument names.
+    for (const pin of image.pins) {
+      const arg = pin.split('=')[0];
+      const name = image.heavy.find((h) => `${h.toUpperCase()}_VERSION` === arg);
+      expect(pipLayers.join(' ')).toContain(`"${name}==\${${arg}}"`);
+    }
   });
 
   test('uses apt without recommends, removing its lists in the same RUN, and pip without a cache', () => {
@@ -162,7 +177,7 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
     expect([...declaredArgs(text)].sort()).toEqual(ciArgs.map((l) => l.split('=')[0]).sort());
     expect(ciArgs.slice(0, fileArgs.length)).toEqual(fileArgs);
     expect(ciArgs.slice(fileArgs.length).map((l) => l.split('=')[0])).toEqual(['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED']);
-    expect(fileArgs).toEqual(['BASE_IMAGE=python:3.11-slim', 'AWS_CLI_VERSION=2.27.50', ...(image.tools.includes('KUBECTL_VERSION') ? ['KUBECTL_VERSION=1.33.3'] : [])]);
+    expect(fileArgs).toEqual(['BASE_IMAGE=python:3.11-slim', ...image.pins, 'AWS_CLI_VERSION=2.27.50', ...(image.tools.includes('KUBECTL_VERSION') ? ['KUBECTL_VERSION=1.33.3'] : [])]);
   });
 
   test('labels the image with the OCI keys, from the provenance build arguments declared last', () => {
