@@ -3,66 +3,13 @@ import { join } from 'node:path';
 import { ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool, IMAGE_JOB_ID } from '../src';
 import { Instruction, lintDockerfile, parseDockerfile, readRepoFile } from './support/dockerfile';
 import { newPlatform, synth } from './support/project';
+import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { declaredArgs } from '../src/private/dockerfile-args';
 import { AWS_CLI_KEY_FINGERPRINT } from '../src/private/tool-install';
 
-// The table of layers.
-const IMAGES = [
-  {
-    id: 'triton-training',
-    workflow: 'triton-build-training-image.yaml',
-    buildArgs: 'docker/triton/triton-training.build-args',
-    repository: 'triton-training-tools',
-    dockerfile: 'docker/triton/Dockerfile.training',
-    system: ['curl', 'unzip', 'jq', 'libgomp1'],
-    heavy: ['torch', 'torchvision'],
-    pins: ['TORCH_VERSION=2.5.1', 'TORCHVISION_VERSION=0.20.1'],
-    python: ['mlflow', 'onnx', 'onnxruntime', 'onnxscript', 'numpy', 'pyyaml', 'boto3'],
-    tools: ['AWS_CLI_VERSION'],
-    scripts: [['training/triton/', '/scripts/']],
-  },
-  {
-    id: 'triton-deployment',
-    workflow: 'triton-build-deployment-image.yaml',
-    buildArgs: 'docker/triton/triton-deployment.build-args',
-    repository: 'mlops-deployment-tools',
-    dockerfile: 'docker/triton/Dockerfile.deployment',
-    system: ['curl', 'unzip', 'jq', 'libgomp1'],
-    heavy: [],
-    pins: [],
-    python: ['mlflow', 'onnx', 'onnxruntime', 'numpy', 'boto3', 'requests'],
-    tools: ['AWS_CLI_VERSION'],
-    scripts: [['deployment/triton/', '/scripts/']],
-  },
-  {
-    id: 'vllm-training',
-    workflow: 'vllm-build-training-image.yaml',
-    buildArgs: 'docker/vllm/vllm-training.build-args',
-    repository: 'vllm-training-tools',
-    dockerfile: 'docker/vllm/Dockerfile.training',
-    system: ['curl', 'unzip', 'jq'],
-    heavy: ['torch'],
-    pins: ['TORCH_VERSION=2.5.1'],
-    python: ['transformers', 'peft', 'bitsandbytes', 'trl', 'datasets', 'mlflow', 'boto3'],
-    tools: ['AWS_CLI_VERSION'],
-    scripts: [['training/vllm/', '/scripts/']],
-  },
-  {
-    id: 'vllm-deployment',
-    workflow: 'vllm-build-deployment-image.yaml',
-    buildArgs: 'docker/vllm/vllm-deployment.build-args',
-    repository: 'vllm-deployment-tools',
-    dockerfile: 'docker/vllm/Dockerfile.deployment',
-    system: ['curl', 'unzip', 'jq'],
-    heavy: [],
-    pins: [],
-    python: ['mlflow', 'boto3', 'requests'],
-    tools: ['AWS_CLI_VERSION', 'KUBECTL_VERSION'],
-    scripts: [['deployment/vllm/', '/scripts/'], ['evaluation/vllm/', '/eval-scripts/'], ['performance/vllm/', '/perf-scripts/']],
-  },
-];
+const IMAGES = SEED_IMAGES;
 
 const PIP = 'python -m pip install --no-cache-dir --disable-pip-version-check ';
 const APT = /^apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends (.+?) && rm -rf \/var\/lib\/apt\/lists\/\*$/;
@@ -73,7 +20,7 @@ const pipNames = (args: string) => args.slice(PIP.length).split(' ').map((r) => 
 const runs = (instructions: Instruction[]) => instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args.replace(/\s+/g, ' '));
 
 /** What each instruction of the final stage adds, as a short name. */
-function layerKinds(stage: Instruction[], heavy: string[]): string[] {
+function layerKinds(stage: Instruction[], heavy: readonly string[]): string[] {
   return stage.slice(1).map((i) => {
     const args = i.args.replace(/\s+/g, ' ');
     if (i.keyword === 'RUN' && APT.test(args)) return 'system packages';

@@ -1,47 +1,9 @@
 import { IMAGE_JOB_ID } from '../src';
+import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, readWorkflowText } from './support/workflows';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 
-// The seed's tables: workflow, name, repository, Dockerfile, path filters, training?, imports.
-const IMAGES = [
-  {
-    file: 'triton-build-training-image.yaml',
-    name: 'Build Triton Training Image',
-    repository: 'triton-training-tools',
-    dockerfile: 'docker/triton/Dockerfile.training',
-    paths: ['training/triton/**'],
-    training: true,
-    imports: 'torch, torchvision, mlflow, onnx, onnxruntime, onnxscript, numpy, yaml, boto3',
-  },
-  {
-    file: 'triton-build-deployment-image.yaml',
-    name: 'Build Triton Deployment Image',
-    repository: 'mlops-deployment-tools',
-    dockerfile: 'docker/triton/Dockerfile.deployment',
-    paths: ['deployment/triton/**'],
-    training: false,
-    imports: 'mlflow, onnx, onnxruntime, numpy, boto3, requests',
-  },
-  {
-    file: 'vllm-build-training-image.yaml',
-    name: 'Build vLLM Training Image',
-    repository: 'vllm-training-tools',
-    dockerfile: 'docker/vllm/Dockerfile.training',
-    paths: ['training/vllm/**'],
-    training: true,
-    imports: 'torch, transformers, peft, bitsandbytes, trl, datasets, mlflow, boto3',
-  },
-  {
-    file: 'vllm-build-deployment-image.yaml',
-    name: 'Build vLLM Deployment Image',
-    repository: 'vllm-deployment-tools',
-    dockerfile: 'docker/vllm/Dockerfile.deployment',
-    paths: ['deployment/vllm/**', 'evaluation/vllm/**', 'performance/vllm/**'],
-    training: false,
-    imports: 'mlflow, boto3, requests',
-  },
-];
 
 const STEP_ORDER = [
   'Checkout',
@@ -56,8 +18,8 @@ const STEP_ORDER = [
   'Check image size',
 ];
 
-describe.each(IMAGES)('the workflow $file', (image) => {
-  const workflow = loadWorkflow(image.file);
+describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
+  const workflow = loadWorkflow(image.workflow);
   const job = workflow.jobs[IMAGE_JOB_ID];
   const step = (name: string) => job.steps.find((s: any) => s.name === name);
 
@@ -72,7 +34,7 @@ describe.each(IMAGES)('the workflow $file', (image) => {
     expect(workflow.on.push).toEqual({
       branches: ['main', 'develop'],
       tags: ['v*'],
-      paths: [...image.paths, image.dockerfile, `.github/workflows/${image.file}`],
+      paths: [...image.paths, image.dockerfile, `.github/workflows/${image.workflow}`],
     });
     expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch']);
   });
@@ -101,7 +63,7 @@ describe.each(IMAGES)('the workflow $file', (image) => {
       'role-duration-seconds': 3600,
       'aws-region': 'eu-central-1',
     });
-    expect(readWorkflowText(image.file)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
+    expect(readWorkflowText(image.workflow)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
   });
 
   test('builds its Dockerfile with a registry cache in its own repository', () => {

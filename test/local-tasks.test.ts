@@ -4,16 +4,12 @@ import { join } from 'node:path';
 import { IMAGE_JOB_ID } from '../src';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
 import { runStep } from './support/runner';
+import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, REPO_ROOT, stepScript } from './support/workflows';
 
 const ECR = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
-const IMAGES = [
-  ['triton-training', 'triton-build-training-image.yaml', 'triton-training-tools'],
-  ['triton-deployment', 'triton-build-deployment-image.yaml', 'mlops-deployment-tools'],
-  ['vllm-training', 'vllm-build-training-image.yaml', 'vllm-training-tools'],
-  ['vllm-deployment', 'vllm-build-deployment-image.yaml', 'vllm-deployment-tools'],
-] as const;
+const IMAGES = SEED_IMAGES.map((i) => [i.id, i.workflow, i.repository] as const);
 const tasks = JSON.parse(readFileSync(join(REPO_ROOT, '.projen/tasks.json'), 'utf8')).tasks;
 const workflowStep = (file: string, name: string) => loadWorkflow(file).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === name);
 

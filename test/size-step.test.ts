@@ -1,14 +1,10 @@
 import { IMAGE_JOB_ID } from '../src';
 import { fakeDockerReportingSize } from './support/fake-engine';
 import { runStep } from './support/runner';
+import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow } from './support/workflows';
 
-const IMAGES: Array<[string, string, number]> = [
-  ['triton-build-training-image.yaml', '3 GB', 3e9],
-  ['triton-build-deployment-image.yaml', '1 GB', 1e9],
-  ['vllm-build-training-image.yaml', '3 GB', 3e9],
-  ['vllm-build-deployment-image.yaml', '1 GB', 1e9],
-];
+const IMAGES = SEED_IMAGES.map((i) => [i.workflow, i.threshold, i.thresholdBytes] as const);
 
 function sizeStep(file: string): { run: string; env: Record<string, string> } {
   const workflow = loadWorkflow(file);

@@ -1,14 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { IMAGE_JOB_ID } from '../src';
 import { runStep } from './support/runner';
+import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, stepScript } from './support/workflows';
 
-const IMAGE_WORKFLOWS = [
-  'triton-build-training-image.yaml',
-  'triton-build-deployment-image.yaml',
-  'vllm-build-training-image.yaml',
-  'vllm-build-deployment-image.yaml',
-];
+const IMAGE_WORKFLOWS = SEED_IMAGES.map((i) => i.workflow);
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
 /** The environment a runner gives the step for an event. */
