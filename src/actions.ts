@@ -21,8 +21,6 @@ export const ACTIONS = {
   buildPush: 'docker/build-push-action@v6',
   /** Used by projen's build workflow. @see https://github.com/actions/setup-node */
   setupNode: 'actions/setup-node@v7.0.0',
-  /** v7.0.1, used by projen's build workflow for the drift patch. @see https://github.com/actions/upload-artifact */
-  uploadArtifact: 'actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a',
 } as const;
 
 /** The reference a workflow writes, after projen's overrides. */
