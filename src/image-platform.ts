@@ -2,6 +2,7 @@ import { Component, github, javascript, Project } from 'projen';
 import { useActionTable } from './actions';
 import { AwsSetup } from './aws-setup';
 import { BuildArgsFile } from './build-args-file';
+import { BuildContextIgnore } from './build-context-ignore';
 import { ContainerImage, ContainerImageOptions } from './container-image';
 import type { LifecyclePolicyDocument } from './ecr/manifest';
 import type { GitHubRepository } from './github-repository';
@@ -117,6 +118,7 @@ export class ImagePlatform extends Component {
       ? 'Invalid lifecycle rules'
       : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
     this.localTasks = new LocalImageTasks(this);
+    new BuildContextIgnore(project);
     useActionTable(gh);
     this.readme = new WorkflowsReadme(this);
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {

@@ -2,6 +2,7 @@ export * from './actions';
 export * from './aws-setup';
 export * from './build-args';
 export * from './build-args-file';
+export * from './build-context-ignore';
 export * from './container-image';
 export * from './dockerfile-source';
 export * from './ecr/manifest';

@@ -222,3 +222,18 @@ describe('declarations a Dockerfile cannot carry fail synth, naming the value an
       .toThrow('script folder \'training/my scripts\' may only use letters, digits, \'.\', \'_\', \'-\' and \'/\', e.g. \'training/triton\'');
   });
 });
+
+describe('the build context', () => {
+  // GIVEN the generated .dockerignore at the root every image builds from
+  const patterns = readRepoFile('.dockerignore').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+
+  test('leaves out dependencies, git history, local caches and credentials', () => {
+    expect(patterns).toEqual(expect.arrayContaining(['node_modules/', '.git/', '.cache/', '**/.env', '**/*.pem']));
+  });
+
+  test.each(SEED_IMAGES.flatMap((i) => i.scripts.map(([source]) => [i.id, source])))(
+    '%s still sees its script folder %s', (_id, source) => {
+      const topFolders = patterns.filter((p) => !p.startsWith('**')).map((p) => p.replace(/\/$/, ''));
+      expect(topFolders.filter((folder) => source.startsWith(`${folder}/`))).toEqual([]);
+    });
+});
