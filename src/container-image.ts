@@ -271,9 +271,7 @@ export class ContainerImage extends Component {
     if (!Number.isInteger(this.timeoutMinutes) || this.timeoutMinutes <= 0 || this.timeoutMinutes > 360) {
       v.add(`timeoutMinutes ${this.timeoutMinutes} must be a whole number of minutes from 1 to 360 (GitHub's limit for hosted runners)`);
     }
-    const dupImports = this.allPythonPackages.map((p) => p.name.toLowerCase())
-      .filter((name, i, all) => all.indexOf(name) !== i);
-    for (const name of new Set(dupImports)) {
+    for (const name of duplicates(this.allPythonPackages, (p) => p.name.toLowerCase()).keys()) {
       v.add(`Python package '${name}' is declared twice: keep one declaration`);
     }
     for (const pkg of this.systemPackages) {

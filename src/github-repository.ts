@@ -1,3 +1,5 @@
+import { Violations } from './private/validate';
+
 // https://docs.github.com/en/get-started/using-github/github-glossary : owners are 1-39 letters, digits
 // and single inner hyphens; repository names are letters, digits, '.', '_' and '-'.
 const OWNER = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$/;
@@ -18,17 +20,15 @@ export class GitHubRepository {
    * @param name the repository, e.g. `ml-platform`
    */
   public static of(owner: string, name: string): GitHubRepository {
-    const errors: string[] = [];
+    const v = new Violations();
     if (!OWNER.test(owner)) {
-      errors.push(`owner '${owner}' is not a GitHub user or organisation name: 1 to 39 letters, digits and single inner '-', e.g. 'acme'`);
+      v.add(`owner '${owner}' is not a GitHub user or organisation name: 1 to 39 letters, digits and single inner '-', e.g. 'acme'`);
     }
     // A '*' or '?' here would widen the trust policy's StringLike match to other repositories.
     if (!NAME.test(name) || name === '.' || name === '..') {
-      errors.push(`name '${name}' is not a GitHub repository name: 1 to 100 letters, digits, '.', '_' and '-', e.g. 'ml-platform'`);
+      v.add(`name '${name}' is not a GitHub repository name: 1 to 100 letters, digits, '.', '_' and '-', e.g. 'ml-platform'`);
     }
-    if (errors.length > 0) {
-      throw new Error(`Invalid GitHub repository:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
-    }
+    v.throwIfAny('Invalid GitHub repository');
     return new GitHubRepository(owner, name);
   }
 

@@ -12,7 +12,7 @@ import type { LifecycleRule } from './lifecycle-rule';
 import { LocalImageTasks } from './local-image-tasks';
 import { OidcRole } from './oidc-role';
 import { defaultLifecycleRules, renderLifecyclePolicy } from './private/lifecycle-policy';
-import { duplicates } from './private/validate';
+import { duplicates, Violations } from './private/validate';
 import { PullRequestChecks } from './pull-request-checks';
 import { Registry } from './registry';
 import { resolveTagPolicy, TaggingOptions, TagPolicy } from './tagging';
@@ -141,10 +141,11 @@ export class ImagePlatform extends Component {
    */
   public addImage(options: ContainerImageOptions): ContainerImage {
     const image = new ContainerImage(this, options);
-    const clashes = this.clashes([...this._images, image]);
-    if (clashes.length > 0) {
+    const clashes = new Violations();
+    this.clashes([...this._images, image]).forEach((c) => clashes.add(c));
+    if (!clashes.empty) {
       this.node.tryRemoveChild(image.node.id);
-      throw new Error(`Image '${image.imageId}' clashes with an image declared before it:\n${clashes.map((c) => `  - ${c}`).join('\n')}`);
+      clashes.throwIfAny(`Image '${image.imageId}' clashes with an image declared before it`);
     }
     this._images.push(image);
     new ImageBuildWorkflow(this.github, image);

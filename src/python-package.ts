@@ -1,3 +1,5 @@
+import { Violations } from './private/validate';
+
 /** Options for a Python package. */
 export interface PythonPackageOptions {
   /**
@@ -56,19 +58,17 @@ export class PythonPackage {
     const normalized = name.toLowerCase().replace(/[._-]+/g, '-');
     this.importName = options.importName ?? KNOWN_IMPORT_NAMES[normalized] ?? normalized.replace(/-/g, '_');
     this.version = options.version;
-    const errors: string[] = [];
+    const v = new Violations();
     if (!DISTRIBUTION.test(name)) {
-      errors.push(`'${name}' is not a valid distribution name: letters, digits, '.', '_' and '-', starting and ending with a letter or digit`);
+      v.add(`'${name}' is not a valid distribution name: letters, digits, '.', '_' and '-', starting and ending with a letter or digit`);
     }
     if (!MODULE.test(this.importName)) {
-      errors.push(`import name '${this.importName}' is not a Python module path such as 'yaml' or 'google.protobuf'`);
+      v.add(`import name '${this.importName}' is not a Python module path such as 'yaml' or 'google.protobuf'`);
     }
     if (this.version !== undefined && !VERSION.test(this.version)) {
-      errors.push(`version '${this.version}' is not an exact version such as '2.5.1'; give only the number, the pin '==' is added`);
+      v.add(`version '${this.version}' is not an exact version such as '2.5.1'; give only the number, the pin '==' is added`);
     }
-    if (errors.length > 0) {
-      throw new Error(`Invalid Python package '${name}':\n${errors.map((e) => `  - ${e}`).join('\n')}`);
-    }
+    v.throwIfAny(`Invalid Python package '${name}'`);
   }
 
   /**

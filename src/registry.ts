@@ -1,3 +1,5 @@
+import { Violations } from './private/validate';
+
 /** Where an ECR registry lives. */
 export interface EcrRegistryOptions {
   /** The 12-digit AWS account id that owns the registry. */
@@ -20,16 +22,14 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 export class Registry {
   /** A private Amazon ECR registry. */
   public static ecr(options: EcrRegistryOptions): Registry {
-    const errors: string[] = [];
+    const v = new Violations();
     if (!ACCOUNT.test(options.account)) {
-      errors.push(`account '${options.account}' must be the 12-digit AWS account id, e.g. '123456789012'`);
+      v.add(`account '${options.account}' must be the 12-digit AWS account id, e.g. '123456789012'`);
     }
     if (!REGION.test(options.region)) {
-      errors.push(`region '${options.region}' is not an AWS region name, e.g. 'eu-central-1'`);
+      v.add(`region '${options.region}' is not an AWS region name, e.g. 'eu-central-1'`);
     }
-    if (errors.length > 0) {
-      throw new Error(`Invalid ECR registry:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
-    }
+    v.throwIfAny('Invalid ECR registry');
     return new Registry(options.account, options.region);
   }
 

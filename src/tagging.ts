@@ -1,3 +1,5 @@
+import { Violations } from './private/validate';
+
 /**
  * How an image tag follows from what triggered the build.
  *
@@ -44,20 +46,18 @@ export function resolveTagPolicy(options: TaggingOptions = {}): TagPolicy {
     snapshotBranches: options.snapshotBranches ?? ['develop'],
     releaseTagPattern: options.releaseTagPattern ?? 'v*',
   };
-  const errors: string[] = [];
+  const v = new Violations();
   for (const branch of [policy.latestBranch, ...policy.snapshotBranches]) {
     if (!BRANCH.test(branch) || branch.includes('..')) {
-      errors.push(`branch '${branch}' must be a plain branch name (letters, digits, '.', '_', '-', '/'), not a pattern`);
+      v.add(`branch '${branch}' must be a plain branch name (letters, digits, '.', '_', '-', '/'), not a pattern`);
     }
   }
   if (policy.snapshotBranches.includes(policy.latestBranch)) {
-    errors.push(`branch '${policy.latestBranch}' cannot be both the latest branch and a snapshot branch`);
+    v.add(`branch '${policy.latestBranch}' cannot be both the latest branch and a snapshot branch`);
   }
   if (!TAG_GLOB.test(policy.releaseTagPattern)) {
-    errors.push(`release tag pattern '${policy.releaseTagPattern}' must use only letters, digits, '.', '_', '-' and '*', e.g. 'v*'`);
+    v.add(`release tag pattern '${policy.releaseTagPattern}' must use only letters, digits, '.', '_', '-' and '*', e.g. 'v*'`);
   }
-  if (errors.length > 0) {
-    throw new Error(`Invalid tagging rules:\n${errors.map((e) => `  - ${e}`).join('\n')}`);
-  }
+  v.throwIfAny('Invalid tagging rules');
   return policy;
 }
