@@ -1,5 +1,5 @@
 import { pathFilterRegex } from './path-filter';
-import { quote } from './tag-script';
+import { quote } from './shell';
 
 /** What the script needs to know about one image. */
 export interface AffectedImageEntry {

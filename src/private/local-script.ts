@@ -1,7 +1,8 @@
 import { PROVENANCE_ARGS, ProvenanceKey } from '../build-args';
 import type { ContainerImage } from '../container-image';
+import { quote } from './shell';
 import { smokeTestCommand } from './step-scripts';
-import { quote, renderTagFunctions } from './tag-script';
+import { renderTagFunctions } from './tag-script';
 import type { ImagePlatform } from '../image-platform';
 
 /** The engines the local tasks drive, docker first as the default. */

@@ -1,3 +1,4 @@
+import { quote } from './shell';
 import { DOCKER_TAG_PATTERN, TagPolicy } from '../tagging';
 
 /**
@@ -62,9 +63,4 @@ export function renderCiTagScript(policy: TagPolicy): string {
     'echo "Image tag: $tag"',
     '',
   ].join('\n');
-}
-
-/** Single-quotes a value for bash; declared values only, never user input. */
-export function quote(value: string): string {
-  return `'${value.replace(/'/g, '\'\\\'\'')}'`;
 }
