@@ -1,26 +1,34 @@
-export * from './actions';
-export * from './aws-setup';
-export * from './build-args';
-export * from './build-args-file';
-export * from './build-context-ignore';
-export * from './container-image';
-export * from './dockerfile-source';
-export * from './ecr/manifest';
-export * from './github-repository';
-export * from './image-build-workflow';
-export * from './image-dockerfile';
-export * from './image-kind';
-export * from './image-platform';
-export * from './lifecycle-rule';
-export * from './local-image-tasks';
-export * from './oidc-role';
-export * from './pipeline';
-export * from './pull-request-checks';
-export * from './python-package';
-export * from './registry';
-export * from './script-copy';
-export * from './size';
-export * from './tagging';
-export * from './tool';
-export * from './trust-scope';
-export * from './workflows-readme';
+// The public API. A module not exported here is internal to the project.
+
+// What .projenrc.ts declares.
+export * from './declaration/dockerfile-source';
+export * from './declaration/github-repository';
+export * from './declaration/image-kind';
+export * from './declaration/lifecycle-rule';
+export * from './declaration/oidc-role';
+export * from './declaration/pipeline';
+export * from './declaration/python-package';
+export * from './declaration/registry';
+export * from './declaration/script-copy';
+export * from './declaration/size';
+export * from './declaration/tagging';
+export * from './declaration/tool';
+export * from './declaration/trust-scope';
+
+// The platform and its images.
+export * from './platform/container-image';
+export * from './platform/image-platform';
+export * from './platform/platform-settings';
+
+// What the platform generates.
+export * from './github/actions';
+export * from './github/image-build-workflow';
+export * from './github/pull-request-checks';
+export * from './github/workflows-readme';
+export * from './docker/build-args';
+export * from './docker/build-args-file';
+export * from './docker/build-context-ignore';
+export * from './docker/image-dockerfile';
+export * from './docker/local-image-tasks';
+export * from './aws/aws-setup';
+export * from './aws/ecr-manifest';

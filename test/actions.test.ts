@@ -9,7 +9,7 @@ function usesOf(workflow: any): string[] {
 }
 
 describe('the action table', () => {
-  test.each(workflowFiles())('every action %s uses is one pinned in src/actions.ts', (file) => {
+  test.each(workflowFiles())('every action %s uses is one pinned in src/github/actions.ts', (file) => {
     // GIVEN a committed workflow, projen's build workflow included
     const uses = usesOf(loadWorkflow(file));
     // THEN each action reference is a value of the one table

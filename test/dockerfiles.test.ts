@@ -6,8 +6,8 @@ import { newPlatform, synth } from './support/project';
 import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
-import { declaredArgs } from '../src/private/dockerfile-args';
-import { AWS_CLI_KEY_FINGERPRINT } from '../src/private/tool-install';
+import { declaredArgs } from '../src/docker/dockerfile-args';
+import { AWS_CLI_KEY_FINGERPRINT } from '../src/docker/tool-install';
 
 const IMAGES = SEED_IMAGES;
 

@@ -1,8 +1,8 @@
 import { CreateRepositoryCommand, PutImageScanningConfigurationCommand, PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import { committedManifest, manifestFile } from './support/ecr';
 import { awsError, CapturedIo, FakeEcr } from './support/fake-ecr';
+import type { EcrManifest } from '../src/aws/ecr-manifest';
 import { main } from '../src/ecr/cli';
-import type { EcrManifest } from '../src/ecr/manifest';
 
 const manifest = committedManifest();
 const declared = manifest.repositories.map((r) => r.name);

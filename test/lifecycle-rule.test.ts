@@ -1,6 +1,6 @@
 import { LifecycleRule } from '../src';
 import { newPlatform } from './support/project';
-import { globsIntersect } from '../src/private/lifecycle-policy';
+import { globsIntersect } from '../src/aws/lifecycle-policy';
 
 describe('LifecycleRule factories', () => {
   test('keepLast selects tagged images by prefix and expires beyond the count', () => {

@@ -7,7 +7,7 @@ import { AFFECTED_IMAGES_JOB_ID, ImageKind, ImagePlatform, Pipeline } from '../s
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
 import { newPlatform, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow } from './support/workflows';
-import { renderAffectedImagesScript } from '../src/private/affected-images-script';
+import { renderAffectedImagesScript } from '../src/github/affected-images-script';
 
 const BUILD = loadWorkflow('build.yml');
 

@@ -1,8 +1,8 @@
 import { createEcrClient, EcrClientFactory } from './client';
 import { ensureRepositories } from './ensure';
-import { MANIFEST_PATH, readManifest } from './manifest';
 import { showStatus } from './status';
 import type { TaskIo } from './task-io';
+import { MANIFEST_PATH, readManifest } from '../aws/ecr-manifest';
 
 const USAGE = [
   'usage: npx projen ecr:ensure [--dry-run] [--manifest <path>]',

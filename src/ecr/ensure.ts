@@ -4,8 +4,8 @@ import {
 } from '@aws-sdk/client-ecr';
 import { call, callIfPresent } from './client';
 import { EcrTaskError } from './errors';
-import type { EcrManifest, LifecyclePolicyDocument, RepositoryDeclaration } from './manifest';
 import { alignedLines, TaskIo } from './task-io';
+import type { EcrManifest, LifecyclePolicyDocument, RepositoryDeclaration } from '../aws/ecr-manifest';
 
 /** A declared repository as ECR has it. */
 export interface RepositoryState {

@@ -1,4 +1,4 @@
-import { OPERATOR_POLICY_PATH } from './manifest';
+import { OPERATOR_POLICY_PATH } from '../aws/ecr-manifest';
 
 /** What was being done when an AWS call failed. */
 export interface CallContext {

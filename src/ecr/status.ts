@@ -1,8 +1,8 @@
 import { DescribeImagesCommandInput, ECRClient, ImageDetail, paginateDescribeImages } from '@aws-sdk/client-ecr';
 import { callIfPresent } from './client';
 import { EcrTaskError } from './errors';
-import type { EcrManifest, RepositoryDeclaration } from './manifest';
 import type { TaskIo } from './task-io';
+import type { EcrManifest, RepositoryDeclaration } from '../aws/ecr-manifest';
 
 /** Images asked for per DescribeImages page (ECR's maximum is 1000). */
 export const PAGE_SIZE = 100;

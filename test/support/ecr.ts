@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './workflows';
-import { EcrManifest, MANIFEST_PATH, readManifest } from '../../src/ecr/manifest';
+import { EcrManifest, MANIFEST_PATH, readManifest } from '../../src/aws/ecr-manifest';
 
 /** The manifest `npx projen` wrote from this repository's own .projenrc.ts. */
 export function committedManifest(): EcrManifest {

@@ -1,4 +1,4 @@
-import { Violations } from './private/validate';
+import { Violations } from './violations';
 
 /** Options for a Python package. */
 export interface PythonPackageOptions {

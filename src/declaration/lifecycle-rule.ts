@@ -1,4 +1,4 @@
-import type { LifecycleSelection } from './ecr/manifest';
+import type { LifecycleSelection } from '../aws/ecr-manifest';
 
 /** The tagged images a rule selects: give exactly one of the two. */
 export interface LifecycleTagFilter {

@@ -1,10 +1,11 @@
-import { FileBase } from 'projen';
+import { FileBase, github } from 'projen';
 import { ImageBuildWorkflow } from './image-build-workflow';
-import type { ImagePlatform } from './image-platform';
+import type { PullRequestChecks } from './pull-request-checks';
 import {
   buildStepsSection, DocumentedImage, imagesSection, manualTriggerSection, oidcSection, pullRequestSection,
   triggersSection, workflowsSection,
-} from './private/workflows-readme-sections';
+} from './workflows-readme-sections';
+import type { PlatformView } from '../platform/container-image';
 
 /**
  * `.github/workflows/README.md`, generated from the image declarations and the
@@ -19,13 +20,16 @@ export class WorkflowsReadme extends FileBase {
   /** Where the file is written. */
   public static readonly PATH = '.github/workflows/README.md';
 
-  constructor(private readonly platform: ImagePlatform) {
+  /**
+   * @param checks what projen's build workflow checks on pull requests, documented when given
+   */
+  constructor(private readonly platform: PlatformView, private readonly checks?: PullRequestChecks) {
     super(platform, WorkflowsReadme.PATH);
   }
 
   protected synthesizeContent(): string {
     const platform = this.platform;
-    const workflows = platform.github.workflows.filter((w): w is ImageBuildWorkflow => w instanceof ImageBuildWorkflow);
+    const workflows = (github.GitHub.of(this.project)?.workflows ?? []).filter((w): w is ImageBuildWorkflow => w instanceof ImageBuildWorkflow);
     const images: DocumentedImage[] = platform.images.map((image) => {
       const workflow = workflows.find((w) => w.image === image);
       if (!workflow) {
@@ -33,7 +37,7 @@ export class WorkflowsReadme extends FileBase {
       }
       return { image, workflow };
     });
-    const checks = platform.pullRequestChecks;
+    const checks = this.checks;
     return [
       ...(this.marker ? [`<!-- ${this.marker} -->`, ''] : []),
       '# GitHub Actions Workflows',

@@ -1,6 +1,6 @@
 import { FileBase } from 'projen';
 import { PROVENANCE_ARGS } from './build-args';
-import type { ContainerImage } from './container-image';
+import type { ContainerImage } from '../platform/container-image';
 
 /**
  * The build arguments projen owns for one image, as `NAME=value` lines: what

@@ -1,5 +1,5 @@
-import { checkName } from './private/validate';
 import { Size } from './size';
+import { checkName } from './violations';
 
 /** Defaults that come with a kind of image. */
 export interface ImageKindOptions {

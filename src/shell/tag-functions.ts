@@ -1,5 +1,5 @@
-import { quote } from './shell';
-import { DOCKER_TAG_PATTERN, TagPolicy } from '../tagging';
+import { quote } from './quote';
+import { DOCKER_TAG_PATTERN, TagPolicy } from '../declaration/tagging';
 
 /**
  * The tag rules as bash functions, shared by the workflow step and the local
@@ -45,22 +45,5 @@ export function renderTagFunctions(policy: TagPolicy): string {
     '    return 1',
     '  fi',
     '}',
-  ].join('\n');
-}
-
-/**
- * The workflow step: reads the event from the runner's environment and the
- * dispatch input from `REQUESTED_TAG`, set through `env:`.
- */
-export function renderCiTagScript(policy: TagPolicy): string {
-  return [
-    'set -euo pipefail',
-    renderTagFunctions(policy),
-    '',
-    'tag=$(resolve_tag "$GITHUB_EVENT_NAME" "$GITHUB_REF_TYPE" "$GITHUB_REF_NAME" "$GITHUB_SHA" "${REQUESTED_TAG:-}")',
-    'check_tag "$tag"',
-    'echo "tag=$tag" >> "$GITHUB_OUTPUT"',
-    'echo "Image tag: $tag"',
-    '',
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { Violations } from './private/validate';
+import { Violations } from './violations';
 
 /**
  * How an image tag follows from what triggered the build.
@@ -32,6 +32,12 @@ export interface TagPolicy {
   readonly snapshotBranches: readonly string[];
   readonly releaseTagPattern: string;
 }
+
+/** The name of the build cache tag kept in each image's own repository. */
+export const BUILD_CACHE_TAG = 'buildcache';
+
+/** The tag `resolve_tag` gives pushes to the latest branch (see `shell/tag-functions.ts`). */
+export const LATEST_TAG = 'latest';
 
 /** The rule every image tag obeys, from Docker's reference grammar. */
 export const DOCKER_TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';

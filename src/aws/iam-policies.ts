@@ -1,4 +1,4 @@
-import type { Registry } from '../registry';
+import type { Registry } from '../declaration/registry';
 
 /**
  * The IAM documents `npx projen` writes under `.github/aws/`. IAM accepts only

@@ -1,5 +1,5 @@
 import { pathFilterRegex } from './path-filter';
-import { quote } from './shell';
+import { quote } from '../shell/quote';
 
 /** What the script needs to know about one image. */
 export interface AffectedImageEntry {

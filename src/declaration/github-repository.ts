@@ -1,4 +1,4 @@
-import { Violations } from './private/validate';
+import { Violations } from './violations';
 
 // https://docs.github.com/en/get-started/using-github/github-glossary : owners are 1-39 letters, digits
 // and single inner hyphens; repository names are letters, digits, '.', '_' and '-'.

@@ -1,12 +1,12 @@
 import { github } from 'projen';
 import { actionRef } from './actions';
-import { PROVENANCE_ARGS, ProvenanceKey } from './build-args';
-import type { ContainerImage } from './container-image';
-import { renderSizeScript } from './private/size-script';
+import { renderSizeScript } from './size-script';
 import {
-  renderContainerdStoreScript, renderFreeDiskScript, renderPushScript, renderSmokeTestScript,
-} from './private/step-scripts';
-import { renderCiTagScript } from './private/tag-script';
+  renderCiTagScript, renderContainerdStoreScript, renderFreeDiskScript, renderPushScript, renderSmokeTestScript,
+} from './step-scripts';
+import { BUILD_CACHE_TAG } from '../declaration/tagging';
+import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
+import type { ContainerImage } from '../platform/container-image';
 
 const { JobPermission } = github.workflows;
 
@@ -23,9 +23,6 @@ const CI_PROVENANCE: Record<ProvenanceKey, string> = {
   version: '${{ steps.tag.outputs.tag }}',
   created: '${{ steps.commit.outputs.created }}',
 };
-
-/** The name of the build cache tag kept in each image's own repository. */
-export const BUILD_CACHE_TAG = 'buildcache';
 
 /**
  * The workflow that builds, smoke-tests and pushes one image to ECR,
@@ -124,7 +121,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
           'push': false,
         },
       },
-      { name: 'Test image', env: tagEnv, run: renderSmokeTestScript(image.importNames) },
+      { name: 'Test image', env: tagEnv, run: renderSmokeTestScript(image.smokeTestCommand) },
       { name: 'Push image', id: 'push', env: tagEnv, run: renderPushScript() },
       {
         name: 'Check image size',

@@ -1,4 +1,4 @@
-import { checkName } from './private/validate';
+import { checkName } from './violations';
 
 /**
  * A family of images that belong together, such as `triton` or `vllm`.

@@ -1,4 +1,4 @@
-import { Violations } from './private/validate';
+import { Violations } from './violations';
 
 /** Where an ECR registry lives. */
 export interface EcrRegistryOptions {

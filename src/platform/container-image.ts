@@ -1,19 +1,19 @@
 import { posix } from 'node:path';
 import { Component } from 'projen';
-import { BuildArg, PROVENANCE_ARGS } from './build-args';
-import { DockerfileSource } from './dockerfile-source';
-import { ImageKind } from './image-kind';
-import type { ImagePlatform } from './image-platform';
-import { Pipeline } from './pipeline';
-import { handWrittenDockerfileViolations } from './private/dockerfile-args';
-import { pathFilterViolation } from './private/path-filter';
+import type { PlatformScope } from './platform-settings';
+import { DockerfileSource } from '../declaration/dockerfile-source';
+import { ImageKind } from '../declaration/image-kind';
+import { Pipeline } from '../declaration/pipeline';
+import { PythonPackage } from '../declaration/python-package';
+import { ScriptCopy } from '../declaration/script-copy';
+import { Size } from '../declaration/size';
+import { Tool } from '../declaration/tool';
 import {
   duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
-} from './private/validate';
-import { PythonPackage } from './python-package';
-import { ScriptCopy } from './script-copy';
-import { Size } from './size';
-import { Tool } from './tool';
+} from '../declaration/violations';
+import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
+import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
+import { pathFilterViolation } from '../github/path-filter';
 
 // An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
 const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -156,7 +156,7 @@ export class ContainerImage extends Component {
   private readonly extraPaths: readonly string[];
 
   /** @internal use `ImagePlatform.addImage()` */
-  constructor(public readonly platform: ImagePlatform, options: ContainerImageOptions) {
+  constructor(public readonly platform: PlatformScope, options: ContainerImageOptions) {
     const { pipeline, kind } = options;
     const imageId = options.id ?? `${pipeline.name}-${kind.name}`;
     // The construct id is positional: a clash of declared ids is reported by the
@@ -213,6 +213,15 @@ export class ContainerImage extends Component {
   /** The modules the smoke test imports: one per Python dependency. */
   public get importNames(): readonly string[] {
     return [...new Set(this.allPythonPackages.map((p) => p.importName))];
+  }
+
+  /**
+   * The smoke test: `python -c` importing every Python dependency, run inside
+   * the built image by the workflow and by the local `test-image` task.
+   */
+  public get smokeTestCommand(): string[] {
+    // With nothing declared to import, the smoke test still proves the interpreter starts.
+    return ['python', '-c', this.importNames.length > 0 ? `import ${this.importNames.join(', ')}` : 'pass'];
   }
 
   /**
@@ -303,4 +312,13 @@ export class ContainerImage extends Component {
     }
     v.throwIfAny(`Invalid image declaration '${this.imageId}'`);
   }
+}
+
+/**
+ * The platform as the components that span every image see it: the shared
+ * settings and the images declared so far.
+ */
+export interface PlatformView extends PlatformScope {
+  /** The declared images, in declaration order. */
+  readonly images: readonly ContainerImage[];
 }

@@ -1,11 +1,7 @@
-import type { LifecyclePolicyDocument, LifecyclePolicyRuleDocument } from '../ecr/manifest';
-import { BUILD_CACHE_TAG } from '../image-build-workflow';
-import { LifecycleRule } from '../lifecycle-rule';
-import type { TagPolicy } from '../tagging';
-import { Violations } from './validate';
-
-/** The tag `resolve_tag` gives pushes to the latest branch (see tag-script.ts). */
-export const LATEST_TAG = 'latest';
+import type { LifecyclePolicyDocument, LifecyclePolicyRuleDocument } from './ecr-manifest';
+import { LifecycleRule } from '../declaration/lifecycle-rule';
+import { BUILD_CACHE_TAG, LATEST_TAG, TagPolicy } from '../declaration/tagging';
+import { Violations } from '../declaration/violations';
 
 /**
  * ECR has no "keep" action. A rule that expires only beyond this many images

@@ -1,4 +1,4 @@
-import { awsCliInstall, kubectlInstall } from './private/tool-install';
+import { awsCliInstall, kubectlInstall } from '../docker/tool-install';
 
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
 

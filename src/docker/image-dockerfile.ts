@@ -1,8 +1,8 @@
 import { FileBase } from 'projen';
 import { PROVENANCE_ARGS } from './build-args';
-import type { ContainerImage } from './container-image';
-import { TOOLS_PREFIX } from './private/tool-install';
-import type { PythonPackage } from './python-package';
+import { TOOLS_PREFIX } from './tool-install';
+import type { PythonPackage } from '../declaration/python-package';
+import type { ContainerImage } from '../platform/container-image';
 
 const TOOLS_STAGE = 'tools';
 

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { repoPathViolation } from './private/validate';
+import { repoPathViolation } from './violations';
 
 /**
  * A repository folder copied into an image, e.g. `training/triton/` to `/scripts/`.

@@ -1,8 +1,8 @@
 import { build, Component, github } from 'projen';
 import { actionRef } from './actions';
-import type { ImagePlatform } from './image-platform';
-import { renderAffectedImagesScript, renderChangedFilesScript } from './private/affected-images-script';
-import { renderDriftCheckScript } from './private/drift-script';
+import { renderAffectedImagesScript, renderChangedFilesScript } from './affected-images-script';
+import { renderDriftCheckScript } from './drift-script';
+import type { PlatformView } from '../platform/container-image';
 
 const { JobPermission } = github.workflows;
 
@@ -38,10 +38,16 @@ export class PullRequestChecks extends Component {
   public readonly summaryJobName = 'Images this pull request rebuilds';
   /** The name of projen's build workflow. */
   public readonly buildWorkflowName: string;
+  private readonly github: github.GitHub;
 
-  constructor(private readonly platform: ImagePlatform, private readonly buildWorkflow: build.BuildWorkflow) {
+  constructor(private readonly platform: PlatformView, private readonly buildWorkflow: build.BuildWorkflow) {
     super(platform, 'pull-request-checks');
     this.buildWorkflowName = buildWorkflow.name;
+    const gh = github.GitHub.of(this.project);
+    if (!gh) {
+      throw new Error('PullRequestChecks needs a project with GitHub support: set `github: true` in the project options');
+    }
+    this.github = gh;
   }
 
   /** Runs once every image and every post-build step is declared. */
@@ -93,7 +99,7 @@ export class PullRequestChecks extends Component {
       steps: [
         {
           name: 'Checkout',
-          uses: actionRef(this.platform.github, 'checkout'),
+          uses: actionRef(this.github, 'checkout'),
           // The merge commit and its first parent, the base branch.
           with: { 'fetch-depth': 2, 'persist-credentials': false },
         },

@@ -1,12 +1,12 @@
 import { Component, JsonFile, TextFile } from 'projen';
 import {
   AWS_DIR, EcrManifest, MANIFEST_PATH, MANIFEST_VERSION, OPERATOR_POLICY_PATH,
-} from './ecr/manifest';
-import { BUILD_CACHE_TAG } from './image-build-workflow';
-import type { ImagePlatform } from './image-platform';
+} from './ecr-manifest';
 import {
   PolicyDocument, renderOperatorPolicy, renderPushPolicy, renderTrustPolicy,
-} from './private/iam-policies';
+} from './iam-policies';
+import { BUILD_CACHE_TAG } from '../declaration/tagging';
+import type { PlatformView } from '../platform/container-image';
 
 export const TRUST_POLICY_PATH = `${AWS_DIR}/trust-policy.json`;
 export const PUSH_POLICY_PATH = `${AWS_DIR}/ecr-push-policy.json`;
@@ -30,9 +30,9 @@ const ECR_TASK_ENV = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' 
  * @see https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-in-aws
  */
 export class AwsSetup extends Component {
-  constructor(public readonly platform: ImagePlatform) {
+  constructor(public readonly platform: PlatformView) {
     super(platform, 'aws-setup');
-    const project = platform.project;
+    const project = this.project;
     const registry = platform.registry;
     const repositories = () => platform.images.map((i) => i.repository);
 

@@ -1,9 +1,8 @@
-import { PROVENANCE_ARGS, ProvenanceKey } from '../build-args';
-import type { ContainerImage } from '../container-image';
-import { quote } from './shell';
-import { smokeTestCommand } from './step-scripts';
-import { renderTagFunctions } from './tag-script';
-import type { ImagePlatform } from '../image-platform';
+import { PROVENANCE_ARGS, ProvenanceKey } from './build-args';
+import type { ContainerImage } from '../platform/container-image';
+import type { PlatformSettings } from '../platform/platform-settings';
+import { quote } from '../shell/quote';
+import { renderTagFunctions } from '../shell/tag-functions';
 
 /** The engines the local tasks drive, docker first as the default. */
 export const CONTAINER_ENGINES = ['docker', 'podman', 'buildah'] as const;
@@ -26,7 +25,7 @@ const LOCAL_PROVENANCE: Record<ProvenanceKey, string> = {
  * test command. Every value from outside (tag argument, environment) reaches
  * commands only as a quoted argument and is checked first.
  */
-export function renderLocalScript(platform: ImagePlatform, images: readonly ContainerImage[], path: string, marker: string): string {
+export function renderLocalScript(platform: PlatformSettings, images: readonly ContainerImage[], path: string, marker: string): string {
   const ids = images.map((i) => i.imageId).join(', ');
   const registry = platform.registry;
   const depth = path.split('/').length - 1;
@@ -117,7 +116,7 @@ export function renderLocalScript(platform: ImagePlatform, images: readonly Cont
     'image_config() {',
     '  case "$1" in',
     ...images.map((image) => `    ${quote(image.imageId)}) declare_image ${[
-      image.repository, image.dockerfile, image.buildArgsFile, ...smokeTestCommand(image.importNames),
+      image.repository, image.dockerfile, image.buildArgsFile, ...image.smokeTestCommand,
     ].map(quote).join(' ')} ;;`),
     '    *)',
     `      fail "$(printf 'no image %q is declared; declared: %s' "$1" ${quote(ids)})"`,

@@ -1,23 +1,23 @@
 import { Component, github, javascript, Project } from 'projen';
-import { useActionTable } from './actions';
-import { AwsSetup } from './aws-setup';
-import { BuildArgsFile } from './build-args-file';
-import { BuildContextIgnore } from './build-context-ignore';
-import { ContainerImage, ContainerImageOptions } from './container-image';
-import type { LifecyclePolicyDocument } from './ecr/manifest';
-import type { GitHubRepository } from './github-repository';
-import { ImageBuildWorkflow } from './image-build-workflow';
-import { ImageDockerfile } from './image-dockerfile';
-import type { LifecycleRule } from './lifecycle-rule';
-import { LocalImageTasks } from './local-image-tasks';
-import { OidcRole } from './oidc-role';
-import { defaultLifecycleRules, renderLifecyclePolicy } from './private/lifecycle-policy';
-import { duplicates, Violations } from './private/validate';
-import { PullRequestChecks } from './pull-request-checks';
-import { Registry } from './registry';
-import { resolveTagPolicy, TaggingOptions, TagPolicy } from './tagging';
-import { TrustScope } from './trust-scope';
-import { WorkflowsReadme } from './workflows-readme';
+import { ContainerImage, ContainerImageOptions, PlatformView } from './container-image';
+import { AwsSetup } from '../aws/aws-setup';
+import type { LifecyclePolicyDocument } from '../aws/ecr-manifest';
+import { defaultLifecycleRules, renderLifecyclePolicy } from '../aws/lifecycle-policy';
+import type { GitHubRepository } from '../declaration/github-repository';
+import type { LifecycleRule } from '../declaration/lifecycle-rule';
+import { OidcRole } from '../declaration/oidc-role';
+import { Registry } from '../declaration/registry';
+import { resolveTagPolicy, TaggingOptions, TagPolicy } from '../declaration/tagging';
+import { TrustScope } from '../declaration/trust-scope';
+import { duplicates, Violations } from '../declaration/violations';
+import { BuildArgsFile } from '../docker/build-args-file';
+import { BuildContextIgnore } from '../docker/build-context-ignore';
+import { ImageDockerfile } from '../docker/image-dockerfile';
+import { LocalImageTasks } from '../docker/local-image-tasks';
+import { useActionTable } from '../github/actions';
+import { ImageBuildWorkflow } from '../github/image-build-workflow';
+import { PullRequestChecks } from '../github/pull-request-checks';
+import { WorkflowsReadme } from '../github/workflows-readme';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
 export interface ImagePlatformOptions {
@@ -73,7 +73,7 @@ export interface ImagePlatformOptions {
  * projen's build workflow (`PullRequestChecks`) and routes every workflow's
  * actions through `ACTIONS`.
  */
-export class ImagePlatform extends Component {
+export class ImagePlatform extends Component implements PlatformView {
   /** The platform of a project, if it declares one. */
   public static of(project: Project): ImagePlatform | undefined {
     return project.components.find((c): c is ImagePlatform => c instanceof ImagePlatform);
@@ -120,10 +120,10 @@ export class ImagePlatform extends Component {
     this.localTasks = new LocalImageTasks(this);
     new BuildContextIgnore(project);
     useActionTable(gh);
-    this.readme = new WorkflowsReadme(this);
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow);
     }
+    this.readme = new WorkflowsReadme(this, this.pullRequestChecks);
   }
 
   /** The declared images, in declaration order. */

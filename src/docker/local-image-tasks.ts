@@ -1,7 +1,6 @@
 import { Component, FileBase, Task } from 'projen';
-import type { ContainerImage } from './container-image';
-import type { ImagePlatform } from './image-platform';
-import { renderLocalScript } from './private/local-script';
+import { renderLocalScript } from './local-script';
+import type { ContainerImage, PlatformView } from '../platform/container-image';
 
 /**
  * projen evaluates its node PATH (`npx -c ...`) before every task, about a
@@ -25,7 +24,7 @@ export class LocalImageTasks extends Component {
   /** Builds every image, passing its argument (a tag) to each build. */
   public readonly buildAll: Task;
 
-  constructor(public readonly platform: ImagePlatform) {
+  constructor(public readonly platform: PlatformView) {
     super(platform, 'local-image-tasks');
     new LocalTaskScript(this);
     this.buildAll = this.project.addTask('build-images', {

@@ -1,15 +1,15 @@
 import { posix } from 'node:path';
 import type { github } from 'projen';
-import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from './iam-policies';
+import { IMAGE_JOB_ID, ImageBuildWorkflow } from './image-build-workflow';
 import { code, fenced, table } from './markdown';
-import { quote } from './shell';
-import { RUNNER_BLOAT, smokeTestCommand } from './step-scripts';
-import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws-setup';
-import type { ContainerImage } from '../container-image';
-import { AWS_DIR } from '../ecr/manifest';
-import { IMAGE_JOB_ID, ImageBuildWorkflow } from '../image-build-workflow';
-import type { ImagePlatform } from '../image-platform';
-import type { PullRequestChecks } from '../pull-request-checks';
+import type { PullRequestChecks } from './pull-request-checks';
+import { RUNNER_BLOAT } from './step-scripts';
+import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
+import { AWS_DIR } from '../aws/ecr-manifest';
+import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from '../aws/iam-policies';
+import type { ContainerImage } from '../platform/container-image';
+import type { PlatformSettings } from '../platform/platform-settings';
+import { quote } from '../shell/quote';
 
 /**
  * What each image job step does, by step name. The steps themselves, their
@@ -37,7 +37,7 @@ export interface DocumentedImage {
   readonly workflow: ImageBuildWorkflow;
 }
 
-export function workflowsSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+export function workflowsSection(platform: PlatformSettings, images: readonly DocumentedImage[]): string[] {
   return [
     '## Workflows',
     '',
@@ -55,7 +55,7 @@ export function workflowsSection(platform: ImagePlatform, images: readonly Docum
   ];
 }
 
-export function triggersSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+export function triggersSection(platform: PlatformSettings, images: readonly DocumentedImage[]): string[] {
   const policy = platform.tagPolicy;
   const branches = [policy.latestBranch, ...policy.snapshotBranches].map(code);
   const branchList = branches.length > 1 ? `${branches.slice(0, -1).join(', ')} or ${branches[branches.length - 1]}` : branches[0];
@@ -88,7 +88,7 @@ export function triggersSection(platform: ImagePlatform, images: readonly Docume
   ];
 }
 
-export function oidcSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+export function oidcSection(platform: PlatformSettings, images: readonly DocumentedImage[]): string[] {
   const { registry, role, tagPolicy, githubRepository, trustScope } = platform;
   const indent = (lines: readonly string[]) => lines.map((l) => `   ${l}`);
   const json = (document: object) => indent(fenced('json', JSON.stringify(document, undefined, 2).split('\n')));
@@ -146,7 +146,7 @@ export function imagesSection(images: readonly DocumentedImage[]): string[] {
   return ['## Docker images', '', ...images.flatMap(({ image }) => imageLayers(image))];
 }
 
-export function manualTriggerSection(platform: ImagePlatform, images: readonly DocumentedImage[]): string[] {
+export function manualTriggerSection(platform: PlatformSettings, images: readonly DocumentedImage[]): string[] {
   const ref = platform.tagPolicy.latestBranch;
   const commands = images.flatMap(({ image }) => {
     const run = `gh workflow run ${shellWord(image.workflowName)} --ref ${shellWord(ref)}`;
@@ -174,7 +174,7 @@ export function pullRequestSection(checks: PullRequestChecks): string[] {
 }
 
 function imageLayers(image: ContainerImage): string[] {
-  const [python, flag, imports] = smokeTestCommand(image.importNames);
+  const [python, flag, imports] = image.smokeTestCommand;
   const list = (values: readonly string[]) => values.join(', ');
   // In the generated Dockerfile's order, least volatile first.
   const rows: Array<[string, string]> = [

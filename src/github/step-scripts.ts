@@ -1,3 +1,6 @@
+import type { TagPolicy } from '../declaration/tagging';
+import { renderTagFunctions } from '../shell/tag-functions';
+
 /**
  * The small bash scripts of the image workflow's `run:` steps. Each reads what
  * it needs from the environment, never from `${{ }}` expressions, so a value
@@ -51,14 +54,8 @@ export function renderContainerdStoreScript(): string {
   ].join('\n');
 }
 
-/** The `python -c` command that imports every Python dependency of the image. */
-export function smokeTestCommand(importNames: readonly string[]): string[] {
-  // With nothing declared to import, the smoke test still proves the interpreter starts.
-  return ['python', '-c', importNames.length > 0 ? `import ${importNames.join(', ')}` : 'pass'];
-}
-
-export function renderSmokeTestScript(importNames: readonly string[]): string {
-  const [python, flag, code] = smokeTestCommand(importNames);
+export function renderSmokeTestScript(command: readonly string[]): string {
+  const [python, flag, code] = command;
   return `docker run --rm "$IMAGE_REPOSITORY:$IMAGE_TAG" ${python} ${flag} "${code}"\n`;
 }
 
@@ -67,6 +64,23 @@ export function renderPushScript(): string {
     'docker push "$IMAGE_REPOSITORY:$IMAGE_TAG"',
     'digest=$(docker image inspect --format \'{{range .RepoDigests}}{{println .}}{{end}}\' "$IMAGE_REPOSITORY:$IMAGE_TAG" | grep -m1 "^$IMAGE_REPOSITORY@" || true)',
     'echo "digest=${digest#*@}" >> "$GITHUB_OUTPUT"',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The workflow step: reads the event from the runner's environment and the
+ * dispatch input from `REQUESTED_TAG`, set through `env:`.
+ */
+export function renderCiTagScript(policy: TagPolicy): string {
+  return [
+    'set -euo pipefail',
+    renderTagFunctions(policy),
+    '',
+    'tag=$(resolve_tag "$GITHUB_EVENT_NAME" "$GITHUB_REF_TYPE" "$GITHUB_REF_NAME" "$GITHUB_SHA" "${REQUESTED_TAG:-}")',
+    'check_tag "$tag"',
+    'echo "tag=$tag" >> "$GITHUB_OUTPUT"',
+    'echo "Image tag: $tag"',
     '',
   ].join('\n');
 }

@@ -1,0 +1,29 @@
+import type { IConstruct } from 'constructs';
+import type { LifecyclePolicyDocument } from '../aws/ecr-manifest';
+import type { GitHubRepository } from '../declaration/github-repository';
+import type { OidcRole } from '../declaration/oidc-role';
+import type { Registry } from '../declaration/registry';
+import type { TagPolicy } from '../declaration/tagging';
+import type { TrustScope } from '../declaration/trust-scope';
+
+/**
+ * The settings every image of a platform shares, with defaults resolved: what
+ * an image and the files generated for it read from the platform.
+ *
+ * Images and components receive this, not `ImagePlatform`, so nothing the
+ * platform constructs imports the platform back.
+ */
+export interface PlatformSettings {
+  readonly registry: Registry;
+  readonly role: OidcRole;
+  readonly tagPolicy: TagPolicy;
+  readonly runsOn: string[];
+  readonly timeoutMinutes: number;
+  readonly githubRepository?: GitHubRepository;
+  readonly trustScope: TrustScope;
+  /** The lifecycle policy of every repository, `undefined` when images are kept forever. */
+  readonly lifecyclePolicy?: LifecyclePolicyDocument;
+}
+
+/** The platform as the construct its images and components attach to. */
+export interface PlatformScope extends IConstruct, PlatformSettings {}
