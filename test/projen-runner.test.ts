@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import * as ts from 'typescript';
 import { cleanEnv, copyProject } from './support/sandbox';
 import { REPO_ROOT } from './support/workflows';
 
@@ -88,5 +89,81 @@ describe('synthesis and type checking', () => {
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/\.projenrc\.ts\(\d+,\d+\): error TS2322/);
     expect(TASKS.tasks.test.steps[0]).toEqual({ spawn: 'typecheck' });
+  });
+});
+
+describe('the require hook that runs .projenrc.ts', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SWC_OPTIONS } = require('../build-tools/register-ts.js');
+  const defaultStep = TASKS.tasks.default.steps[0];
+
+  test('is the default task: synthesis is `node --require ./build-tools/register-ts.js .projenrc.ts`', () => {
+    expect(defaultStep).toEqual({ execArgs: ['node', '--require', './build-tools/register-ts.js', '.projenrc.ts'] });
+  });
+
+  test('transpiles as the projenrc\'s tsconfig compiles: target, module, interop, class fields and decorators', () => {
+    // GIVEN the compiler options TypeScript itself reads from src/tsconfig.json (which extends tsconfig.json)
+    const file = join(REPO_ROOT, 'src', 'tsconfig.json');
+    const { config } = ts.readConfigFile(file, ts.sys.readFile);
+    const { options } = ts.parseJsonConfigFileContent(config, ts.sys, join(REPO_ROOT, 'src'));
+    // THEN swc's options say the same
+    expect(SWC_OPTIONS.jsc.target).toBe(ts.ScriptTarget[options.target!].toLowerCase());
+    expect(options.module).toBe(ts.ModuleKind.CommonJS);
+    expect(SWC_OPTIONS.module.type).toBe('commonjs');
+    expect(SWC_OPTIONS.module.noInterop).toBe(!options.esModuleInterop);
+    // TypeScript defines class fields the ES2022 way from target ES2022 on, unless told otherwise.
+    expect(SWC_OPTIONS.jsc.transform.useDefineForClassFields).toBe(options.useDefineForClassFields ?? options.target! >= ts.ScriptTarget.ES2022);
+    expect(SWC_OPTIONS.jsc.parser.decorators).toBe(options.experimentalDecorators === true);
+    expect(SWC_OPTIONS.jsc.transform.legacyDecorator).toBe(options.experimentalDecorators === true);
+  });
+
+  describe('in a copy of this project', () => {
+    let copy: string;
+    beforeAll(() => {
+      copy = copyProject(mkdtempSync(join(tmpdir(), 'projenrc-hook-')));
+    });
+    afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+    /** Runs the default task's own command with `extra` node arguments first. */
+    const synth = (extra: string[], env: Record<string, string> = {}) => {
+      const [node, ...args] = defaultStep.execArgs;
+      return spawnSync(node, [...extra, ...args], { cwd: copy, env: cleanEnv({ PROJEN_DISABLE_POST: 'true', ...env }), encoding: 'utf8' });
+    };
+
+    test('synthesis never loads the TypeScript compiler or ts-node', () => {
+      // GIVEN a preload that records every module the process loaded
+      const recorder = join(copy, 'record-modules.js');
+      const loaded = join(copy, 'loaded-modules.txt');
+      writeFileSync(recorder, 'process.on("exit", () => require("fs").writeFileSync(process.env.LOADED_MODULES, Object.keys(require.cache).join("\\n")));\n');
+      // WHEN the default task's command synthesizes the project
+      const result = synth(['--require', recorder], { LOADED_MODULES: loaded });
+      // THEN it succeeded, having loaded projen and swc but neither TypeScript nor ts-node
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const modules = readFileSync(loaded, 'utf8').split('\n');
+      const packages = new Set(modules.map((m) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(m)?.[1]).filter(Boolean));
+      expect([...packages]).toEqual(expect.arrayContaining(['projen', '@swc/core']));
+      expect([...packages].filter((p) => ['typescript', 'ts-node', '@cspotcode/source-map-support'].includes(p!))).toEqual([]);
+    });
+
+    test('an error in .projenrc.ts points at its own line, through the source map', () => {
+      // GIVEN a .projenrc.ts that throws on a known line, after a line TypeScript alone would drop
+      const rc = join(copy, '.projenrc.ts');
+      const original = readFileSync(rc, 'utf8');
+      const lines = original.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('project.synth()'));
+      lines.splice(at, 0, 'type Dropped = { erased: true };', 'throw new Error(\'boom from the projenrc\');');
+      writeFileSync(rc, lines.join('\n'));
+      try {
+        // WHEN it runs
+        const result = synth([]);
+        // THEN the stack names .projenrc.ts and the line of the throw (1-based), not the transpiled line
+        expect(result.status).not.toBe(0);
+        expect(result.stderr).toContain('boom from the projenrc');
+        expect(result.stderr).toContain(`.projenrc.ts:${at + 2}:`);
+      } finally {
+        writeFileSync(rc, original);
+      }
+    });
   });
 });

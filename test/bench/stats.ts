@@ -17,13 +17,15 @@ export interface Stats {
   readonly min: number;
   readonly median: number;
   readonly max: number;
+  /** The samples in the order they were taken, for pairing with another variant's. */
+  readonly samples: readonly number[];
 }
 
 export function stats(samples: readonly number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { min: sorted[0], median, max: sorted[sorted.length - 1] };
+  return { min: sorted[0], median, max: sorted[sorted.length - 1], samples: [...samples] };
 }
 
 /** One table row: label, then min / median / max. */

@@ -26,6 +26,8 @@ import { cleanEnv, copyProject, writeGenerated } from '../support/sandbox';
 import { REPO_ROOT } from '../support/workflows';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+/** `npx projen` at most this fraction of a fresh `projen new typescript` project's. */
+const SYNTH_GOAL = 0.35;
 const EXTRA_IMAGES = 36;
 const SYNTH = ['projen', '--no-post'];
 
@@ -56,14 +58,14 @@ function main(): void {
     floor: () => timeCommand('node', ['-e', 'require("projen")'], subject),
   });
   console.log(header('npx projen --no-post'));
-  console.log(row('this project (swc runner, PATH without npx)', synth.subject));
+  console.log(row('this project (swc require hook, PATH without npx)', synth.subject));
   console.log(row('this project with projen\'s default runner and PATH', synth.defaults));
   console.log(row('fresh `projen new typescript`, defaults', synth.fresh));
   console.log(row('floor: node -e "require(\'projen\')"', synth.floor));
-  const vsDefaults = synth.subject.median / synth.defaults.median;
-  const vsFresh = synth.subject.median / synth.fresh.median;
-  console.log(`  ratio of medians, this project / its defaults:  ${vsDefaults.toFixed(2)} (goal ≤ 0.35: ${verdict(vsDefaults <= 0.35)})`);
-  console.log(`  ratio of medians, this project / fresh project: ${vsFresh.toFixed(2)} (goal ≤ 0.35: ${verdict(vsFresh <= 0.35)})`);
+  const vsFresh = pairedRatios(synth.subject, synth.fresh);
+  const vsDefaults = pairedRatios(synth.subject, synth.defaults);
+  console.log(`  paired ratio, this project / fresh project: ${ratioLine(vsFresh)} (goal ≤ ${SYNTH_GOAL}: ${verdict(vsFresh.median <= SYNTH_GOAL)})`);
+  console.log(`  paired ratio, this project / its defaults:  ${ratioLine(vsDefaults)}`);
 
   // --- task start-up -----------------------------------------------------
   const engine = new EngineStandIn(join(root, 'engine'));
@@ -124,7 +126,10 @@ function main(): void {
   console.log(`  40/4 ratio of medians ${scale.toFixed(2)} (no worse than linear, ≤ 10: ${verdict(scale <= 10)}), ${perImage(inProcess.four.median, inProcess.forty.median)} per extra image`);
 }
 
-/** Runs every variant once to warm up, then RUNS rounds with the variants interleaved. */
+/**
+ * Runs every variant once to warm up, then RUNS rounds with the variants
+ * interleaved, so the samples of one round were taken under the same load.
+ */
 function measure<K extends string>(variants: Record<K, () => number>): Record<K, Stats> {
   const names = Object.keys(variants) as K[];
   const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
@@ -135,6 +140,15 @@ function measure<K extends string>(variants: Record<K, () => number>): Record<K,
     }
   }
   return Object.fromEntries(names.map((n) => [n, stats(samples[n])])) as Record<K, Stats>;
+}
+
+/** The ratio of two variants round by round (each pair ran back to back), summarized. */
+function pairedRatios(numerator: Stats, denominator: Stats): Stats {
+  return stats(numerator.samples.map((value, round) => value / denominator.samples[round]));
+}
+
+function ratioLine(ratios: Stats): string {
+  return `median ${ratios.median.toFixed(2)} (rounds ${ratios.min.toFixed(2)} to ${ratios.max.toFixed(2)})`;
 }
 
 /** Why a variant cannot be measured, or undefined when one run succeeds. */
