@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ContainerImageOptions, DockerfileSource, ImageKind, IMAGE_JOB_ID, Pipeline, PythonPackage, Tool } from '../src';
+import { ContainerImageOptions, DockerfileSource, ImageKind, IMAGE_JOB_ID, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
 import { newPlatform, synth } from './support/project';
 
 const PATH = 'docker/custom/Dockerfile';
@@ -109,5 +109,31 @@ describe('a hand-written Dockerfile', () => {
     platform.addImage(declaration({ dockerfile: 'images/a/Dockerfile' }));
     expect(() => platform.addImage(declaration({ id: 'b', repository: 'b-tools', workflowFileName: 'b.yaml', workflowName: 'B', dockerfile: 'images/a/Dockerfile' })))
       .toThrow(/generated Dockerfile 'images\/a\/Dockerfile' is used by 'custom-deployment' and 'b': give one of them another `dockerfile` path/);
+  });
+});
+
+describe('the files an image is built from', () => {
+  test('of a generated Dockerfile: the Dockerfile, its build arguments, the tools\' signing key and the script folders', () => {
+    const { platform } = newPlatform();
+    const image = platform.addImage(declaration({ dockerfile: undefined, scripts: [ScriptCopy.of('deployment/custom/', '/scripts')] }));
+    expect(image.buildInputs).toEqual([
+      'docker/custom/Dockerfile.deployment',
+      'docker/custom/custom-deployment.build-args',
+      'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc',
+      'deployment/custom',
+    ]);
+  });
+
+  test('of a hand-written Dockerfile: what it copies from the build context, not from a stage or a URL', () => {
+    const { platform } = platformWithDockerfile([
+      COMPLETE,
+      'COPY --chown=1000 app/ config/settings.yaml /app/',
+      'COPY --from=builder /out /out',
+      'ADD https://example.com/data.tar.gz /data/',
+      'ADD ./vendor /vendor',
+      '',
+    ].join('\n'));
+    const image = platform.addImage(declaration());
+    expect(image.buildInputs).toEqual([PATH, 'docker/custom/custom-deployment.build-args', 'app', 'config/settings.yaml', 'vendor']);
   });
 });

@@ -1,8 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGE_JOB_ID } from '../src';
+import { parse } from 'yaml';
+import { IMAGE_JOB_ID, ImageKind, Pipeline, TargetPlatform } from '../src';
+import { gitRepo } from './support/git-fixture';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
+import { newPlatform, synth } from './support/project';
 import { runStep } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
@@ -397,3 +401,32 @@ function chmodIfPresent(path: string): void {
     chmodSync(path, 0o644);
   }
 }
+
+describe('a declared platform other than the default', () => {
+  test('reaches the workflow\'s build step and the local engine calls alike', () => {
+    // GIVEN an image declared for linux/arm64, synthesized into a git checkout of its own
+    const { project, platform } = newPlatform();
+    platform.addImage({ pipeline: Pipeline.of('edge'), kind: ImageKind.DEPLOYMENT, repository: 'edge-tools', targetPlatform: TargetPlatform.LINUX_ARM64 });
+    const files = synth(project);
+    const repo = gitRepo(Object.fromEntries(Object.entries(files).filter(([path]) => path.startsWith('docker/')).map(([path, text]) => [path, String(text)])));
+    const engines = mkdtempSync(join(tmpdir(), 'engines-'));
+    try {
+      // WHEN the workflow is read and the local build runs with each engine
+      const build = parse(files['.github/workflows/edge-build-deployment-image.yaml']).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build image');
+      const platforms = BUILD_COMMANDS.map(([engine]) => {
+        const fake = recordingEngine({ tempDir: (prefix) => mkdtempSync(join(engines, prefix)) }, engine);
+        spawnSync('bash', ['docker/image-tasks.sh', 'build', 'edge-deployment', 'v1'], {
+          cwd: repo, env: { ...process.env, PATH: fake.path, CONTAINER_ENGINE: engine },
+        });
+        const [call] = fake.calls();
+        return call[call.indexOf('--platform') + 1];
+      });
+      // THEN all of them name linux/arm64
+      expect(build.with.platforms).toBe('linux/arm64');
+      expect(platforms).toEqual(['linux/arm64', 'linux/arm64', 'linux/arm64']);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(engines, { recursive: true, force: true });
+    }
+  });
+});

@@ -92,7 +92,7 @@ export interface EngineBehaviour {
  * call prints a line to show its output reaches the terminal and exits with
  * `status`.
  */
-export function recordingEngine(checkout: LocalCheckout, name: string, behaviour: EngineBehaviour = {}): { path: string; calls: () => string[][] } {
+export function recordingEngine(checkout: Pick<LocalCheckout, 'tempDir'>, name: string, behaviour: EngineBehaviour = {}): { path: string; calls: () => string[][] } {
   const bin = checkout.tempDir(`fake-${name}-`);
   const log = join(bin, 'calls.log');
   writeFileSync(log, '');
