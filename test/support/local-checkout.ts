@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFiles } from './git-fixture';
 import { REPO_ROOT } from './workflows';
 
 // Resolved once, so a test can hand the script a PATH without bash on it.
@@ -45,15 +46,7 @@ export class LocalCheckout {
 
   /** Writes files below the checkout, creating their folders; `null` deletes one. */
   public write(files: Record<string, string | null>): void {
-    for (const [path, content] of Object.entries(files)) {
-      const file = join(this.dir, path);
-      if (content === null) {
-        rmSync(file);
-      } else {
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, content);
-      }
-    }
+    writeFiles(this.dir, files);
   }
 
   public git(...args: string[]): string {
