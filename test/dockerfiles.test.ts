@@ -6,8 +6,8 @@ import { newPlatform, synth } from './support/project';
 import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
-import { declaredArgs } from '../src/docker/dockerfile-args';
 import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
+import { declaredArgs } from '../src/docker/dockerfile-args';
 
 const AWS_CLI_KEY_FINGERPRINT = AWS_CLI_SIGNING_KEY.fingerprint;
 

@@ -4,12 +4,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, SigningKey, Tool } from '../src';
-import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
 import { DownloadServer, startDownloadServer } from './support/download-server';
 import { ThrowawayGpg } from './support/gpg';
 import { newPlatform, synth } from './support/project';
 import { runStage, stageInstructions, StageRun } from './support/tools-stage';
 import { REPO_ROOT } from './support/workflows';
+import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
 
 // The vendors' names for this machine's architecture, as the install scripts pick them with `uname -m`.
 const AWS_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';

@@ -142,8 +142,14 @@ export class Tool {
   private readonly install: (tool: Tool) => string[];
 
   private constructor(spec: {
-    name: string; title: string; version: string; argPrefix: string; mirror: string;
-    downloadPackages: string[]; signingKey?: SigningKey; install: (tool: Tool) => string[];
+    name: string;
+    title: string;
+    version: string;
+    argPrefix: string;
+    mirror: string;
+    downloadPackages: string[];
+    signingKey?: SigningKey;
+    install: (tool: Tool) => string[];
   }) {
     this.name = spec.name;
     this.title = spec.title;

@@ -39,7 +39,9 @@ export function requireRoot(): void {
  * wrote is copied out for the test to read. A private PID namespace ends
  * what the stage left running (GnuPG's agent) as a container's end would.
  */
-export async function runStage(work: string, instructions: string[], context: Record<string, string>, args: Record<string, string>): Promise<StageRun> {
+export async function runStage(
+  work: string, instructions: string[], context: Record<string, string>, args: Record<string, string>,
+): Promise<StageRun> {
   requireRoot();
   const opt = join(work, 'opt');
   mkdirSync(opt);
