@@ -10,8 +10,10 @@ export * from './declaration/pipeline';
 export * from './declaration/python-package';
 export * from './declaration/registry';
 export * from './declaration/script-copy';
+export * from './declaration/signing-key';
 export * from './declaration/size';
 export * from './declaration/tagging';
+export * from './declaration/target-platform';
 export * from './declaration/tool';
 export * from './declaration/trust-scope';
 

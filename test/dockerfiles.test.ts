@@ -6,8 +6,10 @@ import { newPlatform, synth } from './support/project';
 import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
+import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
 import { declaredArgs } from '../src/docker/dockerfile-args';
-import { AWS_CLI_KEY_FINGERPRINT } from '../src/docker/tool-install';
+
+const AWS_CLI_KEY_FINGERPRINT = AWS_CLI_SIGNING_KEY.fingerprint;
 
 const IMAGES = SEED_IMAGES;
 
@@ -31,6 +33,7 @@ function layerKinds(stage: Instruction[], heavy: readonly string[]): string[] {
     if (i.keyword === 'WORKDIR') return 'workdir';
     if (i.keyword === 'COPY') return 'scripts';
     if (i.keyword === 'ARG' && i.args.startsWith('IMAGE_')) return 'provenance';
+    if (i.keyword === 'RUN' && args === 'true') return 'provenance cache key';
     if (i.keyword === 'LABEL') return 'labels';
     return `${i.keyword} ${args}`;
   }).filter((kind, n, all) => kind !== all[n - 1]);
@@ -55,7 +58,7 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
       'system packages',
       ...(image.pins.length > 0 ? ['version pin'] : []),
       ...(image.heavy.length > 0 ? ['heavy python'] : []),
-      'python', 'tools', 'env', 'workdir', 'scripts', 'provenance', 'labels',
+      'python', 'tools', 'env', 'workdir', 'scripts', 'provenance', 'provenance cache key', 'labels',
     ]);
   });
 
@@ -80,19 +83,33 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
     all.filter((r) => r.includes('pip')).forEach((r) => expect(r.startsWith(PIP)).toBe(true));
   });
 
-  test('pins each tool by a build argument and verifies the download before installing it', () => {
+  test('pins each tool\'s version and download server by build arguments and verifies the download before installing it', () => {
     const tools = parsed.stages[0];
-    const pins = tools.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=')[0]);
-    expect(pins).toEqual(image.tools);
+    const args = tools.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=')[0]);
+    expect(args).toEqual(image.tools.flatMap((t) => [t, t.replace(/_VERSION$/, '_MIRROR')]));
     const toolRuns = runs(tools).slice(1);
     const aws = toolRuns[0];
-    expect(aws).toContain('${AWS_CLI_VERSION}.zip');
+    expect(aws).toContain('"${AWS_CLI_MIRROR}/awscli-exe-linux-${arch}-${AWS_CLI_VERSION}.zip"');
     expect(aws.indexOf('gpg --batch --status-fd 1 --verify awscliv2.zip.sig awscliv2.zip')).toBeLessThan(aws.indexOf('./aws/install'));
     expect(aws).toContain(`VALIDSIG .* ${AWS_CLI_KEY_FINGERPRINT}$`);
+    // The key comes from the build context, never from a key server.
+    expect(aws).not.toMatch(/keyserver|pks\/lookup/);
+    expect(tools.filter((i) => i.keyword === 'COPY')).toEqual([{
+      keyword: 'COPY',
+      args: `docker/keys/${AWS_CLI_KEY_FINGERPRINT}.asc /opt/tool-keys/${AWS_CLI_KEY_FINGERPRINT}.asc`,
+      flags: [],
+    }]);
     if (image.tools.includes('KUBECTL_VERSION')) {
       const kubectl = toolRuns[1];
-      expect(kubectl).toContain('/release/v${KUBECTL_VERSION}/bin/linux/${arch}/kubectl.sha256');
+      expect(kubectl).toContain('"${KUBECTL_MIRROR}/release/v${KUBECTL_VERSION}/bin/linux/${arch}/kubectl"');
+      // The checksum is the pinned one, not one from the download server.
+      expect(kubectl).not.toContain('kubectl.sha256');
+      expect(kubectl).toContain('x86_64) arch=amd64 sha256=2fcf65c64f352742dc253a25a7c95617c2aba79843d1b74e585c69fe4884afb0 ;;');
       expect(kubectl.indexOf('sha256sum --check --strict')).toBeLessThan(kubectl.indexOf('install -D'));
+    }
+    // Every download is bounded in time.
+    for (const download of toolRuns.join('; ').match(/curl [^;]*/g) ?? []) {
+      expect(download).toMatch(/--connect-timeout \d+ --max-time \d+/);
     }
     expect(text).not.toMatch(/\|\s*(ba)?sh\b/);
     expect(final.filter((i) => i.keyword === 'COPY' && i.flags.length > 0)).toEqual([
@@ -124,7 +141,11 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
     expect([...declaredArgs(text)].sort()).toEqual(ciArgs.map((l) => l.split('=')[0]).sort());
     expect(ciArgs.slice(0, fileArgs.length)).toEqual(fileArgs);
     expect(ciArgs.slice(fileArgs.length).map((l) => l.split('=')[0])).toEqual(['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED']);
-    expect(fileArgs).toEqual(['BASE_IMAGE=python:3.11-slim', ...image.pins, 'AWS_CLI_VERSION=2.27.50', ...(image.tools.includes('KUBECTL_VERSION') ? ['KUBECTL_VERSION=1.33.3'] : [])]);
+    expect(fileArgs).toEqual([
+      'BASE_IMAGE=python:3.11-slim', ...image.pins,
+      'AWS_CLI_VERSION=2.27.50', 'AWS_CLI_MIRROR=https://awscli.amazonaws.com',
+      ...(image.tools.includes('KUBECTL_VERSION') ? ['KUBECTL_VERSION=1.33.3', 'KUBECTL_MIRROR=https://dl.k8s.io'] : []),
+    ]);
   });
 
   test('labels the image with the OCI keys, from the provenance build arguments declared last', () => {
@@ -183,7 +204,7 @@ describe('Dockerfiles of other declarations', () => {
     // THEN only the base, env, workdir, scripts and labels remain, and the env value is escaped
     expect(lintDockerfile(text)).toEqual([]);
     expect(parsed.stages).toHaveLength(1);
-    expect(parsed.stages[0].map((i) => i.keyword)).toEqual(['FROM', 'ENV', 'WORKDIR', 'COPY', 'ARG', 'ARG', 'ARG', 'ARG', 'LABEL']);
+    expect(parsed.stages[0].map((i) => i.keyword)).toEqual(['FROM', 'ENV', 'WORKDIR', 'COPY', 'ARG', 'ARG', 'ARG', 'ARG', 'RUN', 'LABEL']);
     expect(text).toContain('ENV GREETING="say \\"hi\\" to \\$USER"');
     expect(text).toContain('COPY deployment/bare/ /opt/bare/');
   });
@@ -194,11 +215,13 @@ describe('Dockerfiles of other declarations', () => {
       pipeline: Pipeline.of('ops'),
       kind: ImageKind.DEPLOYMENT,
       repository: 'ops-tools',
-      tools: [Tool.kubectl('1.32.0'), Tool.awsCliV2('2.22.0')],
+      tools: [Tool.kubectl({ version: '1.32.0', sha256: { amd64: 'a'.repeat(64), arm64: 'b'.repeat(64) } }), Tool.awsCliV2({ version: '2.22.0' })],
     });
     const stage = parseDockerfile(synth(project)['docker/ops/Dockerfile.deployment']).stages[0];
     expect(runs(stage)[0]).toMatch(/--no-install-recommends ca-certificates curl gpg unzip &&/);
-    expect(stage.filter((i) => i.keyword === 'ARG').map((i) => i.args)).toEqual(['KUBECTL_VERSION=1.32.0', 'AWS_CLI_VERSION=2.22.0']);
+    expect(stage.filter((i) => i.keyword === 'ARG').map((i) => i.args)).toEqual([
+      'KUBECTL_VERSION=1.32.0', 'KUBECTL_MIRROR=https://dl.k8s.io', 'AWS_CLI_VERSION=2.22.0', 'AWS_CLI_MIRROR=https://awscli.amazonaws.com',
+    ]);
   });
 });
 
@@ -209,7 +232,7 @@ describe('declarations a Dockerfile cannot carry fail synth, naming the value an
     ['an ENV value with a line break', { env: { A: 'one\ntwo' } },
       /environment variable 'A' has a line break in its value: a Dockerfile ENV value is one line/],
     ['a workdir with a space', { workdir: '/my scripts' }, /workdir '\/my scripts' must be an absolute folder without spaces/],
-    ['the same tool twice', { tools: [Tool.kubectl(), Tool.kubectl('1.30.0')] },
+    ['the same tool twice', { tools: [Tool.kubectl(), Tool.kubectl({ version: '1.30.0', sha256: { amd64: 'a'.repeat(64), arm64: 'b'.repeat(64) } })] },
       /build argument 'KUBECTL_VERSION' would be passed 2 times .*: pin only one of them/],
   ])('%s', (_case, overrides, message) => {
     const { platform } = newPlatform();

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ContainerImageOptions, DockerfileSource, ImageKind, IMAGE_JOB_ID, Pipeline, PythonPackage, Tool } from '../src';
+import { ContainerImageOptions, DockerfileSource, ImageKind, IMAGE_JOB_ID, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
 import { newPlatform, synth } from './support/project';
 
 const PATH = 'docker/custom/Dockerfile';
@@ -29,7 +29,7 @@ function platformWithDockerfile(text: string) {
 const COMPLETE = [
   'ARG BASE_IMAGE',
   'FROM ${BASE_IMAGE}',
-  'ARG REQUESTS_VERSION AWS_CLI_VERSION',
+  'ARG REQUESTS_VERSION AWS_CLI_VERSION AWS_CLI_MIRROR',
   'RUN pip install "requests==${REQUESTS_VERSION}"',
   'arg IMAGE_SOURCE',
   'ARG IMAGE_REVISION=unknown',
@@ -52,7 +52,7 @@ describe('a hand-written Dockerfile', () => {
       .jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build image');
     expect(build.with.file).toBe(PATH);
     expect(build.with['build-args'].split('\n').map((l: string) => l.split('=')[0])).toEqual([
-      'BASE_IMAGE', 'REQUESTS_VERSION', 'AWS_CLI_VERSION', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED',
+      'BASE_IMAGE', 'REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED',
     ]);
     expect(files['docker/custom/custom-deployment.build-args']).toContain('REQUESTS_VERSION=2.32.3\n');
   });
@@ -64,8 +64,28 @@ describe('a hand-written Dockerfile', () => {
     // THEN one error lists each missing ARG with the fix
     expect(() => platform.addImage(declaration())).toThrow([
       'Invalid image declaration \'custom-deployment\':',
-      ...['REQUESTS_VERSION', 'AWS_CLI_VERSION', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED'].map((name) =>
+      ...['REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED'].map((name) =>
         `  - hand-written Dockerfile '${PATH}' has no 'ARG ${name}', but projen passes ${name}: add the line 'ARG ${name}' to the stage that uses it`),
+    ].join('\n'));
+  });
+
+  test('that declares build arguments only before the first FROM fails the declaration, unless a FROM line uses them', () => {
+    // GIVEN a hand-written Dockerfile whose provenance arguments are global: out of scope in the stage, so its labels would come out empty
+    const { platform } = platformWithDockerfile([
+      'ARG BASE_IMAGE',
+      'ARG IMAGE_SOURCE',
+      'ARG IMAGE_REVISION',
+      'FROM ${BASE_IMAGE}',
+      'ARG REQUESTS_VERSION AWS_CLI_VERSION AWS_CLI_MIRROR IMAGE_VERSION IMAGE_CREATED',
+      'LABEL org.opencontainers.image.source="${IMAGE_SOURCE}" org.opencontainers.image.revision="${IMAGE_REVISION}"',
+      '',
+    ].join('\n'));
+    // WHEN the image is declared
+    // THEN both global-only arguments are named with the fix; BASE_IMAGE, which FROM uses, is not
+    expect(() => platform.addImage(declaration())).toThrow([
+      'Invalid image declaration \'custom-deployment\':',
+      ...['IMAGE_SOURCE', 'IMAGE_REVISION'].map((name) =>
+        `  - hand-written Dockerfile '${PATH}' declares 'ARG ${name}' only before the first FROM, where only FROM lines see it (a LABEL or RUN gets an empty value): repeat 'ARG ${name}' inside the stage that uses it`),
     ].join('\n'));
   });
 
@@ -89,5 +109,31 @@ describe('a hand-written Dockerfile', () => {
     platform.addImage(declaration({ dockerfile: 'images/a/Dockerfile' }));
     expect(() => platform.addImage(declaration({ id: 'b', repository: 'b-tools', workflowFileName: 'b.yaml', workflowName: 'B', dockerfile: 'images/a/Dockerfile' })))
       .toThrow(/generated Dockerfile 'images\/a\/Dockerfile' is used by 'custom-deployment' and 'b': give one of them another `dockerfile` path/);
+  });
+});
+
+describe('the files an image is built from', () => {
+  test('of a generated Dockerfile: the Dockerfile, its build arguments, the tools\' signing key and the script folders', () => {
+    const { platform } = newPlatform();
+    const image = platform.addImage(declaration({ dockerfile: undefined, scripts: [ScriptCopy.of('deployment/custom/', '/scripts')] }));
+    expect(image.buildInputs).toEqual([
+      'docker/custom/Dockerfile.deployment',
+      'docker/custom/custom-deployment.build-args',
+      'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc',
+      'deployment/custom',
+    ]);
+  });
+
+  test('of a hand-written Dockerfile: what it copies from the build context, not from a stage or a URL', () => {
+    const { platform } = platformWithDockerfile([
+      COMPLETE,
+      'COPY --chown=1000 app/ config/settings.yaml /app/',
+      'COPY --from=builder /out /out',
+      'ADD https://example.com/data.tar.gz /data/',
+      'ADD ./vendor /vendor',
+      '',
+    ].join('\n'));
+    const image = platform.addImage(declaration());
+    expect(image.buildInputs).toEqual([PATH, 'docker/custom/custom-deployment.build-args', 'app', 'config/settings.yaml', 'vendor']);
   });
 });

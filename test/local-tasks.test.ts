@@ -1,8 +1,12 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGE_JOB_ID } from '../src';
+import { parse } from 'yaml';
+import { IMAGE_JOB_ID, ImageKind, Pipeline, TargetPlatform } from '../src';
+import { gitRepo } from './support/git-fixture';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
+import { newPlatform, synth } from './support/project';
 import { runStep } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
@@ -97,37 +101,36 @@ describe('the local tag equals the workflow\'s for the same git state', () => {
   });
 });
 
+/** What each engine's build command starts with, before the arguments the script adds. */
+const BUILD_COMMANDS: Array<[string, string[]]> = [['docker', ['build']], ['podman', ['build']], ['buildah', ['bud', '--layers']]];
+
 describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow does', (id, workflow, repository) => {
   const checkout = new LocalCheckout();
   afterAll(() => checkout.remove());
   const ref = `${ECR}/${repository}:v9`;
 
-  test.each(['docker', 'podman'])('%s builds the Dockerfile with the workflow\'s build arguments and the OCI labels', (engine) => {
+  test.each(BUILD_COMMANDS)('%s builds the Dockerfile for the workflow\'s platform with the workflow\'s build arguments, provenance included', (engine, command) => {
     // GIVEN a stand-in engine that records its arguments
     const fake = recordingEngine(checkout, engine);
     // WHEN the build runs with a tag
     const run = checkout.script(['build', id, 'v9'], { PATH: fake.path, CONTAINER_ENGINE: engine });
-    // THEN the engine got the Dockerfile, the tag and exactly the workflow's build arguments, with CI's provenance replaced by the checkout's
+    // THEN the engine got the workflow's platform, Dockerfile and exactly its build arguments, with CI's provenance replaced by the checkout's
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`${engine} output: build`);
+    expect(run.stdout).toContain(`${engine} output: ${command[0]}`);
     const [call] = fake.calls();
-    expect(call.slice(0, 5)).toEqual(['build', '--file', workflowStep(workflow, 'Build image').with.file, '--tag', ref]);
+    const build = workflowStep(workflow, 'Build image').with;
+    expect(call.slice(0, command.length + 6)).toEqual([...command, '--platform', build.platforms, '--file', build.file, '--tag', ref]);
     expect(call[call.length - 1]).toBe('.');
     const passed = call.flatMap((arg, i) => (call[i - 1] === '--build-arg' ? [arg] : []));
     const sha = checkout.git('rev-parse', 'HEAD');
-    const ciArgs: string[] = workflowStep(workflow, 'Build image').with['build-args'].split('\n');
+    const ciArgs: string[] = build['build-args'].split('\n');
     expect(passed).toEqual(ciArgs.map((line) => line
       .replace('${{ github.server_url }}/${{ github.repository }}', '')
       .replace('${{ github.sha }}', sha)
       .replace('${{ steps.tag.outputs.tag }}', 'v9')
       .replace('${{ steps.commit.outputs.created }}', checkout.git('log', '-1', '--format=%cI'))));
-    const labels = call.flatMap((arg, i) => (call[i - 1] === '--label' ? [arg] : []));
-    expect(labels).toEqual([
-      'org.opencontainers.image.source=',
-      `org.opencontainers.image.revision=${sha}`,
-      'org.opencontainers.image.version=v9',
-      `org.opencontainers.image.created=${checkout.git('log', '-1', '--format=%cI')}`,
-    ]);
+    // Labels come from the Dockerfile's LABEL, as in CI: never set again on the command line.
+    expect(call).not.toContain('--label');
   });
 
   test('docker runs the workflow\'s smoke test command in the local image, never pulling it', () => {
@@ -135,14 +138,15 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     const run = checkout.script(['test', id, 'v9'], { PATH: fake.path });
     expect(run.status).toBe(0);
     const ciCommand = workflowStep(workflow, 'Test image').run.match(/ python -c "(.*)"\n$/)[1];
-    expect(fake.calls()).toEqual([['run', '--rm', '--pull', 'never', ref, 'python', '-c', ciCommand]]);
+    expect(fake.calls()).toEqual([['image', 'inspect', ref], ['run', '--rm', '--pull', 'never', ref, 'python', '-c', ciCommand]]);
   });
 
   test('docker pushes the local image to IMAGE_REGISTRY when set', () => {
     const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['push', id, 'v9'], { PATH: fake.path, IMAGE_REGISTRY: '127.0.0.1:5000' });
     expect(run.status).toBe(0);
-    expect(fake.calls()).toEqual([['push', `127.0.0.1:5000/${repository}:v9`]]);
+    const pushed = `127.0.0.1:5000/${repository}:v9`;
+    expect(fake.calls()).toEqual([['image', 'inspect', pushed], ['push', pushed]]);
   });
 });
 
@@ -175,7 +179,7 @@ describe('local task failures end with one clear line and a non-zero exit', () =
       /^image-tasks: pushing \S+:v9 failed; log in first \(for ECR: aws ecr get-login-password --region eu-central-1 \| docker login --username AWS --password-stdin \S+\)$/],
   ])('%s, after the engine\'s own output', (_case, args, message) => {
     // GIVEN an engine that fails
-    const fake = recordingEngine(checkout, 'docker', 3);
+    const fake = recordingEngine(checkout, 'docker', { status: 3 });
     // WHEN the task runs
     const run = checkout.script(args, { PATH: fake.path });
     // THEN the engine's output came through and the script adds one line
@@ -217,5 +221,212 @@ describe('local task failures end with one clear line and a non-zero exit', () =
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(stdout).toContain('STEP 2/9');
+  });
+});
+
+describe('an image that was never built', () => {
+  const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
+
+  test.each<[string, string[], string]>([
+    ['is not pushed: the task says to build it, with the same tag', ['push', 'triton-training', 'v9'], 'build-image:triton-training v9'],
+    ['is not smoke-tested: the task says to build it', ['test', 'triton-training', 'v9'], 'build-image:triton-training v9'],
+  ])('%s', (_case, args, task) => {
+    // GIVEN an engine whose storage does not hold the image
+    const fake = recordingEngine(checkout, 'docker', { imagePresent: false });
+    // WHEN the task runs
+    const run = checkout.script(args, { PATH: fake.path });
+    // THEN it names the image and the build task, and the engine was only asked whether the image exists
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`image-tasks: there is no local image ${ECR}/triton-training-tools:v9: build it first: npx projen ${task}\n`);
+    expect(fake.calls()).toEqual([['image', 'inspect', `${ECR}/triton-training-tools:v9`]]);
+  });
+
+  test('buildah is asked through its own inspect', () => {
+    const fake = recordingEngine(checkout, 'buildah', { imagePresent: false });
+    const run = checkout.script(['push', 'triton-training', 'v9'], { PATH: fake.path, CONTAINER_ENGINE: 'buildah' });
+    expect(run.stderr).toMatch(/build it first: npx projen build-image:triton-training v9\n$/);
+    expect(fake.calls()).toEqual([['inspect', '--type', 'image', `${ECR}/triton-training-tools:v9`]]);
+  });
+});
+
+describe('a bash older than 4.4, such as macOS\'s 3.2', () => {
+  const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
+  const script = readFileSync(join(REPO_ROOT, 'docker/image-tasks.sh'), 'utf8');
+
+  test.each(['3.2.57(1)-release', '4.3.48(1)-release'])('%s stops the task at once with one line naming the fix', (version) => {
+    // GIVEN an engine on PATH, and the script told it runs on an old bash
+    const fake = recordingEngine(checkout, 'docker');
+    // WHEN a build runs
+    const run = checkout.script(['build', 'triton-training', 'v9'], { PATH: fake.path, IMAGE_TASKS_BASH_VERSION: version });
+    // THEN one line says what to install, and nothing ran
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`image-tasks: bash ${version} is too old: these tasks need bash 4.4 or newer; on macOS run 'brew install bash', open a new terminal (Homebrew's bin comes first on PATH) and run the task again\n`);
+    expect(fake.calls()).toEqual([]);
+  });
+
+  test('4.4 passes the check', () => {
+    const run = checkout.script(['tag', 'triton-training', 'v9'], { IMAGE_TASKS_BASH_VERSION: '4.4.0(1)-release' });
+    expect(run).toMatchObject({ status: 0, stdout: 'v9\n' });
+  });
+
+  test('the check is the first command and plain POSIX sh, which bash 3.2 parses', () => {
+    // GIVEN the script up to the end of the check, run by dash, a POSIX shell without bash's extensions
+    const head = script.slice(0, script.indexOf('\nesac\n') + '\nesac\n'.length);
+    expect(head.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))[0]).toBe('bash_version=${IMAGE_TASKS_BASH_VERSION:-$BASH_VERSION}');
+    // WHEN it runs with an old version, and with a current one
+    const old = spawnSync('dash', ['-c', head], { encoding: 'utf8', env: { IMAGE_TASKS_BASH_VERSION: '3.2.57(1)-release' } });
+    const current = spawnSync('dash', ['-c', `${head}echo passed`], { encoding: 'utf8', env: { IMAGE_TASKS_BASH_VERSION: '5.2.15(1)-release' } });
+    // THEN it refuses the first and lets the second through
+    expect(old.status).toBe(1);
+    expect(old.stderr).toMatch(/^image-tasks: bash 3\.2\.57\(1\)-release is too old/);
+    expect(current).toMatchObject({ status: 0, stdout: 'passed\n', stderr: '' });
+  });
+});
+
+describe('the source label, from the origin remote', () => {
+  const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
+
+  test.each<[string, string]>([
+    ['ssh://git@github.com:22/acme/ml-platform.git', 'https://github.com/acme/ml-platform'],
+    ['ssh://git.example.com:2222/ml/platform', 'https://git.example.com/ml/platform'],
+    ['git@github.com:acme/ml-platform.git', 'https://github.com/acme/ml-platform'],
+    ['https://ci-bot:not-a-secret@github.com/acme/ml-platform.git', 'https://github.com/acme/ml-platform'],
+    ['https://git.example.com:8443/ml/platform.git', 'https://git.example.com:8443/ml/platform'],
+    ['/srv/git/ml-platform.git', ''],
+    ['file:///srv/git/ml-platform.git', ''],
+  ])('%s gives IMAGE_SOURCE=%s', (remote, source) => {
+    // GIVEN an origin remote of that form
+    spawnSync('git', ['remote', 'remove', 'origin'], { cwd: checkout.dir });
+    checkout.git('remote', 'add', 'origin', remote);
+    // WHEN the image is built
+    const fake = recordingEngine(checkout, 'docker');
+    expect(checkout.script(['build', 'triton-training', 'v9'], { PATH: fake.path }).status).toBe(0);
+    // THEN the source is an https URL of the host and path, or empty
+    expect(fake.calls()[0]).toContain(`IMAGE_SOURCE=${source}`);
+  });
+});
+
+describe('building from a working tree with uncommitted changes to the image\'s files', () => {
+  // GIVEN a checkout on main (tag latest) with triton-training's script folder committed and one git-ignored pattern
+  const checkout = new LocalCheckout({
+    'training/triton/train.py': 'print("train")\n',
+    'deployment/triton/serve.py': 'print("serve")\n',
+    'README.md': '# repo\n',
+    '.gitignore': '*.log\n',
+  });
+  afterAll(() => checkout.remove());
+  const sha = () => checkout.git('rev-parse', 'HEAD');
+
+  afterEach(() => {
+    checkout.git('reset', '--quiet', '--hard');
+    checkout.git('clean', '--quiet', '-fdx');
+  });
+
+  /** Builds triton-training with a stand-in docker; returns the run, the engine's calls and the revision passed. */
+  const build = (...tag: string[]) => {
+    const fake = recordingEngine(checkout, 'docker');
+    const run = checkout.script(['build', 'triton-training', ...tag], { PATH: fake.path });
+    const calls = fake.calls();
+    const revision = calls[0]?.find((a) => a.startsWith('IMAGE_REVISION='))?.slice('IMAGE_REVISION='.length);
+    return { run, calls, revision };
+  };
+
+  test('a clean tree builds, labelled with HEAD', () => {
+    const { run, revision } = build();
+    expect(run.status).toBe(0);
+    expect(revision).toBe(sha());
+  });
+
+  test.each<[string, Record<string, string | null>, string]>([
+    ['a modified script', { 'training/triton/train.py': 'print("changed")\n' }, 'training/triton/train.py'],
+    ['an untracked file in the script folder', { 'training/triton/new_step.py': 'print("new")\n' }, 'training/triton/new_step.py'],
+    ['a deleted script', { 'training/triton/train.py': null }, 'training/triton/train.py'],
+    ['a modified build arguments file', { 'docker/triton/triton-training.build-args': 'BASE_IMAGE=python:3.12-slim\n' }, 'docker/triton/triton-training.build-args'],
+  ])('%s is refused for the CI tag, naming the file and how to go on', (_case, change, file) => {
+    // GIVEN the change, not committed
+    chmodIfPresent(join(checkout.dir, file));
+    checkout.write(change);
+    // WHEN the image is built with the tag CI would give this commit
+    const { run, calls } = build();
+    // THEN nothing was built, and one line names the file and the ways forward
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`image-tasks: ${ECR}/triton-training-tools:latest would carry a tag CI pushes, but 1 of the files it is built from differ from the last commit (${file}): commit or stash them, or pass another tag as an argument, whose image is labelled as not from a clean commit\n`);
+    expect(calls).toEqual([]);
+  });
+
+  test('a staged change counts too, and many files are named three at a time', () => {
+    checkout.write(Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [`training/triton/${n}.py`, `${n}\n`])));
+    checkout.git('add', 'training/triton/a.py');
+    const { run } = build();
+    expect(run.stderr).toContain('but 5 of the files it is built from differ from the last commit (training/triton/a.py, training/triton/b.py, training/triton/c.py and 2 more)');
+  });
+
+  test.each<[string, Record<string, string>]>([
+    ['a change outside the image\'s files', { 'README.md': '# changed\n', 'deployment/triton/serve.py': 'print("other image")\n' }],
+    ['a git-ignored file in the script folder', { 'training/triton/run.log': 'log\n' }],
+    ['a file .dockerignore keeps out of the build context', { 'training/triton/.env': 'TOKEN=x\n', 'training/triton/key.pem': 'x\n' }],
+  ])('%s does not stop the build', (_case, change) => {
+    checkout.write(change);
+    const { run, revision } = build();
+    expect(run.status).toBe(0);
+    expect(revision).toBe(sha());
+  });
+
+  test('an explicit tag builds, labelled as not from a clean commit', () => {
+    // GIVEN an uncommitted script change
+    checkout.write({ 'training/triton/train.py': 'print("experiment")\n' });
+    // WHEN the image is built with a tag of the person's own
+    const { run, revision } = build('dev-alice');
+    // THEN it builds, and its revision says the tree was dirty
+    expect(run.status).toBe(0);
+    expect(revision).toBe(`${sha()}-dirty`);
+    expect(run.stderr).toContain(`==> 1 uncommitted file(s) go into ${ECR}/triton-training-tools:dev-alice: its revision label says ${sha()}-dirty`);
+  });
+
+  test.each(['latest', 'develop-1234567', 'v2.0.0'])('an explicit tag of a form CI pushes (%s) is still refused', (tag) => {
+    checkout.write({ 'training/triton/train.py': 'print("experiment")\n' });
+    const { run, calls } = build(tag);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/would carry a tag CI pushes/);
+    expect(calls).toEqual([]);
+  });
+});
+
+/** Generated files are read-only; a test that edits one makes it writable first. */
+function chmodIfPresent(path: string): void {
+  if (existsSync(path)) {
+    chmodSync(path, 0o644);
+  }
+}
+
+describe('a declared platform other than the default', () => {
+  test('reaches the workflow\'s build step and the local engine calls alike', () => {
+    // GIVEN an image declared for linux/arm64, synthesized into a git checkout of its own
+    const { project, platform } = newPlatform();
+    platform.addImage({ pipeline: Pipeline.of('edge'), kind: ImageKind.DEPLOYMENT, repository: 'edge-tools', targetPlatform: TargetPlatform.LINUX_ARM64 });
+    const files = synth(project);
+    const repo = gitRepo(Object.fromEntries(Object.entries(files).filter(([path]) => path.startsWith('docker/')).map(([path, text]) => [path, String(text)])));
+    const engines = mkdtempSync(join(tmpdir(), 'engines-'));
+    try {
+      // WHEN the workflow is read and the local build runs with each engine
+      const build = parse(files['.github/workflows/edge-build-deployment-image.yaml']).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build image');
+      const platforms = BUILD_COMMANDS.map(([engine]) => {
+        const fake = recordingEngine({ tempDir: (prefix) => mkdtempSync(join(engines, prefix)) }, engine);
+        spawnSync('bash', ['docker/image-tasks.sh', 'build', 'edge-deployment', 'v1'], {
+          cwd: repo, env: { ...process.env, PATH: fake.path, CONTAINER_ENGINE: engine },
+        });
+        const [call] = fake.calls();
+        return call[call.indexOf('--platform') + 1];
+      });
+      // THEN all of them name linux/arm64
+      expect(build.with.platforms).toBe('linux/arm64');
+      expect(platforms).toEqual(['linux/arm64', 'linux/arm64', 'linux/arm64']);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(engines, { recursive: true, force: true });
+    }
   });
 });

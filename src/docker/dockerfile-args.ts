@@ -1,26 +1,62 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DockerfileParser } from 'dockerfile-ast';
+import { join, posix } from 'node:path';
+import { DockerfileParser, Instruction } from 'dockerfile-ast';
+
+/** The names an `ARG` instruction declares, without their defaults. */
+function argNames(instruction: Instruction): string[] {
+  return instruction.getArguments().map((a) => a.getValue().split('=')[0]);
+}
+
+/** The instructions before the first `FROM` (the global scope) and those after it. */
+function scopes(dockerfile: string): { global: Instruction[]; stages: Instruction[] } {
+  const all = DockerfileParser.parse(dockerfile).getInstructions();
+  const firstFrom = all.findIndex((i) => i.getKeyword() === 'FROM');
+  return firstFrom < 0 ? { global: all, stages: [] } : { global: all.slice(0, firstFrom), stages: all.slice(firstFrom) };
+}
 
 /** Every name a Dockerfile declares with `ARG`, in any stage. */
 export function declaredArgs(dockerfile: string): Set<string> {
   return new Set(DockerfileParser.parse(dockerfile).getInstructions()
     .filter((i) => i.getKeyword() === 'ARG')
-    .flatMap((i) => i.getArguments().map((a) => a.getValue().split('=')[0])));
+    .flatMap(argNames));
+}
+
+/**
+ * The build context paths a Dockerfile copies (`COPY`/`ADD` sources, not
+ * those from another stage or a URL), relative to the context root.
+ */
+export function copiedPaths(dockerfile: string): string[] {
+  return DockerfileParser.parse(dockerfile).getInstructions()
+    .filter((i) => ['COPY', 'ADD'].includes(i.getKeyword()))
+    .filter((i) => !/--from[= ]/i.test(i.getTextContent()))
+    .flatMap((i) => i.getArguments().slice(0, -1).map((a) => a.getValue()))
+    .filter((source) => !source.startsWith('--') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source))
+    .map((source) => posix.normalize(source).replace(/^\/+/, '').replace(/\/+$/, '') || '.');
 }
 
 /**
  * What is wrong with a hand-written Dockerfile, given the build arguments
- * projen passes to it: it is missing, or it lacks an `ARG` for some of them.
- * An engine ignores or warns about an argument nobody declares, so the value
- * would silently not reach the image.
+ * projen passes to it: it is missing, or it lacks an `ARG` for some of them,
+ * or declares one only before the first `FROM`, where only `FROM` lines can
+ * use it. An engine ignores or warns about an argument nobody declares, so
+ * the value would silently not reach the image.
  */
 export function handWrittenDockerfileViolations(root: string, path: string, passed: readonly string[]): string[] {
   const file = join(root, path);
   if (!existsSync(file)) {
     return [`hand-written Dockerfile '${path}' does not exist: write it, or drop \`dockerfile\` so projen generates one`];
   }
-  const declared = declaredArgs(readFileSync(file, 'utf8'));
-  return passed.filter((name) => !declared.has(name)).map((name) =>
-    `hand-written Dockerfile '${path}' has no 'ARG ${name}', but projen passes ${name}: add the line 'ARG ${name}' to the stage that uses it`);
+  const { global, stages } = scopes(readFileSync(file, 'utf8'));
+  const inStage = new Set(stages.filter((i) => i.getKeyword() === 'ARG').flatMap(argNames));
+  const inGlobal = new Set(global.filter((i) => i.getKeyword() === 'ARG').flatMap(argNames));
+  const fromLines = stages.filter((i) => i.getKeyword() === 'FROM').map((i) => i.getTextContent());
+  const usedByFrom = (name: string) => fromLines.some((line) => new RegExp(`\\$\\{?${name}\\b`).test(line));
+  return passed.flatMap((name) => {
+    if (inStage.has(name) || (inGlobal.has(name) && usedByFrom(name))) {
+      return [];
+    }
+    return inGlobal.has(name)
+      ? [`hand-written Dockerfile '${path}' declares 'ARG ${name}' only before the first FROM, where only FROM lines see it (a LABEL or RUN gets an empty value): repeat 'ARG ${name}' inside the stage that uses it`]
+      : [`hand-written Dockerfile '${path}' has no 'ARG ${name}', but projen passes ${name}: add the line 'ARG ${name}' to the stage that uses it`];
+  });
 }

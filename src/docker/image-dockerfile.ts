@@ -1,6 +1,6 @@
 import { FileBase } from 'projen';
 import { PROVENANCE_ARGS } from './build-args';
-import { TOOLS_PREFIX } from './tool-install';
+import { toolKeyPath, TOOLS_PREFIX } from './tool-install';
 import type { PythonPackage } from '../declaration/python-package';
 import type { ContainerImage } from '../platform/container-image';
 
@@ -41,7 +41,8 @@ export class ImageDockerfile extends FileBase {
         `FROM \${BASE_IMAGE} AS ${TOOLS_STAGE}`,
         aptInstall(packages),
         ...image.tools.flatMap((tool) => [
-          `ARG ${tool.buildArg}=${tool.version}`,
+          ...tool.buildArgs.map((a) => `ARG ${a.name}=${a.value}`),
+          ...(tool.signingKey ? [`COPY ${tool.signingKey.path} ${toolKeyPath(tool.signingKey.fingerprint)}`] : []),
           run(tool.installCommands(), ';'),
         ]),
       ]);
@@ -61,6 +62,13 @@ export class ImageDockerfile extends FileBase {
     final.push(`WORKDIR ${image.workdir}`);
     final.push(...image.scripts.map((s) => `COPY ${s.source}/ ${s.destination === '/' ? '/' : `${s.destination}/`}`));
     final.push(...PROVENANCE_ARGS.map((a) => `ARG ${a.name}`));
+    // buildah and podman key a cached LABEL step on its text, not on the values
+    // it expands, so a rebuild at a new commit would keep the old revision. A
+    // RUN's cache key holds the values of the build arguments in scope: this
+    // no-op misses the cache whenever provenance changes, and the LABEL after
+    // it is made anew. It changes no file: BuildKit drops its empty layer,
+    // buildah keeps one of a few bytes.
+    final.push('RUN true');
     final.push(labels({
       'org.opencontainers.image.title': image.repository,
       ...Object.fromEntries(PROVENANCE_ARGS.map((a) => [a.label, `\${${a.name}}`])),

@@ -1,4 +1,6 @@
 import { PROVENANCE_ARGS, ProvenanceKey } from './build-args';
+import { BUILD_CONTEXT_EXCLUDES } from './build-context-ignore';
+import { LATEST_TAG, TagPolicy } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
 import { quote } from '../shell/quote';
@@ -7,13 +9,19 @@ import { renderTagFunctions } from '../shell/tag-functions';
 /** The engines the local tasks drive, docker first as the default. */
 export const CONTAINER_ENGINES = ['docker', 'podman', 'buildah'] as const;
 
+/** The oldest bash the script runs on: `shopt -s inherit_errexit` came with 4.4. */
+export const MINIMUM_BASH = '4.4';
+
+/** How many changed files the refusal to build from a dirty tree names before it counts the rest. */
+const FILES_NAMED = 3;
+
 /**
  * How the local script computes each provenance value; the workflow reads the
  * same values from the runner (see `ImageBuildWorkflow`).
  */
 const LOCAL_PROVENANCE: Record<ProvenanceKey, string> = {
   source: '$(source_url)',
-  revision: '$(git rev-parse HEAD 2>/dev/null || true)',
+  revision: '$revision',
   version: '$tag',
   created: '$(git log -1 --format=%cI HEAD 2>/dev/null || true)',
 };
@@ -21,9 +29,9 @@ const LOCAL_PROVENANCE: Record<ProvenanceKey, string> = {
 /**
  * The bash script behind the `build-image:<id>`, `test-image:<id>` and
  * `push-image:<id>` tasks. It runs without Node, so the engine starts at once,
- * and shares with the workflow its tag functions, build arguments and smoke
- * test command. Every value from outside (tag argument, environment) reaches
- * commands only as a quoted argument and is checked first.
+ * and shares with the workflow its tag functions, build arguments, platform
+ * and smoke test command. Every value from outside (tag argument,
+ * environment) reaches commands only as a quoted argument and is checked first.
  */
 export function renderLocalScript(platform: PlatformSettings, images: readonly ContainerImage[], path: string, marker: string): string {
   const ids = images.map((i) => i.imageId).join(', ');
@@ -33,7 +41,8 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '#!/usr/bin/env bash',
     `# ${marker}`,
     '# Builds, smoke-tests and pushes the images declared in .projenrc.ts on this',
-    '# machine, with the tag rules, build arguments and smoke test of the workflows.',
+    '# machine, with the tag rules, build arguments, platform and smoke test of the',
+    '# workflows.',
     '#',
     `#   ${path} build|test|push|tag IMAGE_ID [TAG]`,
     '#',
@@ -42,6 +51,9 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     `# IMAGE_REGISTRY    the registry images are named for and pushed to (default ${registry.host})`,
     '# Engine settings such as STORAGE_DRIVER, BUILDAH_ISOLATION or CONTAINERS_REGISTRIES_CONF',
     '# reach the engine unchanged.',
+    '',
+    ...renderBashVersionCheck(),
+    '',
     'set -euo pipefail',
     // Without it, a failure inside $(...) would not stop the function that ran it.
     'shopt -s inherit_errexit',
@@ -52,6 +64,9 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     `readonly release_tag_pattern=${quote(platform.tagPolicy.releaseTagPattern)}`,
     `readonly default_registry=${quote(registry.host)}`,
     `readonly usage=${quote(`usage: ${path} build|test|push|tag IMAGE_ID [TAG]`)}`,
+    '# What .dockerignore keeps out of every build context, as git pathspecs: a change',
+    '# there never reaches an image.',
+    `readonly context_excludes=(${contextExcludePathspecs().map(quote).join(' ')})`,
     '',
     'fail() {',
     '  printf \'image-tasks: %s\\n\' "$1" >&2',
@@ -92,32 +107,60 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '  printf \'%s\\n\' "$tag"',
     '}',
     '',
-    '# The origin remote as an https URL, without credentials; empty when there is none.',
+    ...renderCiTagCheck(platform.tagPolicy),
+    '',
+    '# The origin remote as an https URL, without credentials; empty when there is none',
+    '# or it names no host and path. Only an https remote keeps its port: the port of an',
+    '# ssh:// or git:// remote is the ssh or git daemon\'s, not the web server\'s.',
     'source_url() {',
     '  local url',
     '  url=$(git remote get-url origin 2>/dev/null || true)',
     '  url=${url%.git}',
-    '  if [[ "$url" =~ ^[a-z][a-z0-9+.-]*://([^/@]*@)?([^/]+)(/.+)$ ]]; then',
-    '    printf \'https://%s%s\\n\' "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"',
-    '  elif [[ "$url" =~ ^([^/@:]+@)?([^/:]+):([^/].*)$ ]]; then',
+    '  if [[ "$url" =~ ^https://([^/@]*@)?([A-Za-z0-9.-]+(:[0-9]+)?)(/[^?#]+)$ ]]; then',
+    '    printf \'https://%s%s\\n\' "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}"',
+    '  elif [[ "$url" =~ ^[a-z][a-z0-9+.-]*://([^/@]*@)?([A-Za-z0-9.-]+)(:[0-9]+)?(/[^?#]+)$ ]]; then',
+    '    printf \'https://%s%s\\n\' "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}"',
+    '  elif [[ "$url" =~ ^([^/@:]+@)?([A-Za-z0-9.-]+):([^/][^?#]*)$ ]]; then',
     '    printf \'https://%s/%s\\n\' "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"',
     '  fi',
     '}',
     '',
-    '# One image: its repository, Dockerfile, build arguments file and smoke test command.',
-    'declare_image() {',
-    '  repository=$1',
-    '  dockerfile=$2',
-    '  build_args_file=$3',
-    '  smoke_command=("${@:4}")',
+    '# The image\'s input files that differ from HEAD: changed, staged, deleted or new',
+    '# (git-ignored files aside), minus what never reaches the build context.',
+    'uncommitted_inputs() {',
+    '  {',
+    '    git -c core.quotePath=false diff --name-only --no-renames HEAD -- "${inputs[@]}" "${context_excludes[@]}"',
+    '    git -c core.quotePath=false ls-files --others --exclude-standard -- "${inputs[@]}" "${context_excludes[@]}"',
+    '  } | sort -u',
     '}',
     '',
-    '# The declared images.',
+    '# The commit the image is built from, for its revision label. CI builds only',
+    '# commits, so a CI tag on an image with uncommitted changes would be a lie: refuse',
+    '# it. Another tag is allowed, and its revision says `<sha>-dirty`, as `git describe',
+    '# --dirty` would.',
+    'build_revision() {',
+    '  local sha changed files named more=""',
+    '  sha=$(git rev-parse HEAD 2>/dev/null || true)',
+    '  [[ -n "$sha" ]] || return 0',
+    '  changed=$(uncommitted_inputs)',
+    '  if [[ -z "$changed" ]]; then',
+    '    printf \'%s\\n\' "$sha"',
+    '    return 0',
+    '  fi',
+    '  readarray -t files <<<"$changed"',
+    `  named=$(printf '%s, ' "\${files[@]:0:${FILES_NAMED}}")`,
+    `  (( \${#files[@]} <= ${FILES_NAMED} )) || more=" and $(( \${#files[@]} - ${FILES_NAMED} )) more"`,
+    '  if [[ -z "$requested_tag" ]] || is_ci_tag "$tag"; then',
+    '    fail "$ref would carry a tag CI pushes, but ${#files[@]} of the files it is built from differ from the last commit (${named%, }$more): commit or stash them, or pass another tag as an argument, whose image is labelled as not from a clean commit"',
+    '  fi',
+    '  echo "==> ${#files[@]} uncommitted file(s) go into $ref: its revision label says $sha-dirty" >&2',
+    '  printf \'%s-dirty\\n\' "$sha"',
+    '}',
+    '',
+    '# One declared image: where it goes, what it is built from and its smoke test.',
     'image_config() {',
     '  case "$1" in',
-    ...images.map((image) => `    ${quote(image.imageId)}) declare_image ${[
-      image.repository, image.dockerfile, image.buildArgsFile, ...image.smokeTestCommand,
-    ].map(quote).join(' ')} ;;`),
+    ...images.flatMap(renderImageCase),
     '    *)',
     `      fail "$(printf 'no image %q is declared; declared: %s' "$1" ${quote(ids)})"`,
     '      ;;',
@@ -133,23 +176,34 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '    || fail "container engine $engine is not installed (not on PATH): install it, or set CONTAINER_ENGINE to another of docker, podman, buildah"',
     '}',
     '',
+    '# Provenance goes in as build arguments only, as in the workflow: the labels come',
+    '# from the Dockerfile\'s ARG and LABEL lines, the path CI relies on.',
     'build() {',
-    '  local line value args=()',
+    '  local line revision args=()',
+    '  revision=$(build_revision)',
     '  while IFS= read -r line; do',
     '    [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")',
     '  done < "$build_args_file"',
-    ...PROVENANCE_ARGS.flatMap((a) => [
-      `  value="${LOCAL_PROVENANCE[a.key]}"`,
-      // The label again as a flag: buildah and podman reuse a cached LABEL step
-      // whose text is unchanged even when the argument it expands has changed.
-      `  args+=(--build-arg "${a.name}=$value" --label "${a.label}=$value")`,
-    ]),
+    ...PROVENANCE_ARGS.map((a) => `  args+=(--build-arg "${a.name}=${LOCAL_PROVENANCE[a.key]}")`),
     '  local command=("$engine" build)',
     // buildah keeps no layer cache unless asked; docker and podman do by default.
     '  [[ "$engine" != buildah ]] || command=(buildah bud --layers)',
-    '  echo "==> Building $ref from $dockerfile with $engine"',
-    '  "${command[@]}" --file "$dockerfile" --tag "$ref" "${args[@]}" . \\',
+    '  echo "==> Building $ref for $platform from $dockerfile with $engine"',
+    '  "${command[@]}" --platform "$platform" --file "$dockerfile" --tag "$ref" "${args[@]}" . \\',
     '    || fail "building $ref with $engine failed: the engine\'s output above says why"',
+    '}',
+    '',
+    '# Whether the engine\'s local storage holds the image.',
+    'image_exists() {',
+    '  if [[ "$engine" == buildah ]]; then',
+    '    buildah inspect --type image "$ref" >/dev/null 2>&1',
+    '  else',
+    '    "$engine" image inspect "$ref" >/dev/null 2>&1',
+    '  fi',
+    '}',
+    '',
+    'require_image() {',
+    '  image_exists || fail "there is no local image $ref: build it first: npx projen build-image:$id${requested_tag:+ $requested_tag}"',
     '}',
     '',
     'container=""',
@@ -158,11 +212,11 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '}',
     '',
     'smoke_test() {',
+    '  require_image',
     '  echo "==> Smoke test in $ref: ${smoke_command[*]}"',
     '  if [[ "$engine" == buildah ]]; then',
     '    trap remove_container EXIT',
-    '    container=$(buildah from --pull=never --quiet "$ref") \\',
-    '      || fail "$ref is not in buildah\'s storage: run build-image:$id first"',
+    '    container=$(buildah from --pull=never --quiet "$ref")',
     '    buildah run "$container" -- "${smoke_command[@]}" \\',
     '      || fail "smoke test failed in $ref: ${smoke_command[*]}"',
     '  else',
@@ -173,6 +227,7 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '}',
     '',
     'push() {',
+    '  require_image',
     '  echo "==> Pushing $ref with $engine"',
     '  "$engine" push "$ref" \\',
     `    || fail "pushing $ref failed; log in first (for ECR: aws ecr get-login-password --region ${registry.region} | $engine login --username AWS --password-stdin $registry)"`,
@@ -181,8 +236,9 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '(( $# == 2 || $# == 3 )) || fail "$usage"',
     'action=$1',
     'id=$2',
+    'requested_tag=${3-}',
     'image_config "$id"',
-    'tag=$(local_tag "${3-}")',
+    'tag=$(local_tag "$requested_tag")',
     'registry=${IMAGE_REGISTRY:-$default_registry}',
     '[[ "$registry" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$ ]] \\',
     '  || fail "$(printf \'IMAGE_REGISTRY=%q is not a registry such as 127.0.0.1:5000 or %s\' "$registry" "$default_registry")"',
@@ -197,4 +253,66 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     'esac',
     '',
   ].join('\n');
+}
+
+/**
+ * The first command of the script. bash reads and runs a script one command at
+ * a time, so this check runs before anything newer is parsed; it is written in
+ * syntax bash 3.2 (macOS's /bin/bash) understands. The version arrives through
+ * a variable the test suite can set, as no bash 3.2 is at hand there.
+ */
+function renderBashVersionCheck(): string[] {
+  const [major, minor] = MINIMUM_BASH.split('.');
+  return [
+    `# bash ${MINIMUM_BASH} or newer. This check comes first and stays in bash 3.2 syntax, so`,
+    '# macOS\'s /bin/bash (3.2) reaches it and says what to do instead of failing on a',
+    '# later line. IMAGE_TASKS_BASH_VERSION stands in for BASH_VERSION in the tests.',
+    'bash_version=${IMAGE_TASKS_BASH_VERSION:-$BASH_VERSION}',
+    'case "$bash_version" in',
+    `  [0-${Number(major) - 1}].*|${major}.[0-${Number(minor) - 1}].*)`,
+    `    echo "image-tasks: bash $bash_version is too old: these tasks need bash ${MINIMUM_BASH} or newer; on macOS run 'brew install bash', open a new terminal (Homebrew's bin comes first on PATH) and run the task again" >&2`,
+    '    exit 1',
+    '    ;;',
+    'esac',
+  ];
+}
+
+/** `is_ci_tag TAG`: whether CI pushes tags of this form, from the declared tag rules. */
+function renderCiTagCheck(policy: TagPolicy): string[] {
+  const patterns = [
+    quote(LATEST_TAG),
+    ...policy.snapshotBranches.map((branch) => `${quote(branch.replace(/\//g, '-'))}-*`),
+    // Validated to letters, digits, '.', '_', '-' and '*' (see tagging.ts): safe as a bare glob.
+    policy.releaseTagPattern,
+  ];
+  return [
+    '# Whether CI pushes tags of this form: latest, a snapshot tag or a release tag.',
+    'is_ci_tag() {',
+    '  case "$1" in',
+    `    ${patterns.join('|')}) return 0 ;;`,
+    '    *) return 1 ;;',
+    '  esac',
+    '}',
+  ];
+}
+
+/** The `.dockerignore` patterns as git pathspecs that exclude the same files. */
+function contextExcludePathspecs(): string[] {
+  return BUILD_CONTEXT_EXCLUDES
+    .filter((pattern) => pattern !== '.git/')
+    .map((pattern) => `:(exclude,glob)${pattern.endsWith('/') ? `${pattern}**` : pattern}`);
+}
+
+/** One image's arm of `image_config`: plain assignments a reviewer can read. */
+function renderImageCase(image: ContainerImage): string[] {
+  return [
+    `    ${quote(image.imageId)})`,
+    `      repository=${quote(image.repository)}`,
+    `      dockerfile=${quote(image.dockerfile)}`,
+    `      build_args_file=${quote(image.buildArgsFile)}`,
+    `      platform=${quote(image.targetPlatform.value)}`,
+    `      inputs=(${image.buildInputs.map(quote).join(' ')})`,
+    `      smoke_command=(${image.smokeTestCommand.map(quote).join(' ')})`,
+    '      ;;',
+  ];
 }

@@ -108,6 +108,8 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         with: {
           'context': '.',
           'file': image.dockerfile,
+          // The declared platform, which the local tasks pass to every engine as well.
+          'platforms': image.targetPlatform.value,
           'tags': `${image.repositoryUri}:\${{ steps.tag.outputs.tag }}`,
           'build-args': [
             ...image.buildArgs.map((a) => `${a.name}=${a.value}`),

@@ -192,7 +192,7 @@ function imageLayers(image: ContainerImage): string[] {
   return [
     `### ${image.repository}`,
     '',
-    `${image.pipeline.title} ${image.kind.name} image, built by [${code(image.workflowFileName)}](${image.workflowFileName}) from ${dockerfile}`
+    `${image.pipeline.title} ${image.kind.name} image for ${code(image.targetPlatform.value)}, built by [${code(image.workflowFileName)}](${image.workflowFileName}) from ${dockerfile}`
       + (image.dockerfileGenerated ? ', generated from this declaration.' : `, hand-written; its build arguments are in ${code(image.buildArgsFile)}.`),
     '',
     ...table(['Layer', 'Contents'], rows.filter(([, contents]) => contents !== '')),

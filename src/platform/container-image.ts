@@ -1,4 +1,5 @@
-import { posix } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { Component } from 'projen';
 import type { PlatformScope } from './platform-settings';
 import { DockerfileSource } from '../declaration/dockerfile-source';
@@ -7,12 +8,13 @@ import { Pipeline } from '../declaration/pipeline';
 import { PythonPackage } from '../declaration/python-package';
 import { ScriptCopy } from '../declaration/script-copy';
 import { Size } from '../declaration/size';
+import { TargetPlatform } from '../declaration/target-platform';
 import { Tool } from '../declaration/tool';
 import {
   duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
 } from '../declaration/violations';
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
-import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
+import { copiedPaths, handWrittenDockerfileViolations } from '../docker/dockerfile-args';
 import { pathFilterViolation } from '../github/path-filter';
 
 // An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
@@ -63,6 +65,13 @@ export interface ContainerImageOptions {
    * @default - the kind's: true for training, false for deployment
    */
   readonly freeDiskSpace?: boolean;
+  /**
+   * The OS and architecture the image is built for, by the workflow and by
+   * every local engine alike, so a laptop of another architecture builds the
+   * same image CI does.
+   * @default TargetPlatform.LINUX_AMD64 - what GitHub's hosted runners run
+   */
+  readonly targetPlatform?: TargetPlatform;
   /**
    * Runner labels, so a heavy image can move to a larger or self-hosted runner.
    * @default - the platform's, `['ubuntu-latest']` unless set there
@@ -142,6 +151,7 @@ export class ContainerImage extends Component {
   /** Whether projen generates the Dockerfile from the layers (otherwise it is hand-written). */
   public readonly dockerfileGenerated: boolean;
   public readonly sizeWarning: Size;
+  public readonly targetPlatform: TargetPlatform;
   public readonly freeDiskSpace: boolean;
   public readonly runsOn: string[];
   public readonly timeoutMinutes: number;
@@ -174,6 +184,7 @@ export class ContainerImage extends Component {
     this.dockerfile = source.path ?? `docker/${pipeline.name}/Dockerfile.${kind.name}`;
     this.dockerfileGenerated = source.generated;
     this.sizeWarning = options.sizeWarning ?? kind.sizeWarning;
+    this.targetPlatform = options.targetPlatform ?? TargetPlatform.LINUX_AMD64;
     this.freeDiskSpace = options.freeDiskSpace ?? kind.freeDiskSpace;
     this.runsOn = options.runsOn ?? platform.runsOn;
     this.timeoutMinutes = options.timeoutMinutes ?? platform.timeoutMinutes;
@@ -226,13 +237,13 @@ export class ContainerImage extends Component {
 
   /**
    * The build arguments with values from the declaration: the base image, each
-   * pinned Python package's version and each tool's version.
+   * pinned Python package's version and each tool's version and mirror.
    */
   public get buildArgs(): readonly BuildArg[] {
     return [
       { name: 'BASE_IMAGE', value: this.baseImage },
       ...this.allPythonPackages.flatMap((p) => p.buildArg && p.version ? [{ name: p.buildArg, value: p.version }] : []),
-      ...this.tools.map((t) => ({ name: t.buildArg, value: t.version })),
+      ...this.tools.flatMap((t) => t.buildArgs),
     ];
   }
 
@@ -244,6 +255,19 @@ export class ContainerImage extends Component {
   /** The generated file that lists {@link buildArgs}, next to the Dockerfiles. */
   public get buildArgsFile(): string {
     return `docker/${this.pipeline.name}/${this.imageId}.build-args`;
+  }
+
+  /**
+   * The repository paths the image is built from: its Dockerfile, its build
+   * arguments file and everything the Dockerfile copies from the build
+   * context (script folders, signing keys). A change to one of them that is
+   * not committed makes the image differ from the commit its labels name.
+   */
+  public get buildInputs(): readonly string[] {
+    const copied = this.dockerfileGenerated
+      ? [...new Set(this.tools.flatMap((t) => (t.signingKey ? [t.signingKey.path] : []))), ...this.scripts.map((s) => s.source)]
+      : copiedPaths(readFileSync(join(this.project.outdir, this.dockerfile), 'utf8'));
+    return [...new Set([this.dockerfile, this.buildArgsFile, ...copied])];
   }
 
   /**

@@ -14,6 +14,7 @@ import { BuildArgsFile } from '../docker/build-args-file';
 import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
+import { ToolKeyFile } from '../docker/tool-key-file';
 import { useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
 import { PullRequestChecks } from '../github/pull-request-checks';
@@ -133,7 +134,8 @@ export class ImagePlatform extends Component implements PlatformView {
 
   /**
    * Declares an image and generates its workflow, its Dockerfile (unless it is
-   * hand-written), its build arguments file and its local tasks.
+   * hand-written) with the signing keys of its tools, its build arguments file
+   * and its local tasks.
    *
    * Fails at once, before anything is generated, when the image clashes with
    * one declared earlier: the same id, workflow file, workflow name or ECR
@@ -153,6 +155,12 @@ export class ImagePlatform extends Component implements PlatformView {
     this.aws ??= new AwsSetup(this);
     if (image.dockerfileGenerated) {
       new ImageDockerfile(image);
+      // One file per key, shared by every image whose tools it verifies.
+      for (const tool of image.tools) {
+        if (tool.signingKey && !this.project.tryFindFile(tool.signingKey.path)) {
+          new ToolKeyFile(this.project, tool.signingKey, tool.title);
+        }
+      }
     }
     new BuildArgsFile(image);
     this.localTasks.addImage(image);

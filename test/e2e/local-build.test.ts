@@ -102,10 +102,10 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
     }
   });
 
-  test('build-image builds from the generated Dockerfile, streaming the engine\'s steps, with provenance labels', () => {
-    // WHEN the build task runs on main
+  test('build-image builds from the generated Dockerfile for the declared platform, streaming the engine\'s steps, with provenance labels from its LABEL', () => {
+    // WHEN the build task runs on main (provenance passed as build arguments only)
     const run = task('build-image:e2e-deployment');
-    // THEN buildah built every instruction and the image carries the labels CI would give it
+    // THEN buildah built every instruction and the image carries the labels CI would give it, set by the Dockerfile
     expectSuccess(run);
     expect(run.stdout).toMatch(/STEP 1\/\d+: FROM localhost\/e2e-python:3\.11/);
     expect(run.stdout).toContain('Successfully installed wheel-0.38.4');
@@ -118,6 +118,8 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
       'org.opencontainers.image.created': git(dir, 'log', '-1', '--format=%cI'),
     });
     expect(firstBuild.env).toContain('E2E_GREETING=hello "world" $HOME');
+    expect(firstBuild.platform).toBe('linux/amd64');
+    expect(firstBuild.history.map((h) => h.createdBy).find((c) => c.includes('LABEL'))).toContain('org.opencontainers.image.revision="${IMAGE_REVISION}"');
   });
 
   test('test-image imports the declared package inside the image', () => {
@@ -151,6 +153,23 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
     expect(buildah.inspect(`${registry!.host}/e2e-tools:v0.1.0-rc1`).labels['org.opencontainers.image.version']).toBe('v0.1.0-rc1');
   });
 
+  test('a new commit that changes none of the image\'s files rebuilds with every layer cached but gets that commit\'s labels', () => {
+    // GIVEN a commit outside the image's files
+    writeFileSync(join(dir, 'NOTES.md'), 'not in any image\n');
+    git(dir, 'add', 'NOTES.md');
+    git(dir, 'commit', '--quiet', '--message', 'a note');
+    // WHEN the image is built again
+    expectSuccess(task('build-image:e2e-deployment'));
+    const again = buildah.inspect(ref);
+    // THEN the content layers are the cached ones, and the labels name the new commit:
+    // buildah would reuse its cached LABEL step if no RUN keyed on the provenance values came before it
+    const contentLayers = firstBuild.history.filter((h) => !h.emptyLayer).findIndex((h) => h.createdBy.includes('COPY')) + 1;
+    expect(again.layers.slice(0, contentLayers)).toEqual(firstBuild.layers.slice(0, contentLayers));
+    expect(again.labels['org.opencontainers.image.revision']).toBe(git(dir, 'rev-parse', 'HEAD'));
+    expect(again.labels['org.opencontainers.image.created']).toBe(git(dir, 'log', '-1', '--format=%cI'));
+    expect(again.labels['org.opencontainers.image.revision']).not.toBe(firstBuild.labels['org.opencontainers.image.revision']);
+  });
+
   test('changing only a copied script rebuilds only the scripts\' COPY: every earlier layer keeps its digest', () => {
     // GIVEN a new commit that changes one copied script
     writeFileSync(join(dir, SCRIPT), 'print("version 2")\n');
@@ -158,11 +177,12 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
     // WHEN the image is built again
     expectSuccess(task('build-image:e2e-deployment'));
     const second = buildah.inspect(ref);
-    // THEN the layers up to the COPY are the same blobs and only the COPY's differs
+    // THEN the layers up to the COPY are the same blobs and only the COPY's differs; after it
+    // comes only the provenance step, which changes no file
     const layerMaking = firstBuild.history.filter((h) => !h.emptyLayer);
     expect(layerMaking).toHaveLength(firstBuild.layers.length);
     const copyIndex = layerMaking.findIndex((h) => h.createdBy.includes('COPY'));
-    expect(copyIndex).toBe(firstBuild.layers.length - 1);
+    expect(layerMaking.slice(copyIndex + 1).map((h) => h.createdBy)).toEqual([expect.stringMatching(/ \/bin\/sh -c true$/)]);
     expect(second.layers.slice(0, copyIndex)).toEqual(firstBuild.layers.slice(0, copyIndex));
     expect(second.layers[copyIndex]).not.toBe(firstBuild.layers[copyIndex]);
     expect(second.labels['org.opencontainers.image.revision']).toBe(git(dir, 'rev-parse', 'HEAD'));

@@ -52,6 +52,7 @@ export class Buildah {
       })),
       labels: raw.OCIv1.config?.Labels ?? {},
       env: raw.OCIv1.config?.Env ?? [],
+      platform: `${raw.OCIv1.os}/${raw.OCIv1.architecture}`,
     };
   }
 
@@ -69,4 +70,6 @@ export interface ImageFacts {
   readonly history: Array<{ createdBy: string; emptyLayer: boolean }>;
   readonly labels: Record<string, string>;
   readonly env: string[];
+  /** `os/architecture` from the image config, e.g. `linux/amd64`. */
+  readonly platform: string;
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFiles } from './git-fixture';
 import { REPO_ROOT } from './workflows';
 
 // Resolved once, so a test can hand the script a PATH without bash on it.
@@ -26,19 +27,26 @@ export function git(dir: string, ...args: string[]): string {
 }
 
 /**
- * A throwaway git checkout holding the repository's generated docker/ folder,
- * with room beside it for stand-in engines; `remove()` deletes both.
+ * A throwaway git checkout holding the repository's generated docker/ folder
+ * and the given files, with room beside it for stand-in engines; `remove()`
+ * deletes both.
  */
 export class LocalCheckout {
   private readonly root = mkdtempSync(join(tmpdir(), 'checkout-'));
   public readonly dir = join(this.root, 'repo');
 
-  constructor() {
+  constructor(files: Record<string, string> = {}) {
     mkdirSync(this.dir);
     cpSync(join(REPO_ROOT, 'docker'), join(this.dir, 'docker'), { recursive: true });
+    this.write(files);
     this.git('init', '--quiet', '--initial-branch=main');
     this.git('add', '--all');
     this.git('commit', '--quiet', '--message', 'generated files');
+  }
+
+  /** Writes files below the checkout, creating their folders; `null` deletes one. */
+  public write(files: Record<string, string | null>): void {
+    writeFiles(this.dir, files);
   }
 
   public git(...args: string[]): string {
@@ -62,20 +70,33 @@ export class LocalCheckout {
   }
 }
 
+/** How a stand-in engine answers. */
+export interface EngineBehaviour {
+  /** Exit status of every call but an image lookup. @default 0 */
+  readonly status?: number;
+  /** Whether an image lookup (`image inspect`, buildah's `inspect`) finds the image. @default true */
+  readonly imagePresent?: boolean;
+}
+
 /**
  * A stand-in engine on PATH that records its arguments, one per line with a
- * blank line after each call, prints a line to show its output reaches the
- * terminal, and exits with the given status.
+ * blank line after each call. An image lookup answers as `imagePresent` says,
+ * silently, as the real engines do with their output discarded; any other
+ * call prints a line to show its output reaches the terminal and exits with
+ * `status`.
  */
-export function recordingEngine(checkout: LocalCheckout, name: string, status = 0): { path: string; calls: () => string[][] } {
+export function recordingEngine(checkout: Pick<LocalCheckout, 'tempDir'>, name: string, behaviour: EngineBehaviour = {}): { path: string; calls: () => string[][] } {
   const bin = checkout.tempDir(`fake-${name}-`);
   const log = join(bin, 'calls.log');
   writeFileSync(log, '');
   writeFileSync(join(bin, name), [
     '#!/usr/bin/env bash',
     `printf '%s\\n' "$@" '' >> '${log}'`,
+    'if [[ "$1 $2" == "image inspect" || "$1" == inspect ]]; then',
+    `  exit ${behaviour.imagePresent === false ? 1 : 0}`,
+    'fi',
     `echo "${name} output: $1"`,
-    `exit ${status}`,
+    `exit ${behaviour.status ?? 0}`,
     '',
   ].join('\n'));
   chmodSync(join(bin, name), 0o755);
@@ -85,10 +106,10 @@ export function recordingEngine(checkout: LocalCheckout, name: string, status = 
   };
 }
 
-/** A PATH with only the commands the script needs besides an engine: git, sed and dirname. */
+/** A PATH with only the commands the script needs besides an engine: git, sed, sort and dirname. */
 export function pathWithoutEngines(checkout: LocalCheckout): string {
   const bin = checkout.tempDir('no-engine-');
-  for (const tool of ['git', 'sed', 'dirname']) {
+  for (const tool of ['git', 'sed', 'sort', 'dirname']) {
     const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     symlinkSync(found, join(bin, tool));
   }
