@@ -10,7 +10,7 @@ const project = new typescript.TypeScriptProject({
   packageManager: javascript.NodePackageManager.NPM,
   projenVersion: '0.103.25',
   minNodeVersion: '20.0.0',
-  workflowNodeVersion: '20',
+  workflowNodeVersion: '24',
   projenrcTs: true,
   // The projenrc compiles together with the constructs it imports from src/.
   // swc transpiles without type-checking, so `npx projen` starts fast; the

@@ -14,7 +14,8 @@ import { BuildArgsFile } from '../docker/build-args-file';
 import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
-import { useActionTable } from '../github/actions';
+import { ActionVersionComments } from '../github/action-version-comments';
+import { pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
 import { PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowsReadme } from '../github/workflows-readme';
@@ -71,7 +72,7 @@ export interface ImagePlatformOptions {
  * into it, each with a generated GitHub Actions workflow. The platform also
  * documents the workflows (`WorkflowsReadme`), adds its pull request checks to
  * projen's build workflow (`PullRequestChecks`) and routes every workflow's
- * actions through `ACTIONS`.
+ * actions through `ACTIONS`, pinned to commits with their versions as comments.
  */
 export class ImagePlatform extends Component implements PlatformView {
   /** The platform of a project, if it declares one. */
@@ -120,6 +121,7 @@ export class ImagePlatform extends Component implements PlatformView {
     this.localTasks = new LocalImageTasks(this);
     new BuildContextIgnore(project);
     useActionTable(gh);
+    new ActionVersionComments(project, pinnedVersions());
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow);
     }
