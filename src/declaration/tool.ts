@@ -1,3 +1,4 @@
+import { DeclarationError } from './violations';
 import { awsCliInstall, kubectlInstall } from '../docker/tool-install';
 
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
@@ -41,7 +42,7 @@ export class Tool {
     private readonly install: (versionArg: string) => string[],
   ) {
     if (!VERSION.test(version)) {
-      throw new Error(`${title} version '${version}' must be an exact release such as '1.2.3'`);
+      throw new DeclarationError(`${title} version '${version}' must be an exact release such as '1.2.3'`);
     }
   }
 

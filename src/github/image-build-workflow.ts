@@ -4,6 +4,7 @@ import { renderSizeScript } from './size-script';
 import {
   renderCiTagScript, renderContainerdStoreScript, renderFreeDiskScript, renderPushScript, renderSmokeTestScript,
 } from './step-scripts';
+import { roleSessionName } from '../declaration/oidc-role';
 import { BUILD_CACHE_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
 import type { ContainerImage } from '../platform/container-image';
@@ -90,7 +91,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(gh, 'configureAwsCredentials'),
         with: {
           'role-to-assume': role.roleToAssume,
-          'role-session-name': `gha-${image.imageId}-\${{ github.run_id }}-\${{ github.run_attempt }}`,
+          'role-session-name': roleSessionName(image.imageId),
           'role-duration-seconds': role.sessionDurationSeconds,
           'aws-region': registry.region,
         },

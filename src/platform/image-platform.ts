@@ -168,11 +168,14 @@ export class ImagePlatform extends Component implements PlatformView {
       ['workflow name', (i) => i.workflowName, '`gh workflow run` could not tell them apart; give one another `workflowName`'],
       ['ECR repository', (i) => i.repository, 'each image needs its own repository, or its tags and build cache overwrite the other\'s'],
     ];
+    // Two declarations can share every name, so each is told apart by its place and repository.
+    const named = (owners: readonly ContainerImage[]) => owners
+      .map((o) => `'${o.imageId}' (addImage #${images.indexOf(o) + 1}, repository '${o.repository}')`).join(' and ');
     const generated = images.filter((i) => i.dockerfileGenerated);
     const dockerfiles = [...duplicates(generated, (i) => i.dockerfile)].map(([path, owners]) =>
-      `generated Dockerfile '${path}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: give one of them another \`dockerfile\` path`);
+      `generated Dockerfile '${path}' is used by ${named(owners)}: give one of them another \`dockerfile\` path`);
     return [...rules.flatMap(([what, key, fix]) =>
       [...duplicates(images, key)].map(([value, owners]) =>
-        `${what} '${value}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: ${fix}`)), ...dockerfiles];
+        `${what} '${value}' is used by ${named(owners)}: ${fix}`)), ...dockerfiles];
   }
 }
