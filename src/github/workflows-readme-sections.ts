@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { github } from 'projen';
 import { IMAGE_JOB_ID, ImageBuildWorkflow } from './image-build-workflow';
 import { code, fenced, table } from './markdown';
-import type { PullRequestChecks } from './pull-request-checks';
+import type { PullRequestBuildOptions, PullRequestChecks } from './pull-request-checks';
 import { RUNNER_BLOAT } from './step-scripts';
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
@@ -180,12 +180,19 @@ export function manualTriggerSection(platform: PlatformSettings, images: readonl
   ];
 }
 
+function suiteLine(options: PullRequestBuildOptions): string {
+  const where = options.container ? ` in a ${code(options.container.image)} container${options.container.options ? ` (${code(options.container.options)})` : ''}` : '';
+  const commands = [options.installCommand, 'npx projen', options.testCommand ?? 'npx projen test'].filter((c): c is string => !!c);
+  return `- **build** runs the project's own checks${where}: ${commands.map(code).join(', then ')}`;
+}
+
 export function pullRequestSection(checks: PullRequestChecks): string[] {
   return [
     '## Pull requests',
     '',
     `The ${code(checks.buildWorkflowName)} workflow runs on every pull request. It never pushes to the branch; instead:`,
     '',
+    ...(checks.buildOptions ? [suiteLine(checks.buildOptions)] : []),
     `- **${checks.driftStepName}** fails when files differ from what \`.projenrc.ts\` generates: run \`npx projen\` and commit the result`,
     `- **${checks.summaryJobName}** lists in its job summary the images whose path filters match the changed files: what merging will rebuild`,
     '',

@@ -17,7 +17,7 @@ import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ActionVersionComments } from '../github/action-version-comments';
 import { pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
-import { PullRequestChecks } from '../github/pull-request-checks';
+import { PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowsReadme } from '../github/workflows-readme';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
@@ -65,6 +65,12 @@ export interface ImagePlatformOptions {
    * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
    */
   readonly lifecycleRules?: LifecycleRule[];
+  /**
+   * How projen's build workflow runs the project's own checks on a pull
+   * request: in a job container, after an install command, then the tests.
+   * @default - projen's build job, with the platform's drift check
+   */
+  readonly pullRequestBuild?: PullRequestBuildOptions;
 }
 
 /**
@@ -123,7 +129,7 @@ export class ImagePlatform extends Component implements PlatformView {
     useActionTable(gh);
     new ActionVersionComments(project, pinnedVersions());
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
-      this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow);
+      this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow, options.pullRequestBuild);
     }
     this.readme = new WorkflowsReadme(this, this.pullRequestChecks);
   }
