@@ -121,12 +121,13 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(names).toEqual(image.training ? ['Free disk space', ...STEP_ORDER] : STEP_ORDER);
   });
 
-  test('assumes the role from the AWS_ROLE_ARN secret by OIDC, with no static keys anywhere', () => {
+  test('assumes the role from the AWS_ROLE_ARN secret by OIDC, in the declared account only, with no static keys anywhere', () => {
     expect(step('Configure AWS credentials (OIDC)').with).toEqual({
       'role-to-assume': '${{ secrets.AWS_ROLE_ARN }}',
       'role-session-name': expect.stringMatching(/^gha-[a-z-]+-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/),
       'role-duration-seconds': 3600,
       'aws-region': 'eu-central-1',
+      'allowed-account-ids': '123456789012',
     });
     expect(readWorkflowText(image.workflow)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
   });

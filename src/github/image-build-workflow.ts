@@ -116,6 +116,8 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
           'role-session-name': roleSessionName(image.imageId),
           'role-duration-seconds': role.sessionDurationSeconds,
           'aws-region': registry.region,
+          // The action fails if the role's credentials belong to any other account.
+          'allowed-account-ids': registry.account,
         },
       },
       {

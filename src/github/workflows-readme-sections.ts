@@ -21,7 +21,7 @@ export const STEP_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'Checkout': 'checks out the repository, without keeping the token in the checkout',
   'Set image tag': `derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve (${RESERVED_TAGS.flatMap((r) => r.examples).map(code).join(', ')})`,
   'Read commit time': 'reads the commit\'s time for the image\'s `org.opencontainers.image.created` label, so rebuilding a commit labels it the same',
-  'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it',
+  'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it, failing if the credentials belong to any account but the registry\'s (`allowed-account-ids`)',
   'Login to Amazon ECR': 'logs Docker in to the registry',
   'Use the containerd image store': 'on GitHub-hosted runners only, switches Docker to the containerd image store (rewriting `/etc/docker/daemon.json` and restarting Docker), so the build can export a registry cache and the image is tested where it was built',
   'Build image': 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag',
