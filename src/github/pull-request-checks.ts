@@ -15,7 +15,7 @@ const PROJEN_DRIFT_STEPS = ['Find mutations', 'Upload patch', 'Fail build on mut
 /** The id of the job that lists the images a pull request affects. */
 export const AFFECTED_IMAGES_JOB_ID = 'affected-images';
 
-/** projen's steps in the build job that a {@link PullRequestBuildOptions} replaces. */
+/** projen's install step in the build job, which `installCommand` replaces. */
 const PROJEN_INSTALL_STEP = 'Install dependencies';
 
 /** The job container of the pull request build. */
