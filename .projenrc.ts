@@ -1,6 +1,7 @@
 import { github, javascript, typescript } from 'projen';
 import {
-  GitHubRepository, ImageKind, ImagePlatform, LifecycleRule, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Tool,
+  CI_CONTAINER_IMAGE, CI_NODE_MAJOR, GitHubRepository, ImageKind, ImagePlatform, LifecycleRule, OidcRole, Pipeline, PythonPackage,
+  Registry, ScriptCopy, Tool,
 } from './src';
 
 const project = new typescript.TypeScriptProject({
@@ -10,7 +11,7 @@ const project = new typescript.TypeScriptProject({
   packageManager: javascript.NodePackageManager.NPM,
   projenVersion: '0.103.25',
   minNodeVersion: '20.0.0',
-  workflowNodeVersion: '20',
+  workflowNodeVersion: CI_NODE_MAJOR,
   projenrcTs: true,
   // The projenrc compiles together with the constructs it imports from src/.
   projenrcTsOptions: { projenCodeDir: 'src' },
@@ -54,6 +55,17 @@ const platform = new ImagePlatform(project, {
     LifecycleRule.keepLast(20, { tagPrefix: 'develop-' }),
     LifecycleRule.expireUntaggedAfterDays(14),
   ],
+  // Pull requests run what CI runs here, on the same Debian release: .ci/install as root
+  // (apt, the e2e base packages, npm ci), `npx projen`, the README's test command, the
+  // drift check. The e2e test runs buildah (vfs, chroot isolation), which needs mounts a
+  // default container may not make: --privileged. It grants nothing the job lacks on a
+  // hosted runner, a throwaway VM whose user has passwordless sudo.
+  pullRequestBuild: {
+    container: { image: CI_CONTAINER_IMAGE, options: '--privileged' },
+    installCommand: '.ci/install',
+    testCommand: 'npx projen test',
+    timeoutMinutes: 60,
+  },
 });
 
 const triton = Pipeline.of('triton');

@@ -57,6 +57,11 @@ check_tag() {
     printf '::error title=Invalid image tag::%q is not a valid Docker tag: use 1 to 128 letters, digits, "_", "." or "-", starting with a letter, digit or "_" (e.g. v2.0.0)\n' "$1" >&2
     return 1
   fi
+  pattern='^buildcache$'
+  if [[ "$1" =~ $pattern ]]; then
+    printf '::error title=Reserved image tag::%q is reserved for %s: choose another tag (e.g. v2.0.0)\n' "$1" 'the registry build cache' >&2
+    return 1
+  fi
 }
 
 readonly release_tag_pattern='v*'

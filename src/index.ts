@@ -24,6 +24,7 @@ export * from './platform/platform-settings';
 
 // What the platform generates.
 export * from './github/actions';
+export * from './github/ci-container';
 export * from './github/image-build-workflow';
 export * from './github/pull-request-checks';
 export * from './github/workflows-readme';

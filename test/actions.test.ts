@@ -1,33 +1,121 @@
-import { parse } from 'yaml';
-import { ACTIONS, ImageKind, ImagePlatform, Pipeline } from '../src';
+import { isMap, isScalar, isSeq, parse, parseDocument, stringify } from 'yaml';
+import { ACTIONS, ImageKind, ImagePlatform, PinnedAction, Pipeline } from '../src';
+import { actionMetadata, newestRelease, releasesOf, requiredInputs } from './support/external-actions';
 import { newProject, synth, TEST_REGISTRY } from './support/project';
-import { loadWorkflow, workflowFiles } from './support/workflows';
+import { readWorkflowText, workflowFiles } from './support/workflows';
 
-/** Every `uses:` of a parsed workflow. */
-function usesOf(workflow: any): string[] {
-  return Object.values<any>(workflow.jobs).flatMap((job) => (job.steps ?? []).map((s: any) => s.uses).filter(Boolean));
+interface UsesStep {
+  readonly where: string;
+  /** The `uses:` value as GitHub reads it. */
+  readonly ref: string;
+  /** The YAML comment on the same line, trimmed. */
+  readonly comment?: string;
+  readonly with: Record<string, unknown>;
 }
 
-describe('the action table', () => {
-  test.each(workflowFiles())('every action %s uses is one pinned in src/github/actions.ts', (file) => {
-    // GIVEN a committed workflow, projen's build workflow included
-    const uses = usesOf(loadWorkflow(file));
-    // THEN each action reference is a value of the one table
-    expect(uses.length).toBeGreaterThan(0);
-    expect(uses.filter((u) => !Object.values<string>(ACTIONS).includes(u))).toEqual([]);
+/** Every step with `uses:` in a workflow's text, with the comment YAML attaches to the reference. */
+function usesSteps(text: string): UsesStep[] {
+  const doc = parseDocument(text);
+  const jobs = doc.get('jobs');
+  if (!isMap(jobs)) return [];
+  return jobs.items.flatMap((job) => {
+    const steps = isMap(job.value) ? job.value.get('steps') : undefined;
+    if (!isSeq(steps)) return [];
+    return steps.items.flatMap((step, i) => {
+      if (!isMap(step)) return [];
+      const uses = step.get('uses', true);
+      if (!isScalar(uses)) return [];
+      const withNode = step.get('with');
+      return [{
+        where: `${String(isScalar(job.key) ? job.key.value : job.key)} step ${i + 1}`,
+        ref: String(uses.value),
+        comment: uses.comment?.trim(),
+        with: isMap(withNode) ? withNode.toJSON() : {},
+      }];
+    });
+  });
+}
+
+const STEPS = workflowFiles().flatMap((file) => usesSteps(readWorkflowText(file)).map((s) => [`${file} › ${s.where}`, s] as const));
+const PINS = Object.entries(ACTIONS);
+
+describe('every action of every generated workflow, checked against the actions\' real releases and action.yml', () => {
+  test('every workflow file has at least one action, projen\'s build workflow included', () => {
+    const files = new Set(STEPS.map(([name]) => name.split(' › ')[0]));
+    expect([...files]).toEqual(workflowFiles());
   });
 
-  test('an override set before the platform is declared is kept', () => {
-    // GIVEN a project that pins checkout to a commit before declaring its images
+  test.each(STEPS)('%s is a full commit SHA with its release tag as a YAML comment', (_name, step) => {
+    // GIVEN a `uses:` as GitHub reads it and the comment next to it
+    // THEN the reference is owner/repo@<40 hex> and the comment is the version
+    expect(step.ref).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+    expect(step.comment).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
+  test.each(STEPS)('%s: the commit is the one the commented tag points to', (_name, step) => {
+    const [action, commit] = step.ref.split('@');
+    expect(releasesOf(action).tags[step.comment!]).toBe(commit);
+  });
+
+  test.each(STEPS)('%s: the tag is the newest release of the newest major', (_name, step) => {
+    expect(step.comment).toBe(newestRelease(step.ref.split('@')[0]).tag);
+  });
+
+  test.each(STEPS)('%s: every `with:` key is an input of that major, and every required one is given', (_name, step) => {
+    const metadata = actionMetadata(step.ref.split('@')[0], step.comment!);
+    const declared = Object.keys(metadata.inputs ?? {});
+    expect(Object.keys(step.with).filter((key) => !declared.includes(key))).toEqual([]);
+    expect(requiredInputs(metadata).filter((input) => !(input in step.with))).toEqual([]);
+  });
+
+  test.each(STEPS)('%s runs on Node 24', (_name, step) => {
+    expect(actionMetadata(step.ref.split('@')[0], step.comment!).runs.using).toBe('node24');
+  });
+
+  test.each(workflowFiles())('%s reads on one line as Renovate\'s github-actions manager expects, and is otherwise projen\'s YAML', (file) => {
+    const text = readWorkflowText(file);
+    // Each reference line: `uses: owner/repo@<sha> # vX.Y.Z`, a real comment after the plain scalar.
+    for (const line of text.split('\n').filter((l) => /^\s*(- )?uses:/.test(l))) {
+      expect(line).toMatch(/^\s*(- )?uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    }
+    // Without the comments, the file is exactly what projen's YamlFile writes for the same object.
+    const [marker, blank, ...body] = text.replace(/ # v\d+\.\d+\.\d+$/gm, '').split('\n');
+    expect(marker).toMatch(/^# ~~ Generated by projen/);
+    expect(blank).toBe('');
+    expect(body.join('\n')).toBe(stringify(parse(text), { indent: 2, lineWidth: 0 }));
+  });
+});
+
+describe('the action table', () => {
+  test.each(PINS)('%s is the newest release of its action\'s newest major, on Node 24', (_key, pin) => {
+    // GIVEN the table entry, including actions no workflow uses yet
+    const release = newestRelease(pin.action);
+    // THEN tag and commit match releases.json and the major runs on Node 24
+    expect({ version: pin.version, commit: pin.commit }).toEqual({ version: release.tag, commit: release.commit });
+    expect(actionMetadata(pin.action, pin.version).runs.using).toBe('node24');
+  });
+
+  test.each(workflowFiles())('every action %s uses is one pinned in src/github/actions.ts', (file) => {
+    const refs = Object.values(ACTIONS).map((pin) => pin.ref);
+    expect(usesSteps(readWorkflowText(file)).filter((s) => !refs.includes(s.ref))).toEqual([]);
+  });
+
+  test('a pin that is not a full commit SHA is refused', () => {
+    expect(() => PinnedAction.of('actions/checkout', 'v7', 'v7.0.1')).toThrow(/must be a full 40-character commit SHA/);
+    expect(() => PinnedAction.of('actions/checkout', '3d3c42e', 'v7.0.1')).toThrow(/must be a full 40-character commit SHA/);
+  });
+
+  test('an override set before the platform is declared is kept, without a version comment it cannot vouch for', () => {
+    // GIVEN a project that pins checkout to another commit before declaring its images
     const project = newProject();
     const pinned = 'actions/checkout@0123456789abcdef0123456789abcdef01234567';
     project.github!.actions.set('actions/checkout', pinned);
     const platform = new ImagePlatform(project, { registry: TEST_REGISTRY });
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
     // WHEN it is synthesized
-    const workflow = parse(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);
-    // THEN the workflow uses the pin and the table for the rest
-    expect(usesOf(workflow)).toContain(pinned);
-    expect(usesOf(workflow)).toContain(ACTIONS.configureAwsCredentials);
+    const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);
+    // THEN the workflow uses the override, uncommented, and the table for the rest
+    expect(steps.find((s) => s.ref === pinned)?.comment).toBeUndefined();
+    expect(steps.find((s) => s.ref === ACTIONS.configureAwsCredentials.ref)?.comment).toBe(ACTIONS.configureAwsCredentials.version);
   });
 });

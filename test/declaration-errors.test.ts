@@ -1,7 +1,12 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { ContainerImageOptions, ImageKind, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Size } from '../src';
 import { newPlatform, synth } from './support/project';
+import { cleanEnv, copyProject } from './support/sandbox';
+import { REPO_ROOT } from './support/workflows';
 
 const triton = Pipeline.of('triton');
 
@@ -26,6 +31,8 @@ describe('a bad image declaration fails synth with the value, the rule and the f
     ['an empty runner list', { runsOn: [] }, /runsOn is empty/],
     ['a zero timeout', { timeoutMinutes: 0 }, /timeoutMinutes 0 must be a whole number of minutes from 1 to 360/],
     ['a package declared twice', { pythonPackages: ['numpy', 'NumPy'] }, /Python package 'numpy' is declared twice/],
+    ['an id that makes the role session name longer than STS allows', { id: `triton-${'x'.repeat(31)}` },
+      /image id 'triton-x{31}' is 38 characters: the role session name 'gha-<id>-<run id>-<run attempt>' can reach 65, above the 64 STS accepts; give the image an `id` of at most 37 characters/],
   ])('%s', (_case, overrides, message) => {
     // GIVEN a platform
     const { platform } = newPlatform();
@@ -35,11 +42,24 @@ describe('a bad image declaration fails synth with the value, the rule and the f
     expect(() => platform.addImage(valid(overrides))).toThrow(/^Invalid image declaration '[^']+':\n {2}- /);
   });
 
+  test('an id of 37 characters, whose session name reaches exactly 64, is accepted', () => {
+    const { platform } = newPlatform();
+    expect(platform.addImage(valid({ id: `triton-${'x'.repeat(30)}` })).imageId).toHaveLength(37);
+  });
+
   test.each([
     ['zero', () => Size.gigabytes(0), /Size 0 GB is not allowed: a size must be a positive number/],
     ['negative', () => Size.megabytes(-5), /Size -5 MB is not allowed/],
+    ['fraction of a byte', () => Size.bytes(0.4), /Size 0\.4 B is 0\.4 bytes: a size must be a whole number of bytes, at least 1\. Use e\.g\. Size\.bytes\(400\)/],
+    ['non-whole byte count', () => Size.bytes(1.5), /Size 1\.5 B is 1\.5 bytes: a size must be a whole number of bytes/],
+    ['gigabyte amount below one byte', () => Size.gigabytes(1e-10), /Size 1e-10 GB is 0\.1 bytes: a size must be a whole number of bytes/],
   ])('a %s size threshold is rejected', (_case, make, message) => {
     expect(make).toThrow(message);
+  });
+
+  test('a decimal amount of megabytes is a whole number of bytes despite binary floating point', () => {
+    expect(Size.megabytes(1.1).bytes).toBe(1_100_000);
+    expect(Size.gigabytes(2.5).bytes).toBe(2_500_000_000);
   });
 
   test('every violation of one declaration is listed at once', () => {
@@ -55,13 +75,13 @@ describe('a bad image declaration fails synth with the value, the rule and the f
 
   test.each<[string, Partial<ContainerImageOptions>, RegExp]>([
     ['the same id', { repository: 'other-repo', workflowFileName: 'other.yaml', workflowName: 'Other' },
-      /image id 'triton-training' is used by 'triton-training' and 'triton-training': give one of them another `id`/],
+      /image id 'triton-training' is used by 'triton-training' \(addImage #1, repository 'triton-training-tools'\) and 'triton-training' \(addImage #2, repository 'other-repo'\): give one of them another `id`/],
     ['the same workflow file', { id: 'other', repository: 'other-repo', workflowName: 'Other' },
-      /workflow file 'triton-build-training-image\.yaml' is used by 'triton-training' and 'other'/],
+      /workflow file 'triton-build-training-image\.yaml' is used by 'triton-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2, [^)]+\)/],
     ['the same workflow name', { id: 'other', repository: 'other-repo', workflowFileName: 'other.yaml' },
-      /workflow name 'Build Triton Training Image' is used by 'triton-training' and 'other'/],
+      /workflow name 'Build Triton Training Image' is used by 'triton-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2/],
     ['the same repository', { id: 'other', workflowFileName: 'other.yaml', workflowName: 'Other' },
-      /ECR repository 'triton-training-tools' is used by 'triton-training' and 'other': each image needs its own repository/],
+      /ECR repository 'triton-training-tools' is used by 'triton-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2, [^)]+\): each image needs its own repository/],
   ])('a second image with %s is rejected, naming both images', (_case, overrides, message) => {
     // GIVEN a platform with one image
     const { platform } = newPlatform();
@@ -103,7 +123,71 @@ describe('bad shared declarations fail with the value and the rule', () => {
     ['a pipeline name with spaces', () => Pipeline.of('ml server'), /pipeline name 'ml server' must be lower-case letters and digits/],
     ['a tagging branch that is a pattern', () => newPlatform({ tagging: { snapshotBranches: ['release/*'] } }),
       /branch 'release\/\*' must be a plain branch name/],
+    ['a script folder with a glob character', () => ScriptCopy.of('training/c++', '/scripts'),
+      /script folder 'training\/c\+\+' may only use letters, digits, '\.', '_', '-' and '\/', e\.g\. 'training\/triton'/],
+    ['a release tag pattern that matches the build cache tag', () => newPlatform({ tagging: { releaseTagPattern: 'b*' } }),
+      /release tag pattern 'b\*' matches git tag 'buildcache', which would become image tag 'buildcache', reserved for the registry build cache: narrow the pattern, e\.g\. 'v\*'/],
+    ['a release tag pattern of every tag', () => newPlatform({ tagging: { releaseTagPattern: '*' } }), /release tag pattern '\*' matches git tag 'buildcache'/],
   ])('%s', (_case, make, message) => {
     expect(make).toThrow(message);
+  });
+});
+
+describe('npx projen with a bad declaration', () => {
+  const PROJEN = join(REPO_ROOT, 'node_modules', 'projen', 'bin', 'projen');
+  let copy: string;
+
+  beforeEach(() => {
+    // GIVEN a copy of this project
+    copy = copyProject(mkdtempSync(join(tmpdir(), 'bad-declaration-')));
+  });
+
+  afterEach(() => rmSync(copy, { recursive: true, force: true }));
+
+  /** Every file of the copy with its content, node_modules aside. */
+  function snapshotFiles(): Map<string, string> {
+    const files = new Map<string, string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.name === 'node_modules') continue;
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path); else files.set(path, readFileSync(path, 'utf8'));
+      }
+    };
+    walk(copy);
+    return files;
+  }
+
+  function synthWith(edit: (projenrc: string) => string) {
+    const projenrc = join(copy, '.projenrc.ts');
+    writeFileSync(projenrc, edit(readFileSync(projenrc, 'utf8')));
+    const before = snapshotFiles();
+    const result = spawnSync('node', [PROJEN, '--no-post'], { cwd: copy, env: cleanEnv(), encoding: 'utf8' });
+    return { ...result, unchanged: isDeepStrictEqual(snapshotFiles(), before) };
+  }
+
+  test('fails with the declaration\'s message alone, no stack trace, and writes no file', () => {
+    // WHEN an image id makes the role session name too long
+    const result = synthWith((text) => text.replace("repository: 'triton-training-tools',",
+      "repository: 'triton-training-tools', id: 'triton-training-with-an-id-far-too-long-for-sts',"));
+    // THEN synthesis fails with the rule and the fix, without frames or Node's banner, and nothing changed
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("Invalid image declaration 'triton-training-with-an-id-far-too-long-for-sts':\n  - image id 'triton-training-with-an-id-far-too-long-for-sts' is 47 characters");
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stderr).not.toMatch(/Node\.js v\d+|\^\n/);
+    expect(result.unchanged).toBe(true);
+  });
+
+  test('any other error still shows its stack trace', () => {
+    // WHEN a declaration error was caught and then a programming error escapes
+    const result = synthWith((text) => text.replace('project.synth();', [
+      "try { require('./src').Size.bytes(0.4); } catch (e) { if (e.name !== 'DeclarationError') throw e; }",
+      "throw new TypeError('not a declaration error');",
+    ].join('\n')));
+    // THEN it is reported with its stack, and synthesis fails
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('TypeError: not a declaration error');
+    expect(result.stderr).toMatch(/^\s+at .*\.projenrc\.ts/m);
+    expect(result.unchanged).toBe(true);
   });
 });

@@ -36,7 +36,7 @@ describe('ecr:status', () => {
       'vllm-training      vllm-training-tools     no image pushed yet',
       'vllm-deployment    vllm-deployment-tools   no image pushed yet',
     ]);
-    expect(io.stdout.at(-1)).toBe('Sizes are as ECR reports them: compressed layers, smaller than the uncompressed size the build workflow checks.');
+    expect(io.stdout.at(-1)).toBe('Sizes are as ECR reports them: compressed, the quantity the build workflow\'s size check warns about.');
   });
 
   test('an image over its threshold says OVER, in red on a colour terminal, and is listed below the table', async () => {

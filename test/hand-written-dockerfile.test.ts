@@ -108,7 +108,7 @@ describe('a hand-written Dockerfile', () => {
     const { platform } = newPlatform();
     platform.addImage(declaration({ dockerfile: 'images/a/Dockerfile' }));
     expect(() => platform.addImage(declaration({ id: 'b', repository: 'b-tools', workflowFileName: 'b.yaml', workflowName: 'B', dockerfile: 'images/a/Dockerfile' })))
-      .toThrow(/generated Dockerfile 'images\/a\/Dockerfile' is used by 'custom-deployment' and 'b': give one of them another `dockerfile` path/);
+      .toThrow(/generated Dockerfile 'images\/a\/Dockerfile' is used by 'custom-deployment' \(addImage #1, repository 'custom-tools'\) and 'b' \(addImage #2, repository 'b-tools'\): give one of them another `dockerfile` path/);
   });
 });
 

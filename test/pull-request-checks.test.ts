@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javascript } from 'projen';
 import { parse } from 'yaml';
-import { AFFECTED_IMAGES_JOB_ID, ImageKind, ImagePlatform, Pipeline } from '../src';
+import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, ImagePlatform, Pipeline } from '../src';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
 import { newPlatform, synth, TEST_REGISTRY } from './support/project';
-import { loadWorkflow } from './support/workflows';
+import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { renderAffectedImagesScript } from '../src/github/affected-images-script';
 
 const BUILD = loadWorkflow('build.yml');
@@ -49,15 +49,53 @@ describe('the build workflow on pull requests', () => {
     for (const job of Object.values<any>(BUILD.jobs)) {
       expect(job.permissions).toEqual({ contents: 'read' });
     }
-    expect(step('build', 'Install dependencies').run).toBe('npm ci');
     expect(JSON.stringify(BUILD)).not.toMatch(/git push|self_mutation/);
   });
 
-  test('the drift check runs after the build, even a failed one, in place of projen\'s silent mutation check', () => {
+  test('the build job installs with .ci/install, synthesizes, then runs the README\'s test command, as .ci/run does', () => {
+    // GIVEN the build job's steps
+    const runs = BUILD.jobs.build.steps.map((s: any) => s.run ?? s.uses);
+    const at = (command: string) => runs.indexOf(command);
+    // THEN .ci/install replaces npm ci and comes before synthesis and the test task
+    expect(at('.ci/install')).toBeGreaterThan(-1);
+    expect(runs).not.toContain('npm ci');
+    expect(at('.ci/install')).toBeLessThan(at('npx projen'));
+    expect(at('npx projen')).toBeLessThan(at('npx projen test'));
+    // and the test task is the README's test command
+    expect(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).toMatch(/^npx projen test +# run the whole test suite$/m);
+  });
+
+  test('the build job runs in the declared container: Node 24 on the Debian release CI runs on, privileged for buildah', () => {
+    const job = BUILD.jobs.build;
+    expect(job.container).toEqual({ image: CI_CONTAINER_IMAGE, options: '--privileged' });
+    expect(CI_CONTAINER_IMAGE).toBe(`node:${CI_NODE_MAJOR}-${CI_DEBIAN_RELEASE.codename}`);
+    expect(step('build', 'Setup Node.js').with['node-version']).toBe(CI_NODE_MAJOR);
+    expect(job['timeout-minutes']).toBe(60);
+  });
+
+  test('this machine, where .ci/install and the suite run, is the Debian release the container declares', () => {
+    const release = Object.fromEntries(readFileSync('/etc/os-release', 'utf8').split('\n')
+      .filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^"|"$/g, '')]));
+    expect({ id: release.ID, version: release.VERSION_ID, codename: release.VERSION_CODENAME })
+      .toEqual({ id: 'debian', ...CI_DEBIAN_RELEASE });
+  });
+
+  test('the container image and the Debian release are declared in one place', () => {
+    // GIVEN every hand-written file that configures CI or generates the workflows
+    const sources = [
+      '.projenrc.ts', '.ci/install', '.ci/run', 'test/e2e/fetch-base-debs.sh',
+      ...readdirSync(join(REPO_ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `src/${f}`),
+    ];
+    // THEN only src/github/ci-container.ts names the release or the image
+    const naming = sources.filter((f) => /bookworm|node:\d+-/.test(readFileSync(join(REPO_ROOT, f), 'utf8')));
+    expect(naming).toEqual(['src/github/ci-container.ts']);
+  });
+
+  test('the drift check runs after the tests, even failed ones, in place of projen\'s silent mutation check', () => {
     // GIVEN the build job's steps
     const names = BUILD.jobs.build.steps.map((s: any) => s.name);
-    // THEN the drift check follows the build and ends the job
-    expect(names.slice(-2)).toEqual(['build', DRIFT_STEP]);
+    // THEN the drift check follows the tests and ends the job
+    expect(names.slice(-2)).toEqual(['Test', DRIFT_STEP]);
     expect(step('build', DRIFT_STEP).if).toBe('${{ !cancelled() }}');
   });
 

@@ -1,64 +1,97 @@
 import { IMAGE_JOB_ID } from '../src';
-import { fakeDockerReportingSize } from './support/fake-engine';
+import { fakeAws, FakeEcrScenario } from './support/fake-aws';
 import { runStep } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow } from './support/workflows';
 
-const IMAGES = SEED_IMAGES.map((i) => [i.workflow, i.threshold, i.thresholdBytes] as const);
+const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 
 function sizeStep(file: string): { run: string; env: Record<string, string> } {
   const workflow = loadWorkflow(file);
   const job = workflow.jobs[IMAGE_JOB_ID];
   const step = job.steps.find((s: any) => s.name === 'Check image size');
   // Expressions are what the runner would have substituted from earlier steps.
-  return {
-    run: step.run,
-    env: {
-      ...job.env,
-      ...step.env,
-      IMAGE_TAG: 'v1.2.3',
-      IMAGE_DIGEST: 'sha256:abc123',
-    },
-  };
+  return { run: step.run, env: { ...job.env, ...step.env, IMAGE_TAG: 'v1.2.3', IMAGE_DIGEST: DIGEST } };
 }
 
-describe.each(IMAGES)('the size step of %s (threshold %s)', (file, threshold, bytes) => {
-  const { run, env } = sizeStep(file);
+describe.each(SEED_IMAGES)('the size step of $workflow', (image) => {
+  const { run, env } = sizeStep(image.workflow);
+  const check = (scenario: FakeEcrScenario, overrides: Record<string, string> = {}) => {
+    const aws = fakeAws(scenario);
+    const result = runStep(run, { ...env, ...overrides }, { path: aws.path });
+    return { ...result, calls: aws.calls() };
+  };
 
   test('declares the threshold from the image declaration', () => {
-    expect(env.SIZE_THRESHOLD).toBe(threshold);
-    expect(Number(env.SIZE_THRESHOLD_BYTES)).toBe(bytes);
+    expect(env.SIZE_THRESHOLD).toBe(image.threshold);
+    expect(Number(env.SIZE_THRESHOLD_BYTES)).toBe(image.thresholdBytes);
   });
 
-  test('an image above the threshold gets a warning naming size and threshold, and the step passes', () => {
-    // GIVEN an engine that reports a size above the threshold
-    const path = fakeDockerReportingSize(String(bytes + 250_000_000));
-    // WHEN the step runs
-    const result = runStep(run, env, { path });
+  test('asks ECR for exactly the pushed digest, in the declared account, region and repository, with timeouts', () => {
+    // WHEN the step runs against a stand-in ECR
+    const { calls } = check({ images: { [DIGEST]: 1 } });
+    // THEN it made one describe-images call naming all four, with connect and read timeouts
+    expect(calls).toEqual([[
+      'ecr', 'describe-images', '--registry-id', '123456789012', '--region', 'eu-central-1',
+      '--repository-name', image.repository, '--image-ids', `imageDigest=${DIGEST}`, '--output', 'json',
+      '--cli-connect-timeout', '10', '--cli-read-timeout', '30',
+    ]]);
+    expect(env).toMatchObject({ AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' });
+  });
+
+  test('an image above the threshold gets a warning naming image, compressed size and threshold, and the step passes', () => {
+    // GIVEN ECR reports a compressed size above the threshold
+    const result = check({ images: { [DIGEST]: image.thresholdBytes + 250_000_000 } });
     // THEN it warns with both figures and still succeeds
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^::warning title=Image size::.+:v1\\.2\\.3 is [0-9.]+ GB, above the ${threshold} threshold$`, 'm'));
-    expect(result.summary).toContain('| `v1.2.3` | `sha256:abc123` |');
-    expect(result.summary).toContain(`| ${threshold} |`);
+    expect(result.stdout).toMatch(new RegExp(`^::warning title=Image size::\\S+/${image.repository}:v1\\.2\\.3 is [0-9.]+ GB \\(compressed size in ECR\\), above the ${image.threshold} threshold$`, 'm'));
+    expect(result.summary).toContain('| Compressed size in ECR | Threshold |');
+    expect(result.summary).toContain(`| \`v1.2.3\` | \`${DIGEST}\` |`);
+    expect(result.summary).toContain(`| ${image.threshold} |`);
   });
 
-  test('an image below the threshold passes quietly, with a summary', () => {
-    // GIVEN an engine that reports a size below the threshold
-    const path = fakeDockerReportingSize(String(bytes - 1));
-    // WHEN the step runs
-    const result = runStep(run, env, { path });
-    // THEN there is no warning, the step succeeds and the summary has the image
+  test.each([
+    ['below', -1],
+    ['exactly at', 0],
+  ])('an image %s the threshold passes quietly, with a summary', (_where, delta) => {
+    const result = check({ images: { [DIGEST]: image.thresholdBytes + delta } });
     expect(result.status).toBe(0);
     expect(result.stdout).not.toContain('::warning');
-    expect(result.stdout).toContain(`within the ${threshold} threshold`);
-    expect(result.summary).toMatch(/^### .+\n\n\| Image \| Tag \| Digest \| Size \| Threshold \|/);
+    expect(result.stdout).toContain(`(compressed size in ECR), within the ${image.threshold} threshold`);
+    expect(result.summary).toMatch(/^### .+\n\n\| Image \| Tag \| Digest \| Compressed size in ECR \| Threshold \|/);
   });
 
-  test('an engine that cannot report a size gives a warning, never a failure', () => {
-    const path = fakeDockerReportingSize('not-a-number');
-    const result = runStep(run, env, { path });
+  test.each<[string, FakeEcrScenario, RegExp]>([
+    ['the image is not in the repository', { images: {} }, /ECR did not answer: An error occurred \(ImageNotFoundException\) when calling the DescribeImages operation: The image with imageId/],
+    ['the role may not describe images', { error: { code: 'AccessDeniedException', message: 'User: arn:aws:sts::123456789012:assumed-role/github-ecr-push/gha is not authorized to perform: ecr:DescribeImages' } },
+      /ECR did not answer: An error occurred \(AccessDeniedException\) when calling the DescribeImages operation: User: arn:aws:sts::123456789012:assumed-role\/github-ecr-push\/gha is not authorized/],
+  ])('when %s, the step warns that ECR could not answer and never fails', (_case, scenario, reason) => {
+    const result = check(scenario);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^::warning title=Image size unknown::could not read the compressed size in ECR of \S+:v1\.2\.3 \(/m);
+    expect(result.stdout).toMatch(reason);
+    expect(result.stdout).toMatch(/[^?]\)\n$/);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.summary).toContain('| unknown |');
+  });
+
+  test('without a digest from the push step it warns without asking ECR', () => {
+    const result = check({ images: {} }, { IMAGE_DIGEST: '' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('::warning title=Image size unknown::could not read the compressed size in ECR of');
+    expect(result.stdout).toContain('(the push step reported no digest)');
+    expect(result.calls).toEqual([]);
+  });
+
+  test('a CLI that fails without a word still gives the warning', () => {
+    const result = check({ error: { code: 'X', message: '' } });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('::warning title=Image size unknown::');
-    expect(result.summary).toContain('| unknown |');
+  });
+
+  test('an AWS error message cannot start a workflow command in the log', () => {
+    const result = check({ error: { code: 'ServerException', message: 'x\n::error::injected' } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).not.toMatch(/^::error/m);
   });
 });

@@ -66,6 +66,24 @@ describe.each(IMAGE_WORKFLOWS)('the tag step of %s', (file) => {
     expect(run.outputs).toEqual({});
   });
 
+  test.each([
+    ['a dispatch', event('workflow_dispatch', 'branch', 'main', 'buildcache')],
+    ['a git tag', event('push', 'tag', 'buildcache')],
+  ])('%s asking for the build cache tag is refused before anything is built', (_trigger, env) => {
+    // GIVEN a trigger whose tag would overwrite the registry build cache
+    const run = runStep(script, env);
+    // THEN the step fails, names the reserved tag and writes no tag
+    expect(run.status).not.toBe(0);
+    expect(run.stderr.trimEnd()).toBe('::error title=Reserved image tag::buildcache is reserved for the registry build cache: choose another tag (e.g. v2.0.0)');
+    expect(run.outputs).toEqual({});
+  });
+
+  test('a tag that only contains the reserved word is an ordinary tag', () => {
+    const run = runStep(script, event('workflow_dispatch', 'branch', 'main', 'buildcache-v2'));
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({ tag: 'buildcache-v2' });
+  });
+
   test('a git tag that is not a valid Docker tag fails the step', () => {
     // GIVEN a pushed git tag with a character Docker forbids
     const run = runStep(script, event('push', 'tag', 'v1.2.3+build.5'));

@@ -30,8 +30,8 @@ export const STS_AUDIENCE = 'sts.amazonaws.com';
 
 /**
  * What a workflow needs on its image's repository: pull (the registry cache
- * and layer reuse) and push. DescribeImages is not among them: no step asks
- * ECR about images, the size check measures the built image locally.
+ * and layer reuse), push, and DescribeImages, with which the size check reads
+ * the pushed image's compressed size from ECR.
  *
  * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
  */
@@ -39,6 +39,7 @@ export const PUSH_ACTIONS = [
   'ecr:BatchCheckLayerAvailability',
   'ecr:BatchGetImage',
   'ecr:CompleteLayerUpload',
+  'ecr:DescribeImages',
   'ecr:GetDownloadUrlForLayer',
   'ecr:InitiateLayerUpload',
   'ecr:PutImage',

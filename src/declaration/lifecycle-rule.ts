@@ -1,3 +1,4 @@
+import { DeclarationError } from './violations';
 import type { LifecycleSelection } from '../aws/ecr-manifest';
 
 /** The tagged images a rule selects: give exactly one of the two. */
@@ -71,29 +72,29 @@ export class LifecycleRule {
 function resolveFilter(filter: LifecycleTagFilter): string {
   const { tagPrefix, tagPattern } = filter;
   if ((tagPrefix === undefined) === (tagPattern === undefined)) {
-    throw new Error('A lifecycle rule needs exactly one of `tagPrefix` (e.g. \'develop-\') or `tagPattern` (e.g. \'exp-*-gpu\')');
+    throw new DeclarationError('A lifecycle rule needs exactly one of `tagPrefix` (e.g. \'develop-\') or `tagPattern` (e.g. \'exp-*-gpu\')');
   }
   if (tagPrefix !== undefined) {
     if (!TAG_PREFIX.test(tagPrefix)) {
-      throw new Error(`Lifecycle tag prefix '${tagPrefix}' is not the start of a Docker tag: use letters, digits, '_', '.' and '-', e.g. 'develop-'`);
+      throw new DeclarationError(`Lifecycle tag prefix '${tagPrefix}' is not the start of a Docker tag: use letters, digits, '_', '.' and '-', e.g. 'develop-'`);
     }
     return `${tagPrefix}*`;
   }
   const pattern = tagPattern as string;
   if (!TAG_PATTERN.test(pattern)) {
-    throw new Error(`Lifecycle tag pattern '${pattern}' may only use letters, digits, '_', '.', '-' and '*', e.g. 'exp-*-gpu'`);
+    throw new DeclarationError(`Lifecycle tag pattern '${pattern}' may only use letters, digits, '_', '.', '-' and '*', e.g. 'exp-*-gpu'`);
   }
   if (pattern.split('*').length - 1 > MAX_WILDCARDS) {
-    throw new Error(`Lifecycle tag pattern '${pattern}' has more than ${MAX_WILDCARDS} '*': ECR allows at most ${MAX_WILDCARDS} per pattern`);
+    throw new DeclarationError(`Lifecycle tag pattern '${pattern}' has more than ${MAX_WILDCARDS} '*': ECR allows at most ${MAX_WILDCARDS} per pattern`);
   }
   if (/^\*+$/.test(pattern)) {
-    throw new Error(`Lifecycle tag pattern '${pattern}' selects every tagged image, including releases: narrow it, e.g. 'develop-*'`);
+    throw new DeclarationError(`Lifecycle tag pattern '${pattern}' selects every tagged image, including releases: narrow it, e.g. 'develop-*'`);
   }
   return pattern;
 }
 
 function checkCount(factory: string, what: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`LifecycleRule.${factory}: ${what} ${value} must be a whole number of at least 1`);
+    throw new DeclarationError(`LifecycleRule.${factory}: ${what} ${value} must be a whole number of at least 1`);
   }
 }

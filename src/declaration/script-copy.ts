@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { repoPathViolation } from './violations';
+import { DeclarationError, repoPathViolation } from './violations';
 
 /**
  * A repository folder copied into an image, e.g. `training/triton/` to `/scripts/`.
@@ -25,15 +25,15 @@ export class ScriptCopy {
   private constructor(source: string, destination: string) {
     const outside = repoPathViolation('script folder', source);
     if (outside) {
-      throw new Error(outside);
+      throw new DeclarationError(outside);
     }
     if (!posix.isAbsolute(destination) || destination.includes('..')) {
-      throw new Error(`script destination '${destination}' must be an absolute folder in the image without '..', e.g. '/scripts'`);
+      throw new DeclarationError(`script destination '${destination}' must be an absolute folder in the image without '..', e.g. '/scripts'`);
     }
     for (const [what, path] of [['script folder', source], ['script destination', destination]]) {
       if (!/^[A-Za-z0-9._/-]+$/.test(path)) {
         // The path is written into a Dockerfile COPY instruction as it is.
-        throw new Error(`${what} '${path}' may only use letters, digits, '.', '_', '-' and '/', e.g. 'training/triton'`);
+        throw new DeclarationError(`${what} '${path}' may only use letters, digits, '.', '_', '-' and '/', e.g. 'training/triton'`);
       }
     }
     this.source = posix.normalize(source).replace(/\/+$/, '');

@@ -36,6 +36,30 @@ export interface TagPolicy {
 /** The name of the build cache tag kept in each image's own repository. */
 export const BUILD_CACHE_TAG = 'buildcache';
 
+/**
+ * Tags the workflows write into every image repository for themselves. No
+ * trigger may produce one as an image tag: the image would overwrite what the
+ * workflows keep there, and the next build would overwrite the image.
+ */
+export interface ReservedTag {
+  /** The tags it claims, as an anchored regular expression that bash and JavaScript read alike. */
+  readonly pattern: string;
+  /** What the workflows keep under it, for the error message. */
+  readonly purpose: string;
+  /** Tags it claims, against which synthesis checks the tag rules. */
+  readonly examples: readonly string[];
+}
+
+/** Every reserved tag; a new kind of tag the workflows write is one more entry. */
+export const RESERVED_TAGS: readonly ReservedTag[] = [
+  { pattern: `^${BUILD_CACHE_TAG}$`, purpose: 'the registry build cache', examples: [BUILD_CACHE_TAG] },
+];
+
+/** The reserved tag a tag collides with, if any. */
+export function reservedTag(tag: string): ReservedTag | undefined {
+  return RESERVED_TAGS.find((r) => new RegExp(r.pattern).test(tag));
+}
+
 /** The tag `resolve_tag` gives pushes to the latest branch (see `shell/tag-functions.ts`). */
 export const LATEST_TAG = 'latest';
 
@@ -63,6 +87,21 @@ export function resolveTagPolicy(options: TaggingOptions = {}): TagPolicy {
   }
   if (!TAG_GLOB.test(policy.releaseTagPattern)) {
     v.add(`release tag pattern '${policy.releaseTagPattern}' must use only letters, digits, '.', '_', '-' and '*', e.g. 'v*'`);
+  } else {
+    // Git tags have no '/' here, so GitHub's '*' and '**' both match any run of characters.
+    const release = new RegExp(`^${policy.releaseTagPattern.replace(/\./g, '\\.').replace(/\*+/g, '.*')}$`);
+    for (const reserved of RESERVED_TAGS) {
+      for (const tag of reserved.examples.filter((t) => release.test(t))) {
+        v.add(`release tag pattern '${policy.releaseTagPattern}' matches git tag '${tag}', which would become image tag '${tag}', reserved for ${reserved.purpose}: narrow the pattern, e.g. 'v*'`);
+      }
+    }
+  }
+  for (const branch of policy.snapshotBranches) {
+    const tag = `${branch.replace(/\//g, '-')}-0123abc`;
+    const reserved = reservedTag(tag);
+    if (reserved) {
+      v.add(`snapshot branch '${branch}' gives image tags such as '${tag}', reserved for ${reserved.purpose}: tag another branch`);
+    }
   }
   v.throwIfAny('Invalid tagging rules');
   return policy;

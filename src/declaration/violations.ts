@@ -1,6 +1,38 @@
 import { posix } from 'node:path';
 
 /**
+ * A declaration in `.projenrc.ts` breaks a rule. The message names the value,
+ * the rule and the fix; `npx projen` prints it alone, without a stack trace,
+ * which would only point into this library and bury the line that matters.
+ *
+ * Why a process handler: `.projenrc.ts` runs as a script, so the error is
+ * uncaught and Node would print the throwing source line, the stack and its
+ * own version around it. The first declaration error arms one
+ * `uncaughtException` handler that prints a declaration error's message and
+ * exits 1 before anything is written, and prints any other error as Node does.
+ */
+export class DeclarationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeclarationError';
+    printDeclarationErrorsPlainly();
+  }
+}
+
+let handlerArmed = false;
+
+function printDeclarationErrorsPlainly(): void {
+  if (handlerArmed) {
+    return;
+  }
+  handlerArmed = true;
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(error instanceof DeclarationError ? `${error.message}\n` : `${error.stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}
+
+/**
  * Collects every rule a declaration breaks, so one synth run reports them all
  * instead of making people fix and re-run once per mistake.
  */
@@ -20,7 +52,7 @@ export class Violations {
   /** Throws one error that lists every violation under `subject`. */
   public throwIfAny(subject: string): void {
     if (this.messages.length > 0) {
-      throw new Error(`${subject}:\n${this.messages.map((m) => `  - ${m}`).join('\n')}`);
+      throw new DeclarationError(`${subject}:\n${this.messages.map((m) => `  - ${m}`).join('\n')}`);
     }
   }
 }
@@ -37,7 +69,7 @@ export function nameViolation(what: string, value: string): string | undefined {
 export function checkName(what: string, value: string): void {
   const message = nameViolation(what, value);
   if (message) {
-    throw new Error(message);
+    throw new DeclarationError(message);
   }
 }
 

@@ -68,7 +68,7 @@ export async function showStatus(client: ECRClient, manifest: EcrManifest, io: T
   if (over.length > 0) {
     io.out(`${over.length} of ${rows.length} images over their size threshold: ${over.map((r) => r.decl.imageId).join(', ')}`);
   }
-  io.out('Sizes are as ECR reports them: compressed layers, smaller than the uncompressed size the build workflow checks.');
+  io.out('Sizes are as ECR reports them: compressed, the quantity the build workflow\'s size check warns about.');
   return rows.some((r) => r.failed) ? 1 : 0;
 }
 

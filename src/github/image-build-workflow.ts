@@ -1,10 +1,11 @@
 import { github } from 'projen';
 import { actionRef } from './actions';
-import { renderSizeScript } from './size-script';
+import { ECR_MAX_ATTEMPTS, renderSizeScript } from './size-script';
 import {
   renderCiTagScript, renderContainerdStoreScript, renderFreeDiskScript, renderPushScript, renderSmokeTestScript,
 } from './step-scripts';
-import { BUILD_CACHE_TAG } from '../declaration/tagging';
+import { roleSessionName } from '../declaration/oidc-role';
+import { BUILD_CACHE_TAG, LATEST_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
 import type { ContainerImage } from '../platform/container-image';
 
@@ -25,6 +26,30 @@ const CI_PROVENANCE: Record<ProvenanceKey, string> = {
 };
 
 /**
+ * The condition of the steps that change the machine itself: freeing disk
+ * space deletes toolchains with `sudo rm -rf` and prunes every Docker image,
+ * and the containerd step rewrites `/etc/docker/daemon.json` and restarts
+ * Docker. On GitHub's hosted runners each job gets a fresh VM; on a shared
+ * self-hosted runner that would be destructive (and fails without sudo or
+ * systemd), so they are skipped there.
+ *
+ * @see https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/accessing-contextual-information-about-workflow-runs#runner-context
+ */
+export const ON_GITHUB_HOSTED_RUNNER = 'runner.environment == \'github-hosted\'';
+
+/**
+ * Runs that would write the same image tag share a concurrency group, and the
+ * newest cancels the older, so an older commit never overwrites a newer
+ * image: a push groups with the pushes of its ref (a branch, or one git
+ * tag), a dispatch with the dispatches asking for the same tag. A push and a
+ * dispatch never share a group, and neither do a branch and a git tag.
+ *
+ * @see https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/control-the-concurrency-of-workflows-and-jobs
+ */
+export const CONCURRENCY_GROUP = '${{ github.workflow }}-${{ github.event_name == \'workflow_dispatch\''
+  + ` && format('dispatch-{0}', inputs.tag || '${LATEST_TAG}') || format('push-{0}', github.ref) }}`;
+
+/**
  * The workflow that builds, smoke-tests and pushes one image to ECR,
  * authenticated by OIDC.
  *
@@ -35,9 +60,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     super(gh, image.workflowName, {
       fileName: image.workflowFileName,
       limitConcurrency: true,
-      // Newest push wins: an older commit still building is cancelled, so it
-      // can never overwrite `latest` after a newer one.
-      concurrencyOptions: { group: '${{ github.workflow }}-${{ github.ref }}', cancelInProgress: true },
+      concurrencyOptions: { group: CONCURRENCY_GROUP, cancelInProgress: true },
     });
     const policy = image.platform.tagPolicy;
     this.on({
@@ -70,7 +93,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     const tagEnv = { IMAGE_TAG: '${{ steps.tag.outputs.tag }}' };
     const cacheRef = `type=registry,ref=${image.repositoryUri}:${BUILD_CACHE_TAG}`;
     return [
-      ...(image.freeDiskSpace ? [{ name: 'Free disk space', run: renderFreeDiskScript() }] : []),
+      ...(image.freeDiskSpace ? [{ name: 'Free disk space', if: ON_GITHUB_HOSTED_RUNNER, run: renderFreeDiskScript() }] : []),
       { name: 'Checkout', uses: actionRef(gh, 'checkout'), with: { 'persist-credentials': false } },
       {
         name: 'Set image tag',
@@ -90,9 +113,11 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(gh, 'configureAwsCredentials'),
         with: {
           'role-to-assume': role.roleToAssume,
-          'role-session-name': `gha-${image.imageId}-\${{ github.run_id }}-\${{ github.run_attempt }}`,
+          'role-session-name': roleSessionName(image.imageId),
           'role-duration-seconds': role.sessionDurationSeconds,
           'aws-region': registry.region,
+          // The action fails if the role's credentials belong to any other account.
+          'allowed-account-ids': registry.account,
         },
       },
       {
@@ -101,7 +126,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(gh, 'amazonEcrLogin'),
         with: { registries: registry.account },
       },
-      { name: 'Use the containerd image store', run: renderContainerdStoreScript() },
+      { name: 'Use the containerd image store', if: ON_GITHUB_HOSTED_RUNNER, run: renderContainerdStoreScript() },
       {
         name: 'Build image',
         uses: actionRef(gh, 'buildPush'),
@@ -130,6 +155,12 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         env: {
           ...tagEnv,
           IMAGE_DIGEST: '${{ steps.push.outputs.digest }}',
+          // Asks the declared registry only, whatever account the role's credentials also reach.
+          ECR_REGISTRY_ID: registry.account,
+          ECR_REGION: registry.region,
+          ECR_REPOSITORY: image.repository,
+          AWS_RETRY_MODE: 'standard',
+          AWS_MAX_ATTEMPTS: String(ECR_MAX_ATTEMPTS),
           SIZE_THRESHOLD_BYTES: String(image.sizeWarning.bytes),
           SIZE_THRESHOLD: image.sizeWarning.toString(),
         },

@@ -63,6 +63,16 @@ export function pathFilterRegex(filter: string): PathFilterRegex {
   return { exclude, regex: `^${regex}$` };
 }
 
+/**
+ * A filter that matches exactly this repository path: every character GitHub's
+ * filter syntax gives a meaning (`*`, `?`, `+`, `[`, `]`, `\` and a leading `!`)
+ * is escaped with `\`, so `docker/c++/Dockerfile` does not also match
+ * `docker/cc/Dockerfile` and a leading `!` does not exclude.
+ */
+export function literalPathFilter(path: string): string {
+  return path.replace(/[*?+[\]\\]/g, '\\$&').replace(/^!/, '\\!');
+}
+
 /** The rule a path filter breaks, if any. */
 export function pathFilterViolation(filter: string): string | undefined {
   try {

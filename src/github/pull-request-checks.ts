@@ -15,6 +15,51 @@ const PROJEN_DRIFT_STEPS = ['Find mutations', 'Upload patch', 'Fail build on mut
 /** The id of the job that lists the images a pull request affects. */
 export const AFFECTED_IMAGES_JOB_ID = 'affected-images';
 
+/** projen's install step in the build job, which `installCommand` replaces. */
+const PROJEN_INSTALL_STEP = 'Install dependencies';
+
+/** The job container of the pull request build. */
+export interface PullRequestBuildContainer {
+  /** The image, e.g. this repository's `CI_CONTAINER_IMAGE`. */
+  readonly image: string;
+  /**
+   * Options for `docker create`, e.g. `--privileged`.
+   * @default - none
+   */
+  readonly options?: string;
+}
+
+/**
+ * How projen's build job runs the project's own checks on a pull request.
+ * Given any of these, the job installs, synthesizes with `npx projen`, runs
+ * the test command and then checks for drift, the way `.ci/run` does.
+ */
+export interface PullRequestBuildOptions {
+  /**
+   * The build job's container, so the suite runs on the distribution its
+   * install command expects.
+   * @default - the runner itself
+   * @see https://docs.github.com/en/actions/writing-workflows/choosing-where-your-workflow-runs/running-jobs-in-a-container
+   */
+  readonly container?: PullRequestBuildContainer;
+  /**
+   * The command that installs everything the tests need, in place of
+   * projen's `npm ci`, e.g. `.ci/install`.
+   * @default - projen's install step
+   */
+  readonly installCommand?: string;
+  /**
+   * The test command, run after `npx projen`, in place of projen's build task.
+   * @default 'npx projen test'
+   */
+  readonly testCommand?: string;
+  /**
+   * Minutes before GitHub cancels the build job.
+   * @default - GitHub's, 360
+   */
+  readonly timeoutMinutes?: number;
+}
+
 /**
  * What projen's build workflow checks and reports on every pull request for
  * the image platform:
@@ -40,7 +85,12 @@ export class PullRequestChecks extends Component {
   public readonly buildWorkflowName: string;
   private readonly github: github.GitHub;
 
-  constructor(private readonly platform: PlatformView, private readonly buildWorkflow: build.BuildWorkflow) {
+  constructor(
+    private readonly platform: PlatformView,
+    private readonly buildWorkflow: build.BuildWorkflow,
+    /** How the build job runs the project's own checks, if set. */
+    public readonly buildOptions?: PullRequestBuildOptions,
+  ) {
     super(platform, 'pull-request-checks');
     this.buildWorkflowName = buildWorkflow.name;
     const gh = github.GitHub.of(this.project);
@@ -78,11 +128,34 @@ export class PullRequestChecks extends Component {
       run: renderDriftCheckScript(),
     };
     const { self_mutation_happened: _replaced, ...outputs } = job.outputs ?? {};
+    const built = this.buildOptions ? this.runSuite(steps.slice(0, at)) : steps.slice(0, at);
     this.buildWorkflow.workflow.updateJob(BUILD_JOB_ID, {
       ...job,
+      ...(this.buildOptions?.container && {
+        // projen 0.103.25 types `options` as a list; GitHub reads one string.
+        container: this.buildOptions.container as unknown as github.workflows.ContainerOptions,
+      }),
+      ...(this.buildOptions?.timeoutMinutes && { timeoutMinutes: this.buildOptions.timeoutMinutes }),
       outputs: Object.keys(outputs).length > 0 ? outputs : undefined,
-      steps: [...steps.slice(0, at), drift, ...steps.slice(at + PROJEN_DRIFT_STEPS.length)],
+      steps: [...built, drift, ...steps.slice(at + PROJEN_DRIFT_STEPS.length)],
     });
+  }
+
+  /** projen's steps up to its build task, with the install command and `npx projen` plus the tests for the build task. */
+  private runSuite(steps: github.workflows.JobStep[]): github.workflows.JobStep[] {
+    const options = this.buildOptions!;
+    const buildTask = steps.findIndex((s) => s.name === this.project.buildTask.name);
+    const install = steps.findIndex((s) => s.name === PROJEN_INSTALL_STEP);
+    if (buildTask < 0 || (options.installCommand && install < 0)) {
+      throw new Error(`projen's build job no longer has the steps '${PROJEN_INSTALL_STEP}' and '${this.project.buildTask.name}': update PullRequestChecks to this projen version`);
+    }
+    return [
+      ...steps.slice(0, buildTask).map((s, i) => (i === install && options.installCommand ? { ...s, run: options.installCommand } : s)),
+      // The same order as .ci/run: synthesize (the drift check then compares), then test.
+      { name: 'Synthesize', run: 'npx projen' },
+      { name: 'Test', run: options.testCommand ?? 'npx projen test' },
+      ...steps.slice(buildTask + 1),
+    ];
   }
 
   private addAffectedImagesJob(buildJob: github.workflows.Job): void {

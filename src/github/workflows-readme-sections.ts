@@ -2,11 +2,12 @@ import { posix } from 'node:path';
 import type { github } from 'projen';
 import { IMAGE_JOB_ID, ImageBuildWorkflow } from './image-build-workflow';
 import { code, fenced, table } from './markdown';
-import type { PullRequestChecks } from './pull-request-checks';
+import type { PullRequestBuildOptions, PullRequestChecks } from './pull-request-checks';
 import { RUNNER_BLOAT } from './step-scripts';
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
 import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from '../aws/iam-policies';
+import { RESERVED_TAGS } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
 import { quote } from '../shell/quote';
@@ -16,17 +17,17 @@ import { quote } from '../shell/quote';
  * order and which images run them are read from the workflows.
  */
 export const STEP_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  'Free disk space': `removes pre-installed toolchains the build never uses (${RUNNER_BLOAT.map(code).join(', ')}) and unused Docker images, to make room for large images`,
+  'Free disk space': `on GitHub-hosted runners only (\`runner.environment == 'github-hosted'\`; a self-hosted runner's machine is left alone), removes pre-installed toolchains the build never uses (${RUNNER_BLOAT.map(code).join(', ')}) and unused Docker images, to make room for large images`,
   'Checkout': 'checks out the repository, without keeping the token in the checkout',
-  'Set image tag': 'derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept',
+  'Set image tag': `derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve (${RESERVED_TAGS.flatMap((r) => r.examples).map(code).join(', ')})`,
   'Read commit time': 'reads the commit\'s time for the image\'s `org.opencontainers.image.created` label, so rebuilding a commit labels it the same',
-  'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it',
+  'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it, failing if the credentials belong to any account but the registry\'s (`allowed-account-ids`)',
   'Login to Amazon ECR': 'logs Docker in to the registry',
-  'Use the containerd image store': 'switches Docker to the containerd image store, so the build can export a registry cache and the image is tested where it was built',
+  'Use the containerd image store': 'on GitHub-hosted runners only, switches Docker to the containerd image store (rewriting `/etc/docker/daemon.json` and restarting Docker), so the build can export a registry cache and the image is tested where it was built',
   'Build image': 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag',
   'Test image': 'imports every Python dependency inside the image with `python -c "import ..."`',
   'Push image': 'pushes the tag to ECR and records the digest',
-  'Check image size': 'warns, never fails, when the image is larger than its threshold (see [Workflows](#workflows)), and writes image, tag, digest and size to the job summary',
+  'Check image size': 'reads the pushed digest\'s compressed size in ECR (`aws ecr describe-images`, `imageSizeInBytes`: config plus compressed layers, what every pull downloads), warns, never fails, when it is larger than the threshold (see [Workflows](#workflows)) or when ECR cannot answer, and writes image, tag, digest and size to the job summary',
 };
 
 const WORKFLOWS_DIR = '.github/workflows';
@@ -41,7 +42,7 @@ export function workflowsSection(platform: PlatformSettings, images: readonly Do
   return [
     '## Workflows',
     '',
-    ...table(['Workflow file', 'Workflow name', 'Image (ECR repository)', 'Dockerfile', 'Warns above'],
+    ...table(['Workflow file', 'Workflow name', 'Image (ECR repository)', 'Dockerfile', 'Warns above (compressed size in ECR)'],
       images.map(({ image }) => [
         `[${code(image.workflowFileName)}](${image.workflowFileName})`,
         image.workflowName,
@@ -68,8 +69,8 @@ export function triggersSection(platform: PlatformSettings, images: readonly Doc
     `- **Push to ${branchList}**, when a changed file matches its path filters`,
     `- **Git tags** matching ${code(policy.releaseTagPattern)}, for releases: every image builds, as GitHub ignores path filters for tag pushes`,
     '- **Manual dispatch**, with an optional `tag` input',
-    ...(cancels ? ['', 'A newer run for the same branch or tag cancels one still in progress, so an older commit never overwrites a newer image.'] : []),
     '',
+    ...(cancels ? concurrencyLines(policy.latestBranch) : []),
     '### Path filters',
     '',
     ...table(['Workflow', 'Triggered by changes to'],
@@ -84,6 +85,24 @@ export function triggersSection(platform: PlatformSettings, images: readonly Doc
       ['Manual with `tag` input', 'the input, if it is a valid Docker tag'],
       ['Manual without `tag` input', '`latest`'],
     ]),
+    '',
+  ];
+}
+
+/** What `CONCURRENCY_GROUP` does, trigger by trigger; the tests evaluate the group for the same triggers. */
+function concurrencyLines(latestBranch: string): string[] {
+  return [
+    '### Concurrency',
+    '',
+    'Runs that would write the same image tag share a concurrency group, and a newer run cancels the one still in progress (`cancel-in-progress: true`), so an older commit never overwrites a newer image:',
+    '',
+    ...table(['Trigger', 'Concurrency group', 'A newer run cancels'], [
+      ['Push to a branch', code('<workflow name>-push-refs/heads/<branch>'), 'the run of an older push to the same branch'],
+      ['Git tag', code('<workflow name>-push-refs/tags/<tag>'), 'only a run of the same git tag pushed again; a branch push never cancels a tag build'],
+      ['Manual dispatch', code('<workflow name>-dispatch-<tag input, or latest>'), 'a dispatch asking for the same tag, from any branch'],
+    ]),
+    '',
+    `A dispatch never cancels a push build, nor a push a dispatch, even when both write \`latest\` (a push to ${code(latestBranch)} and a dispatch without a tag): the run that finishes last sets the tag.`,
     '',
   ];
 }
@@ -161,12 +180,19 @@ export function manualTriggerSection(platform: PlatformSettings, images: readonl
   ];
 }
 
+function suiteLine(options: PullRequestBuildOptions): string {
+  const where = options.container ? ` in a ${code(options.container.image)} container${options.container.options ? ` (${code(options.container.options)})` : ''}` : '';
+  const commands = [options.installCommand, 'npx projen', options.testCommand ?? 'npx projen test'].filter((c): c is string => !!c);
+  return `- **build** runs the project's own checks${where}: ${commands.map(code).join(', then ')}`;
+}
+
 export function pullRequestSection(checks: PullRequestChecks): string[] {
   return [
     '## Pull requests',
     '',
     `The ${code(checks.buildWorkflowName)} workflow runs on every pull request. It never pushes to the branch; instead:`,
     '',
+    ...(checks.buildOptions ? [suiteLine(checks.buildOptions)] : []),
     `- **${checks.driftStepName}** fails when files differ from what \`.projenrc.ts\` generates: run \`npx projen\` and commit the result`,
     `- **${checks.summaryJobName}** lists in its job summary the images whose path filters match the changed files: what merging will rebuild`,
     '',

@@ -4,6 +4,7 @@ import { Component } from 'projen';
 import type { PlatformScope } from './platform-settings';
 import { DockerfileSource } from '../declaration/dockerfile-source';
 import { ImageKind } from '../declaration/image-kind';
+import { roleSessionNameViolation } from '../declaration/oidc-role';
 import { Pipeline } from '../declaration/pipeline';
 import { PythonPackage } from '../declaration/python-package';
 import { ScriptCopy } from '../declaration/script-copy';
@@ -15,7 +16,7 @@ import {
 } from '../declaration/violations';
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
 import { copiedPaths, handWrittenDockerfileViolations } from '../docker/dockerfile-args';
-import { pathFilterViolation } from '../github/path-filter';
+import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 
 // An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
 const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -272,20 +273,23 @@ export class ContainerImage extends Component {
 
   /**
    * The workflow's path filters: the script folders, extra paths, the
-   * Dockerfile and the workflow file itself.
+   * Dockerfile and the workflow file itself, the last two escaped so each
+   * matches only its own path.
    */
   public get pathFilters(): readonly string[] {
+    // Declared paths are literal; only extraPaths are filters as written.
     return [
       ...this.scripts.map((s) => s.pathFilter),
       ...this.extraPaths,
-      this.dockerfile,
-      this.workflowPath,
+      literalPathFilter(this.dockerfile),
+      literalPathFilter(this.workflowPath),
     ];
   }
 
   private validate(): void {
     const v = new Violations();
     v.add(nameViolation('image id', this.imageId));
+    v.add(roleSessionNameViolation(this.imageId));
     v.add(ecrRepositoryViolation(this.repository));
     v.add(workflowFileViolation(this.workflowFileName));
     v.add(repoPathViolation('Dockerfile', this.dockerfile));

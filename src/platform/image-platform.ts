@@ -15,9 +15,10 @@ import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
-import { useActionTable } from '../github/actions';
+import { ActionVersionComments } from '../github/action-version-comments';
+import { pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
-import { PullRequestChecks } from '../github/pull-request-checks';
+import { PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowsReadme } from '../github/workflows-readme';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
@@ -65,6 +66,12 @@ export interface ImagePlatformOptions {
    * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
    */
   readonly lifecycleRules?: LifecycleRule[];
+  /**
+   * How projen's build workflow runs the project's own checks on a pull
+   * request: in a job container, after an install command, then the tests.
+   * @default - projen's build job, with the platform's drift check
+   */
+  readonly pullRequestBuild?: PullRequestBuildOptions;
 }
 
 /**
@@ -72,7 +79,7 @@ export interface ImagePlatformOptions {
  * into it, each with a generated GitHub Actions workflow. The platform also
  * documents the workflows (`WorkflowsReadme`), adds its pull request checks to
  * projen's build workflow (`PullRequestChecks`) and routes every workflow's
- * actions through `ACTIONS`.
+ * actions through `ACTIONS`, pinned to commits with their versions as comments.
  */
 export class ImagePlatform extends Component implements PlatformView {
   /** The platform of a project, if it declares one. */
@@ -121,8 +128,9 @@ export class ImagePlatform extends Component implements PlatformView {
     this.localTasks = new LocalImageTasks(this);
     new BuildContextIgnore(project);
     useActionTable(gh);
+    new ActionVersionComments(project, pinnedVersions());
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
-      this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow);
+      this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow, options.pullRequestBuild);
     }
     this.readme = new WorkflowsReadme(this, this.pullRequestChecks);
   }
@@ -174,11 +182,14 @@ export class ImagePlatform extends Component implements PlatformView {
       ['workflow name', (i) => i.workflowName, '`gh workflow run` could not tell them apart; give one another `workflowName`'],
       ['ECR repository', (i) => i.repository, 'each image needs its own repository, or its tags and build cache overwrite the other\'s'],
     ];
+    // Two declarations can share every name, so each is told apart by its place and repository.
+    const named = (owners: readonly ContainerImage[]) => owners
+      .map((o) => `'${o.imageId}' (addImage #${images.indexOf(o) + 1}, repository '${o.repository}')`).join(' and ');
     const generated = images.filter((i) => i.dockerfileGenerated);
     const dockerfiles = [...duplicates(generated, (i) => i.dockerfile)].map(([path, owners]) =>
-      `generated Dockerfile '${path}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: give one of them another \`dockerfile\` path`);
+      `generated Dockerfile '${path}' is used by ${named(owners)}: give one of them another \`dockerfile\` path`);
     return [...rules.flatMap(([what, key, fix]) =>
       [...duplicates(images, key)].map(([value, owners]) =>
-        `${what} '${value}' is used by ${owners.map((o) => `'${o.imageId}'`).join(' and ')}: ${fix}`)), ...dockerfiles];
+        `${what} '${value}' is used by ${named(owners)}: ${fix}`)), ...dockerfiles];
   }
 }

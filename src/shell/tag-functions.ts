@@ -1,12 +1,13 @@
 import { quote } from './quote';
-import { DOCKER_TAG_PATTERN, TagPolicy } from '../declaration/tagging';
+import { DOCKER_TAG_PATTERN, RESERVED_TAGS, TagPolicy } from '../declaration/tagging';
 
 /**
  * The tag rules as bash functions, shared by the workflow step and the local
  * build task so both answer the same question the same way.
  *
  * `resolve_tag EVENT REF_TYPE REF_NAME SHA REQUESTED` prints the tag;
- * `check_tag TAG` rejects anything Docker would not accept as a tag. No value
+ * `check_tag TAG` rejects anything Docker would not accept as a tag, and the
+ * tags the workflows reserve for themselves (`RESERVED_TAGS`). No value
  * is ever evaluated: inputs arrive as arguments and are only compared.
  */
 export function renderTagFunctions(policy: TagPolicy): string {
@@ -44,6 +45,14 @@ export function renderTagFunctions(policy: TagPolicy): string {
     '    printf \'::error title=Invalid image tag::%q is not a valid Docker tag: use 1 to 128 letters, digits, "_", "." or "-", starting with a letter, digit or "_" (e.g. v2.0.0)\\n\' "$1" >&2',
     '    return 1',
     '  fi',
+    // The workflows' own tags, e.g. the build cache: pushing an image there would overwrite it.
+    ...RESERVED_TAGS.flatMap((r) => [
+      `  pattern=${quote(r.pattern)}`,
+      '  if [[ "$1" =~ $pattern ]]; then',
+      `    printf '::error title=Reserved image tag::%q is reserved for %s: choose another tag (e.g. v2.0.0)\\n' "$1" ${quote(r.purpose)} >&2`,
+      '    return 1',
+      '  fi',
+    ]),
     '}',
   ].join('\n');
 }

@@ -1,12 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
+import { parse } from 'yaml';
+import { IMAGE_JOB_ID, ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
 import { Buildah, ImageFacts } from '../support/buildah';
 import { buildDebianBaseImage, OFFERED_WHEEL } from '../support/debian-base-image';
+import { fakeAws } from '../support/fake-aws';
 import { git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
 import { LocalRegistry, startRegistry } from '../support/registry';
+import { runStep } from '../support/runner';
 import { runProjenTask, scriptErrors, TaskRun } from '../support/tasks';
 
 // Real builds on vfs storage take tens of seconds each.
@@ -14,6 +17,7 @@ jest.setTimeout(10 * 60_000);
 
 const BASE_IMAGE = 'localhost/e2e-python:3.11';
 const SCRIPT = 'deployment/e2e/run.py';
+const MANIFEST_TYPES = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
 
 /**
  * A project declaring images with the same constructs as .projenrc.ts, on the
@@ -151,6 +155,32 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
     const response = await fetch(`http://${registry!.host}/v2/e2e-tools/tags/list`);
     expect(((await response.json()) as { tags: string[] }).tags.sort()).toEqual(['latest', 'v0.1.0-rc1']);
     expect(buildah.inspect(`${registry!.host}/e2e-tools:v0.1.0-rc1`).labels['org.opencontainers.image.version']).toBe('v0.1.0-rc1');
+  });
+
+  test('the workflow\'s size step reports the compressed bytes the registry stores for the pushed image: config plus layers', async () => {
+    // GIVEN the image pushed above, its manifest and every blob it names, read through the registry API
+    const base = `http://${registry!.host}/v2/e2e-tools`;
+    const response = await fetch(`${base}/manifests/v0.1.0-rc1`, { headers: { Accept: MANIFEST_TYPES } });
+    const digest = response.headers.get('docker-content-digest')!;
+    const manifest = await response.json() as { config: { digest: string }; layers: Array<{ digest: string }> };
+    let stored = 0;
+    for (const blob of [manifest.config, ...manifest.layers]) {
+      stored += (await (await fetch(`${base}/blobs/${blob.digest}`)).arrayBuffer()).byteLength;
+    }
+    // WHEN the generated size step runs with a stand-in ECR that reports sizes from that registry's manifests
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/e2e-build-deployment-image.yaml'), 'utf8'));
+    const job = workflow.jobs[IMAGE_JOB_ID];
+    const step = job.steps.find((s: any) => s.name === 'Check image size');
+    const aws = fakeAws({ registry: `http://${registry!.host}` });
+    const run = runStep(step.run, {
+      ...job.env, ...step.env, IMAGE_REPOSITORY: `${registry!.host}/e2e-tools`, IMAGE_TAG: 'v0.1.0-rc1', IMAGE_DIGEST: digest,
+    }, { path: aws.path });
+    // THEN it reports exactly the stored bytes, asked for by the pushed digest
+    expect(run.status).toBe(0);
+    expect(stored).toBeGreaterThan(1_000_000);
+    expect(run.summary).toContain(`| \`${digest}\` | `);
+    expect(run.summary).toContain(`(${stored} bytes)`);
+    expect(aws.calls()[0]).toEqual(expect.arrayContaining(['--repository-name', 'e2e-tools', '--image-ids', `imageDigest=${digest}`]));
   });
 
   test('a new commit that changes none of the image\'s files rebuilds with every layer cached but gets that commit\'s labels', () => {
