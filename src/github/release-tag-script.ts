@@ -18,8 +18,8 @@ export function renderReleaseTagScript(policy: TagPolicy): string {
   const casePattern = moving.map((t) => t.pattern.split('*').map((part) => (part === '' ? '' : quote(part))).join('*')).join('|');
   return [
     'set -uo pipefail',
-    // GitHub reads a workflow command up to the line end: keep ECR's words on one line, escaped.
-    'one_line() { local s=${1//%/%25}; s=${s//$\'\\r\'/%0D}; printf \'%s\' "${s//$\'\\n\'/%0A}"; }',
+    // GitHub reads a workflow command up to the line end: ECR's words go on one line.
+    'one_line() { printf \'%s\' "$1" | tr -s \'\\r\\n\' \'  \' | sed \'s/^ *//; s/ *$//; s/%/%25/g\'; }',
     `# Tags a later run moves again: ${moving.map((t) => t.pattern).join(', ')}. ECR lets only these move.`,
     'case "$IMAGE_TAG" in',
     `  ${casePattern})`,
