@@ -254,6 +254,17 @@ describe('ecr:ensure', () => {
       'triton-training-tools   FAILED: created repository (scan on push, immutable tags except latest, buildcache, develop-*); ecr:PutLifecyclePolicy failed: InvalidParameterException: Invalid parameter at \'LifecyclePolicyText\'');
   });
 
+  test('an ECR that answers slowly, but within the request timeout, is waited for and not asked twice', async () => {
+    // GIVEN every answer takes a second
+    ecr.delay(1_000);
+    // WHEN
+    const { code, io } = await ensure(['--dry-run']);
+    // THEN
+    expect(code).toBe(0);
+    expect(io.stdout.at(-1)).toBe('Dry run: 4 of 4 repositories would change; nothing was changed.');
+    expect(ecr.operations()).toEqual(['DescribeRegistry', 'DescribeRepositories', 'DescribeRepositories', 'DescribeRepositories', 'DescribeRepositories']);
+  });
+
   test('credentials AWS does not know stop the run at the account check, with one line', async () => {
     // GIVEN
     ecr.fail('DescribeRegistry', 'UnrecognizedClientException', { message: 'The security token included in the request is invalid.' });
@@ -264,7 +275,7 @@ describe('ecr:ensure', () => {
     expect(ecr.operations()).toEqual(['DescribeRegistry']);
     expect(io.stdout).toEqual([]);
     expect(io.stderr).toEqual([
-      'Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: AWS rejected the credentials in region eu-central-1 (UnrecognizedClientException): they are wrong or revoked, or the account has not enabled eu-central-1',
+      'Stopped: AWS rejected the credentials in region eu-central-1 (UnrecognizedClientException): they are wrong or revoked, or the account has not enabled eu-central-1',
     ]);
   });
 

@@ -110,7 +110,7 @@ describe('ecr:ensure as a process', () => {
     expect(new Set(server.operations())).toEqual(new Set(['DescribeRegistry']));
     expect(taskLines(run.stdout)).toEqual([]);
     expect(taskLines(run.stderr)).toEqual([
-      `Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: No answer from ECR at ${endpoint}/ within 30 s (DescribeRegistry): check the network, AWS_ENDPOINT_URL_ECR (set to ${endpoint}) and that region 'eu-central-1' is right`,
+      `Stopped: No answer from ECR at ${endpoint}/ within 30 s (DescribeRegistry): check the network, AWS_ENDPOINT_URL_ECR (set to ${endpoint}) and that region 'eu-central-1' is right`,
     ]);
   }, CALL_DEADLINE_MS + 30_000);
 
@@ -148,7 +148,7 @@ describe('ecr:ensure as a process', () => {
     expect(run.status).toBe(1);
     expect(taskLines(run.stdout)).toEqual([]);
     expect(taskLines(run.stderr)).toEqual([
-      `Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: The endpoint ${endpoint}/ answered HTTP 404 (text/html), which is not an answer from ECR: check AWS_ENDPOINT_URL_ECR, the proxy settings (HTTPS_PROXY) and that region 'eu-central-1' is right`,
+      `Stopped: The endpoint ${endpoint}/ answered HTTP 404 (text/html), which is not an answer from ECR: check AWS_ENDPOINT_URL_ECR, the proxy settings (HTTPS_PROXY) and that region 'eu-central-1' is right`,
     ]);
   });
 

@@ -6,7 +6,7 @@ import { IMAGE_JOB_ID } from '../src';
 import { PUSH_POLICY_PATH } from '../src/aws/aws-setup';
 import type { PolicyDocument } from '../src/aws/iam-policies';
 import { EcrServer } from './support/ecr-server';
-import { DUMMY_CREDENTIALS } from './support/ecr-tasks';
+import { dummyAwsEnv } from './support/ecr-tasks';
 import { runStepAsync, StepRun } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
@@ -31,20 +31,7 @@ function awsCliTo(endpoint: string): string {
 /** The step of a workflow with the runner's environment for a run tagged `tag`. */
 function step(workflowFile: string): { script: string; env: (tag: string) => Record<string, string> } {
   const found = loadWorkflow(workflowFile).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.id === STEP_ID);
-  const home = mkdtempSync(join(tmpdir(), 'runner-home-'));
-  return {
-    script: found.run,
-    env: (tag) => ({
-      ...found.env,
-      IMAGE_TAG: tag,
-      HOME: home,
-      AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
-      AWS_CONFIG_FILE: join(home, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-    }),
-  };
+  return { script: found.run, env: (tag) => ({ ...found.env, IMAGE_TAG: tag, ...dummyAwsEnv() }) };
 }
 
 let ecr: EcrServer;

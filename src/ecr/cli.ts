@@ -62,10 +62,15 @@ export async function main(argv: readonly string[], io: TaskIo, clientFactory: E
   const client = clientFactory(manifest.registry.region);
   try {
     const session = await EcrSession.open(client, manifest.registry);
+    let refusal: string | undefined;
     try {
-      await session.verifyAccount();
+      refusal = await session.accountRefusal();
     } catch (error) {
-      io.err((error as EcrTaskError).message);
+      io.err(`Stopped: ${error instanceof EcrTaskError ? error.message : String(error)}`);
+      return 1;
+    }
+    if (refusal) {
+      io.err(refusal);
       return 1;
     }
     return args.command === 'ensure'

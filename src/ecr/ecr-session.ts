@@ -55,20 +55,25 @@ export class EcrSession {
   }
 
   /**
-   * Makes sure the credentials belong to the declared account, before any
+   * Whether the credentials belong to the declared account, asked before any
    * other call: ECR's DescribeRegistry answers with the caller's own registry
-   * id. Throws a fatal error when they do not, or when it cannot tell.
+   * id. Returns why the run must not go on (another account, or a refusal to
+   * say), `undefined` when it may; throws the fatal errors that would stop
+   * any call (no credentials, no answer).
    */
-  public async verifyAccount(): Promise<void> {
+  public async accountRefusal(): Promise<string | undefined> {
     let callerAccount: string | undefined;
     try {
       callerAccount = (await this.call('DescribeRegistry', (o) => this.client.send(new DescribeRegistryCommand({}), o))).registryId;
     } catch (error) {
-      const explained = error as EcrTaskError;
-      throw new EcrTaskError(`Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: ${explained.message}`, true);
+      if (error instanceof EcrTaskError && !error.fatal) {
+        return `Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: ${error.message}`;
+      }
+      throw error;
     }
     if (callerAccount !== this.registryId) {
-      throw new EcrTaskError(`Refused: the AWS credentials belong to account ${callerAccount}, but .projenrc.ts declares the registry in account ${this.registryId}. Use credentials of account ${this.registryId} (e.g. 'export AWS_PROFILE=<a profile of ${this.registryId}>') and run again; nothing was read or changed`, true);
+      return `Refused: the AWS credentials belong to account ${callerAccount}, but .projenrc.ts declares the registry in account ${this.registryId}. Use credentials of account ${this.registryId} (e.g. 'export AWS_PROFILE=<a profile of ${this.registryId}>') and run again; nothing was read or changed`;
     }
+    return undefined;
   }
 }

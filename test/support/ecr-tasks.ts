@@ -15,22 +15,22 @@ const PROJEN = join(REPO_ROOT, 'node_modules', 'projen', 'bin', 'projen');
 /** Keys that sign requests and open nothing: the local ECR checks only their scope. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLEEXAMPLE00', secretAccessKey: 'not-a-secret' };
 
-/**
- * The environment of an operator whose only AWS settings are dummy keys and
- * the local ECR's endpoint: no profile files, no instance metadata.
- */
-export function localAwsEnv(endpoint: string): Record<string, string> {
-  const home = mkdtempSync(join(tmpdir(), 'ecr-task-home-'));
+/** AWS settings that are only dummy keys: an empty home, no profile files, no instance metadata. */
+export function dummyAwsEnv(): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), 'aws-home-'));
   return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
     AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
     AWS_CONFIG_FILE: join(home, 'no-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_ECR: endpoint,
   };
+}
+
+/** The environment of an operator whose only AWS settings are dummy keys and the local ECR's endpoint. */
+export function localAwsEnv(endpoint: string): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...dummyAwsEnv(), AWS_ENDPOINT_URL_ECR: endpoint };
 }
 
 export interface TaskProcess {
