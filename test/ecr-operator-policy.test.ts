@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LifecycleRule, MANIFEST_PATH } from '../src';
-import type { EcrManifest } from '../src/aws/ecr-manifest';
-import type { PolicyDocument } from '../src/aws/iam-policies';
-import { main } from '../src/ecr/cli';
 import { awsPlatform } from './support/aws';
 import { manifestFile } from './support/ecr';
 import { EcrServer } from './support/ecr-server';
 import { CapturedIo, localClientFactory } from './support/ecr-tasks';
 import { REPO_ROOT } from './support/workflows';
+import type { EcrManifest } from '../src/aws/ecr-manifest';
+import type { PolicyDocument } from '../src/aws/iam-policies';
+import { main } from '../src/ecr/cli';
 
 /**
  * The operator policy and the ECR tasks agree both ways: every call the tasks

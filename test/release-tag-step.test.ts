@@ -3,13 +3,13 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMAGE_JOB_ID } from '../src';
-import { PUSH_POLICY_PATH } from '../src/aws/aws-setup';
-import type { PolicyDocument } from '../src/aws/iam-policies';
 import { EcrServer } from './support/ecr-server';
 import { dummyAwsEnv } from './support/ecr-tasks';
 import { runStepAsync, StepRun } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
+import { PUSH_POLICY_PATH } from '../src/aws/aws-setup';
+import type { PolicyDocument } from '../src/aws/iam-policies';
 
 /**
  * The step that refuses to move an immutable tag, run under bash with the

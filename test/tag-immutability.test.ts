@@ -1,6 +1,6 @@
-import * as tagging from '../src/declaration/tagging';
 import { awsPlatform } from './support/aws';
 import { newPlatform } from './support/project';
+import * as tagging from '../src/declaration/tagging';
 
 /** The tag immutability ecr:ensure sets follows from the declared tagging, and synthesis refuses tagging ECR cannot protect. */
 

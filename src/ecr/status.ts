@@ -19,7 +19,7 @@ export interface ImageStatus {
 /**
  * The newest image a person would run: tagged with something other than
  * build plumbing (`buildcache` is pushed on every build too), across every
- * page ECR returns, each page a call of its own with its own deadline.
+ * page ECR returns, all within one call's deadline.
  */
 export async function newestImage(session: EcrSession, decl: RepositoryDeclaration, internalTags: readonly string[]): Promise<ImageStatus> {
   const images = await session.callIfPresent('DescribeImages', 'RepositoryNotFoundException', async (o) => {

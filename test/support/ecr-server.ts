@@ -204,7 +204,10 @@ export class EcrServer {
    * Pushes an image as PutImage would, tag immutability included; the digest
    * is the sha256 of the manifest bytes.
    */
-  public pushImage(repositoryName: string, image: { tags: string[]; manifest?: string; pushedAt?: string; sizeBytes?: number; mediaType?: string }): StoredImage {
+  public pushImage(
+    repositoryName: string,
+    image: { tags: string[]; manifest?: string; pushedAt?: string; sizeBytes?: number; mediaType?: string },
+  ): StoredImage {
     const repository = this.repository(repositoryName);
     if (!repository) {
       throw new Error(`no repository ${repositoryName}`);
@@ -323,12 +326,12 @@ export class EcrServer {
           throw new EcrError('LifecyclePolicyNotFoundException',
             `Lifecycle policy does not exist for the repository with name '${repository.name}' in the registry with id '${repository.registryId}'`);
         }
-        return { registryId: repository.registryId, repositoryName: repository.name, lifecyclePolicyText: repository.lifecyclePolicyText, lastEvaluatedAt: 0 };
+        return { ...this.ids(repository), lifecyclePolicyText: repository.lifecyclePolicyText, lastEvaluatedAt: 0 };
       }
       case 'PutLifecyclePolicy': {
         const repository = this.target(operation, input);
         repository.lifecyclePolicyText = asEcrStoresIt(validateLifecyclePolicy(input.lifecyclePolicyText));
-        return { registryId: repository.registryId, repositoryName: repository.name, lifecyclePolicyText: input.lifecyclePolicyText };
+        return { ...this.ids(repository), lifecyclePolicyText: input.lifecyclePolicyText };
       }
       case 'DeleteLifecyclePolicy': {
         const repository = this.target(operation, input);
@@ -338,19 +341,23 @@ export class EcrServer {
         }
         const text = repository.lifecyclePolicyText;
         delete repository.lifecyclePolicyText;
-        return { registryId: repository.registryId, repositoryName: repository.name, lifecyclePolicyText: text };
+        return { ...this.ids(repository), lifecyclePolicyText: text };
       }
       case 'PutImageScanningConfiguration': {
         const repository = this.target(operation, input);
         repository.scanOnPush = input.imageScanningConfiguration?.scanOnPush === true;
-        return { registryId: repository.registryId, repositoryName: repository.name, imageScanningConfiguration: { scanOnPush: repository.scanOnPush } };
+        return { ...this.ids(repository), imageScanningConfiguration: { scanOnPush: repository.scanOnPush } };
       }
       case 'PutImageTagMutability': {
         const repository = this.target(operation, input);
         const { mutability, filters } = validateMutability(input);
         repository.imageTagMutability = mutability;
         repository.exclusionFilters = filters;
-        return { registryId: repository.registryId, repositoryName: repository.name, imageTagMutability: mutability, imageTagMutabilityExclusionFilters: filters.length > 0 ? filters : undefined };
+        return {
+          ...this.ids(repository),
+          imageTagMutability: mutability,
+          imageTagMutabilityExclusionFilters: filters.length > 0 ? filters : undefined,
+        };
       }
       case 'DescribeImages': return this.describeImages(input);
       case 'PutImage': {
@@ -360,7 +367,14 @@ export class EcrServer {
         }
         const image = this.putImage(repository, input.imageManifest, input.imageManifestMediaType ?? 'application/vnd.oci.image.manifest.v1+json',
           input.imageTag, new Date(), input.imageManifest.length);
-        return { image: { registryId: repository.registryId, repositoryName: repository.name, imageId: { imageDigest: image.digest, imageTag: input.imageTag }, imageManifest: image.manifest, imageManifestMediaType: image.manifestMediaType } };
+        return {
+          image: {
+            ...this.ids(repository),
+            imageId: { imageDigest: image.digest, imageTag: input.imageTag },
+            imageManifest: image.manifest,
+            imageManifestMediaType: image.manifestMediaType,
+          },
+        };
       }
       default:
         throw new EcrError('UnknownOperationException', '');
@@ -430,10 +444,15 @@ export class EcrServer {
     const images = repository.images.filter((i) => status === 'ANY' || (status === 'TAGGED') === (i.tags.length > 0));
     const start = Number(input.nextToken ?? 0);
     const end = start + Math.min(max, this.pageSize);
-    return { imageDetails: images.slice(start, end).map((i) => this.detail(repository, i)), nextToken: end < images.length ? String(end) : undefined };
+    return {
+      imageDetails: images.slice(start, end).map((i) => this.detail(repository, i)),
+      nextToken: end < images.length ? String(end) : undefined,
+    };
   }
 
-  private putImage(repository: StoredRepository, manifest: string, mediaType: string, tag: string | undefined, pushedAt: Date, sizeBytes: number): StoredImage {
+  private putImage(
+    repository: StoredRepository, manifest: string, mediaType: string, tag: string | undefined, pushedAt: Date, sizeBytes: number,
+  ): StoredImage {
     const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
     if (tag !== undefined && !IMAGE_TAG.test(tag)) {
       throw new EcrError('InvalidParameterException', `Invalid parameter at 'imageTag' failed to satisfy constraint: '${tag}'`);
@@ -475,7 +494,7 @@ export class EcrServer {
   private registryIdOf(input: Record<string, any>): string {
     const registryId = input.registryId ?? this.callerAccount;
     if (!REGISTRY_ID.test(registryId)) {
-      throw new EcrError('InvalidParameterException', `Invalid parameter at 'registryId' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''`);
+      throw new EcrError('InvalidParameterException', 'Invalid parameter at \'registryId\' failed to satisfy constraint: \'must satisfy regular expression \'[0-9]{12}\'\'');
     }
     return registryId;
   }
@@ -506,6 +525,11 @@ export class EcrServer {
     if (registryId !== this.callerAccount) {
       throw denied(`no resource-based policy allows the ${action} action`);
     }
+  }
+
+  /** The two ids every answer about a repository carries. */
+  private ids(repository: StoredRepository): { registryId: string; repositoryName: string } {
+    return { registryId: repository.registryId, repositoryName: repository.name };
   }
 
   private arn(registryId: string, name: string): string {
