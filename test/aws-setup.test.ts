@@ -108,7 +108,7 @@ describe('push policy', () => {
     const { files } = awsPlatform();
     const scoped = files[PUSH].Statement.filter((s: any) => s.Resource !== '*');
     expect(scoped.flatMap((s: any) => s.Resource).filter((r: string) => r.includes('*'))).toEqual([]);
-    expect(JSON.stringify(files[PUSH])).not.toMatch(/CreateRepository|Delete|Lifecycle|ecr:\*/);
+    expect(JSON.stringify(files[PUSH])).not.toMatch(/CreateRepository|Delete|Put(Lifecycle|ImageTag|ImageScanning)|ecr:\*/);
   });
 
   test.each(workflowFiles().filter((f) => f !== 'build.yml'))('allows every ECR command the steps of %s run with the AWS CLI', (file) => {
@@ -132,22 +132,26 @@ describe('push policy', () => {
 });
 
 describe('operator policy', () => {
-  test('allows what ecr:ensure and ecr:status call, on the declared repositories only', () => {
+  test('allows the account check on *, then what ecr:ensure and ecr:status call, on the declared repositories only', () => {
     const { files } = awsPlatform();
-    expect(files[OPERATOR].Statement).toEqual([{
-      Sid: 'ManageDeclaredRepositories',
-      Effect: 'Allow',
-      Action: [
-        'ecr:CreateRepository', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy',
-        'ecr:PutImageScanningConfiguration', 'ecr:PutLifecyclePolicy',
-      ],
-      Resource: [ARN('mlops-deployment-tools'), ARN('triton-training-tools')],
-    }]);
+    expect(files[OPERATOR].Statement).toEqual([
+      { Sid: 'IdentifyRegistry', Effect: 'Allow', Action: 'ecr:DescribeRegistry', Resource: '*' },
+      {
+        Sid: 'ManageDeclaredRepositories',
+        Effect: 'Allow',
+        Action: [
+          'ecr:CreateRepository', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetLifecyclePolicy',
+          'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability', 'ecr:PutLifecyclePolicy',
+        ],
+        Resource: [ARN('mlops-deployment-tools'), ARN('triton-training-tools')],
+      },
+    ]);
   });
 
-  test('adds DeleteLifecyclePolicy only when no lifecycle rule is declared', () => {
+  test('deletes lifecycle policies instead of putting them when no lifecycle rule is declared', () => {
     const { files } = awsPlatform({ lifecycleRules: [] });
-    expect(files[OPERATOR].Statement[0].Action).toContain('ecr:DeleteLifecyclePolicy');
+    expect(files[OPERATOR].Statement[1].Action).toContain('ecr:DeleteLifecyclePolicy');
+    expect(files[OPERATOR].Statement[1].Action).not.toContain('ecr:PutLifecyclePolicy');
   });
 });
 
@@ -222,7 +226,7 @@ describe('.github/aws', () => {
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.TRAINING, repository: 'triton-training-tools', sizeWarning: Size.gigabytes(4.5) });
     const manifest = synth(project)[MANIFEST_PATH];
     expect(manifest).toMatchObject({
-      version: 1,
+      version: 2,
       registry: { account: '123456789012', region: 'eu-central-1' },
       internalTags: ['buildcache'],
       lifecyclePolicy: platform.lifecyclePolicy,
@@ -230,7 +234,12 @@ describe('.github/aws', () => {
         name: 'triton-training-tools',
         imageId: 'triton-training',
         scanOnPush: true,
-        imageTagMutability: 'MUTABLE',
+        imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: [
+          { filter: 'latest', filterType: 'WILDCARD' },
+          { filter: 'buildcache', filterType: 'WILDCARD' },
+          { filter: 'develop-*', filterType: 'WILDCARD' },
+        ],
         sizeThreshold: { bytes: 4_500_000_000, label: '4.5 GB' },
       }],
     });

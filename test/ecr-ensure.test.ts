@@ -1,57 +1,91 @@
-import { CreateRepositoryCommand, PutImageScanningConfigurationCommand, PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
-import { committedManifest, manifestFile } from './support/ecr';
-import { awsError, CapturedIo, FakeEcr } from './support/fake-ecr';
+import { committedManifest, committedOperatorPolicy, manifestFile } from './support/ecr';
+import { EcrServer, tagIsImmutable } from './support/ecr-server';
+import { CapturedIo, declaredNames, localClientFactory } from './support/ecr-tasks';
 import type { EcrManifest } from '../src/aws/ecr-manifest';
 import { main } from '../src/ecr/cli';
 
-const manifest = committedManifest();
-const declared = manifest.repositories.map((r) => r.name);
-const policyText = JSON.stringify(manifest.lifecyclePolicy);
+/**
+ * ecr:ensure's plans and reports, in this process for speed but through the
+ * real SDK and HTTP to a local ECR that enforces the generated operator
+ * policy (see ecr-tasks.test.ts for the task as a process).
+ */
 
-let ecr: FakeEcr;
-beforeEach(() => {
-  ecr = new FakeEcr();
+const manifest = committedManifest();
+const declared = declaredNames(manifest);
+const policyText = JSON.stringify(manifest.lifecyclePolicy);
+const EXCLUSIONS = manifest.repositories[0].imageTagMutabilityExclusionFilters;
+const DECLARED_MUTABILITY = { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: EXCLUSIONS };
+
+let ecr: EcrServer;
+beforeEach(async () => {
+  ecr = new EcrServer({ region: manifest.registry.region, callerAccount: manifest.registry.account, identityPolicy: committedOperatorPolicy() });
+  await ecr.start();
 });
-afterEach(() => ecr.restore());
+afterEach(async () => ecr.stop());
 
 async function ensure(args: string[] = [], m: EcrManifest = manifest): Promise<{ code: number; io: CapturedIo }> {
   const io = new CapturedIo();
-  const code = await main(['ensure', '--manifest', manifestFile(m), ...args], io);
+  const code = await main(['ensure', '--manifest', manifestFile(m), ...args], io, localClientFactory(ecr.endpoint));
   return { code, io };
 }
 
+/** A repository as the declaration wants it, lifecycle policy included. */
+function addDeclared(name: string, overrides: Parameters<EcrServer['addRepository']>[1] = {}): void {
+  ecr.addRepository(name, { scanOnPush: true, ...DECLARED_MUTABILITY, lifecyclePolicyText: policyText, ...overrides });
+}
+
 describe('ecr:ensure', () => {
-  test('the manifest it reads declares the four images of .projenrc.ts with one lifecycle policy', () => {
+  test('the manifest it reads declares the four images of .projenrc.ts with one lifecycle policy and the tags that move', () => {
     expect(declared).toEqual(['triton-training-tools', 'mlops-deployment-tools', 'vllm-training-tools', 'vllm-deployment-tools']);
     expect(manifest.lifecyclePolicy?.rules.length).toBeGreaterThan(0);
+    expect(EXCLUSIONS.map((f) => f.filter)).toEqual(['latest', 'buildcache', 'develop-*']);
   });
 
-  test('creates every missing repository with scan on push, mutable tags and the declared lifecycle policy', async () => {
+  test('creates every missing repository with scan on push, immutable tags except the moving ones, and the lifecycle policy', async () => {
     // GIVEN an empty registry
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(0);
-    expect(ecr.repositoryNames).toEqual([...declared].sort());
+    expect(ecr.repositoryNames()).toEqual([...declared].sort());
     for (const name of declared) {
-      expect(ecr.mock).toHaveReceivedCommandWith(CreateRepositoryCommand, {
-        repositoryName: name, imageTagMutability: 'MUTABLE', imageScanningConfiguration: { scanOnPush: true },
+      expect(ecr.repository(name)).toMatchObject({
+        scanOnPush: true, imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: EXCLUSIONS,
       });
-      expect(ecr.repository(name)?.lifecyclePolicyText).toBe(policyText);
-      expect(io.lineFor(name)).toMatch(/created repository \(scan on push, mutable tags\); put lifecycle policy \(5 rules\)$/);
+      expect(JSON.parse(ecr.repository(name)?.lifecyclePolicyText ?? '')).toEqual(manifest.lifecyclePolicy);
+      expect(io.lineFor(name)).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache, develop-\*\); put lifecycle policy \(5 rules\)$/);
     }
     expect(io.stdout.at(-1)).toBe('Changed 4 of 4 repositories.');
   });
 
-  test('a second run changes nothing and says so', async () => {
+  test('after it, the tags the workflows move can move, and no other tag can', async () => {
+    // GIVEN the repositories ecr:ensure created
+    await ensure();
+    const repository = ecr.repository('triton-training-tools')!;
+    // THEN ECR's exclusion filters, as set, let exactly the moving tags be pushed again
+    for (const tag of ['latest', 'buildcache', 'develop-0123abc']) {
+      expect({ tag, immutable: tagIsImmutable(repository, tag) }).toEqual({ tag, immutable: false });
+    }
+    for (const tag of ['v1.2.3', 'v2.0.0-rc.1', 'my-experiment', 'latest-gpu', 'developer']) {
+      expect({ tag, immutable: tagIsImmutable(repository, tag) }).toEqual({ tag, immutable: true });
+    }
+    // AND a second push of a release tag is refused as ECR refuses it
+    ecr.pushImage('triton-training-tools', { tags: ['v1.2.3'], manifest: '{"schemaVersion":2,"build":1}' });
+    ecr.pushImage('triton-training-tools', { tags: ['latest'], manifest: '{"schemaVersion":2,"build":1}' });
+    ecr.pushImage('triton-training-tools', { tags: ['latest'], manifest: '{"schemaVersion":2,"build":2}' });
+    expect(() => ecr.pushImage('triton-training-tools', { tags: ['v1.2.3'], manifest: '{"schemaVersion":2,"build":2}' }))
+      .toThrow('The image tag \'v1.2.3\' already exists in the \'triton-training-tools\' repository and cannot be overwritten because the tag is immutable.');
+  });
+
+  test('a second run makes no write and says so', async () => {
     // GIVEN a first run that created everything
     await ensure();
-    ecr.mock.resetHistory();
+    const writes = ecr.writes().length;
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(0);
-    expect(ecr.writeCount()).toBe(0);
+    expect(ecr.writes()).toHaveLength(writes);
     for (const name of declared) {
       expect(io.lineFor(name)).toMatch(/ up to date$/);
     }
@@ -59,126 +93,198 @@ describe('ecr:ensure', () => {
   });
 
   test('--dry-run prints the plan and changes nothing', async () => {
-    // GIVEN one repository that exists with scan on push off and no lifecycle policy
+    // GIVEN one repository that exists with scan on push off, mutable tags and no lifecycle policy
     ecr.addRepository('mlops-deployment-tools', { scanOnPush: false });
     // WHEN
     const { code, io } = await ensure(['--dry-run']);
     // THEN
     expect(code).toBe(0);
-    expect(ecr.writeCount()).toBe(0);
-    expect(ecr.repositoryNames).toEqual(['mlops-deployment-tools']);
-    expect(io.stdout[0]).toMatch(/^Dry run: planning 4 declared ECR repositories in account 123456789012, region eu-central-1$/);
-    expect(io.lineFor('triton-training-tools')).toMatch(/would create repository \(scan on push, mutable tags\); would put lifecycle policy \(5 rules\)$/);
-    expect(io.lineFor('mlops-deployment-tools')).toMatch(/would put lifecycle policy \(5 rules\); would turn scan on push on$/);
+    expect(ecr.writes()).toEqual([]);
+    expect(ecr.repositoryNames()).toEqual(['mlops-deployment-tools']);
+    expect(io.stdout[0]).toBe('Dry run: planning 4 declared ECR repositories in account 123456789012, region eu-central-1');
+    expect(io.lineFor('triton-training-tools')).toMatch(/would create repository \(scan on push, immutable tags except latest, buildcache, develop-\*\); would put lifecycle policy \(5 rules\)$/);
+    expect(io.lineFor('mlops-deployment-tools')).toMatch(/would put lifecycle policy \(5 rules\); would turn scan on push on; would make immutable tags except latest, buildcache, develop-\* \(now mutable tags\)$/);
     expect(io.stdout.at(-1)).toBe('Dry run: 4 of 4 repositories would change; nothing was changed.');
   });
 
-  test('brings a drifted lifecycle policy and scan setting back in line and says what it changed', async () => {
-    // GIVEN repositories that exist: one as declared, one whose policy and scan setting were changed by hand
-    ecr.addRepository('triton-training-tools', { lifecyclePolicyText: policyText });
-    ecr.addRepository('vllm-training-tools', { scanOnPush: false, lifecyclePolicyText: '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}' });
-    ecr.addRepository('mlops-deployment-tools', { lifecyclePolicyText: policyText });
-    ecr.addRepository('vllm-deployment-tools', { lifecyclePolicyText: policyText });
+  test('brings a drifted lifecycle policy, scan setting and tag immutability back in line and says what it changed', async () => {
+    // GIVEN repositories that exist: three as declared, one changed by hand in every way
+    for (const name of declared) {
+      addDeclared(name);
+    }
+    addDeclared('vllm-training-tools', {
+      scanOnPush: false,
+      imageTagMutability: 'MUTABLE',
+      exclusionFilters: [],
+      lifecyclePolicyText: '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}',
+    });
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(0);
-    expect(io.lineFor('vllm-training-tools')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts; turned scan on push on$/);
-    expect(ecr.repository('vllm-training-tools')).toMatchObject({ scanOnPush: true, lifecyclePolicyText: policyText });
-    expect(ecr.mock).toHaveReceivedCommandTimes(PutLifecyclePolicyCommand, 1);
-    expect(ecr.mock).toHaveReceivedCommandTimes(PutImageScanningConfigurationCommand, 1);
-    expect(ecr.mock).not.toHaveReceivedCommand(CreateRepositoryCommand);
+    expect(io.lineFor('vllm-training-tools')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts; turned scan on push on; made immutable tags except latest, buildcache, develop-\* \(was mutable tags\)$/);
+    expect(ecr.repository('vllm-training-tools')).toMatchObject({ scanOnPush: true, ...DECLARED_MUTABILITY });
+    expect(JSON.parse(ecr.repository('vllm-training-tools')?.lifecyclePolicyText ?? '')).toEqual(manifest.lifecyclePolicy);
+    expect(ecr.writes().map((w) => `${w.operation} ${w.input.repositoryName}`)).toEqual([
+      'PutLifecyclePolicy vllm-training-tools', 'PutImageScanningConfiguration vllm-training-tools', 'PutImageTagMutability vllm-training-tools',
+    ]);
     expect(io.lineFor('triton-training-tools')).toMatch(/ up to date$/);
     expect(io.stdout.at(-1)).toBe('Changed 1 of 4 repositories.');
   });
 
-  test('a policy ECR returns with other key order and spacing counts as unchanged', async () => {
-    // GIVEN the declared policy, re-serialized with keys reversed and indented
-    const reordered = JSON.stringify(JSON.parse(policyText, (_k, v) =>
-      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v), undefined, 2);
+  test.each<[string, Parameters<EcrServer['addRepository']>[1], string]>([
+    ['all tags immutable', { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] }, 'immutable tags'],
+    ['one exclusion missing', { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: EXCLUSIONS.slice(0, 2) }, 'immutable tags except latest, buildcache'],
+    ['mutable with exclusions', { imageTagMutability: 'MUTABLE_WITH_EXCLUSION', exclusionFilters: [{ filter: 'v*', filterType: 'WILDCARD' }] }, 'mutable tags except v*'],
+  ])('replaces a tag immutability set by hand (%s), where it used to warn and leave it', async (_case, setting, was) => {
+    // GIVEN
     for (const name of declared) {
-      ecr.addRepository(name, { lifecyclePolicyText: reordered });
+      addDeclared(name);
+    }
+    addDeclared('vllm-deployment-tools', setting);
+    // WHEN
+    const { code, io } = await ensure();
+    // THEN
+    expect(code).toBe(0);
+    expect(io.lineFor('vllm-deployment-tools')).toBe(`vllm-deployment-tools   made immutable tags except latest, buildcache, develop-* (was ${was})`);
+    expect(ecr.repository('vllm-deployment-tools')).toMatchObject(DECLARED_MUTABILITY);
+  });
+
+  test('the same exclusions in another order count as unchanged', async () => {
+    for (const name of declared) {
+      addDeclared(name, { exclusionFilters: [...EXCLUSIONS].reverse() });
+    }
+    const { io } = await ensure();
+    expect(ecr.writes()).toEqual([]);
+    expect(io.stdout.at(-1)).toMatch(/^Nothing to change/);
+  });
+
+  test.each<[string, (policy: any) => any]>([
+    ['its own key order and spacing', (p) => reorderKeys(p)],
+    ['the rules ordered by priority from the other end', (p) => ({ rules: [...p.rules].reverse() })],
+    ['the default storage class filled in', (p) => ({ rules: p.rules.map((r: any) => ({ ...r, selection: { ...r.selection, storageClass: 'standard' } })) })],
+    ['an empty tag prefix list', (p) => ({ rules: p.rules.map((r: any) => ({ ...r, selection: { ...r.selection, tagPrefixList: [] } })) })],
+  ])('a lifecycle policy ECR returns with %s means the same, so nothing is written', async (_case, asReturned) => {
+    // GIVEN the declared policy as ECR might return it
+    const text = JSON.stringify(asReturned(JSON.parse(policyText)), undefined, 2);
+    for (const name of declared) {
+      addDeclared(name, { lifecyclePolicyText: text });
     }
     // WHEN
     const { io } = await ensure();
     // THEN
-    expect(ecr.writeCount()).toBe(0);
+    expect(ecr.writes()).toEqual([]);
     expect(io.stdout.at(-1)).toMatch(/^Nothing to change/);
+  });
+
+  test.each<[string, (policy: any) => any]>([
+    ['another count', (p) => ({ rules: p.rules.map((r: any, i: number) => (i === 3 ? { ...r, selection: { ...r.selection, countNumber: 5 } } : r)) })],
+    ['a rule less', (p) => ({ rules: p.rules.slice(1) })],
+    ['another storage class', (p) => ({ rules: p.rules.map((r: any) => ({ ...r, selection: { ...r.selection, storageClass: 'archive' } })) })],
+    ['priorities swapped', (p) => ({ rules: p.rules.map((r: any) => ({ ...r, rulePriority: r.rulePriority === 1 ? 2 : r.rulePriority === 2 ? 1 : r.rulePriority })) })],
+  ])('a lifecycle policy with %s differs, and is replaced', async (_case, changed) => {
+    const text = JSON.stringify(changed(JSON.parse(policyText)));
+    for (const name of declared) {
+      addDeclared(name);
+    }
+    addDeclared('triton-training-tools', { lifecyclePolicyText: text });
+    const { io } = await ensure();
+    expect(io.lineFor('triton-training-tools')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts$/);
+    expect(ecr.writes().map((w) => w.operation)).toEqual(['PutLifecyclePolicy']);
   });
 
   test('removes a lifecycle policy when .projenrc.ts declares no lifecycle rules', async () => {
     // GIVEN a declaration without lifecycle rules and a repository that has a policy
     const { lifecyclePolicy: _, ...withoutPolicy } = manifest;
-    ecr.addRepository('triton-training-tools', { lifecyclePolicyText: policyText });
+    ecr.setIdentityPolicy(undefined);
+    addDeclared('triton-training-tools');
     // WHEN
     const { io } = await ensure([], withoutPolicy);
     // THEN
     expect(ecr.repository('triton-training-tools')?.lifecyclePolicyText).toBeUndefined();
     expect(io.lineFor('triton-training-tools')).toMatch(/removed the lifecycle policy \(\.projenrc\.ts declares no lifecycle rules\)$/);
-    expect(io.lineFor('vllm-training-tools')).toMatch(/created repository \(scan on push, mutable tags\)$/);
-  });
-
-  test('warns about immutable tags but leaves the setting to people', async () => {
-    // GIVEN
-    for (const name of declared) {
-      ecr.addRepository(name, { lifecyclePolicyText: policyText });
-    }
-    ecr.addRepository('vllm-deployment-tools', { lifecyclePolicyText: policyText, imageTagMutability: 'IMMUTABLE' });
-    // WHEN
-    const { code, io } = await ensure();
-    // THEN
-    expect(code).toBe(0);
-    expect(ecr.writeCount()).toBe(0);
-    expect(io.stdout).toContain('vllm-deployment-tools   warning: tag mutability is IMMUTABLE, not MUTABLE: pushing \'latest\' or \'buildcache\' again may fail; change it in ECR if that is not intended');
+    expect(io.lineFor('vllm-training-tools')).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache, develop-\*\)$/);
   });
 
   test('never touches a repository that is not declared', async () => {
-    // GIVEN other teams' repositories in the same registry, one of them drifted in every way
+    // GIVEN other teams' repositories in the same registry, drifted in every way
     ecr.addRepository('someone-elses-service', { scanOnPush: false, imageTagMutability: 'IMMUTABLE' });
     ecr.addRepository('triton-training-tools-old', { scanOnPush: false });
     // WHEN
     await ensure();
     // THEN
-    expect(ecr.namesTouched()).toEqual([...declared].sort());
+    expect(ecr.repositoriesNamed()).toEqual([...declared].sort());
     expect(ecr.repository('someone-elses-service')).toMatchObject({ scanOnPush: false, imageTagMutability: 'IMMUTABLE' });
     expect(ecr.repository('triton-training-tools-old')?.lifecyclePolicyText).toBeUndefined();
   });
 
   test('one repository failing does not stop the others, and the exit code says so', async () => {
-    // GIVEN CreateRepository is denied for one repository only
-    ecr.failOn('CreateRepository', 'vllm-training-tools', awsError('AccessDeniedException',
-      'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: ecr:CreateRepository on resource: arn:aws:ecr:eu-central-1:123456789012:repository/vllm-training-tools because no identity-based policy allows the ecr:CreateRepository action'));
+    // GIVEN a repository policy that denies CreateRepository for one repository only
+    ecr.fail('CreateRepository', 'AccessDeniedException', {
+      repository: 'vllm-training-tools',
+      message: 'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: ecr:CreateRepository on resource: arn:aws:ecr:eu-central-1:123456789012:repository/vllm-training-tools because no identity-based policy allows the ecr:CreateRepository action',
+    });
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(1);
-    expect(ecr.repositoryNames).toEqual(['mlops-deployment-tools', 'triton-training-tools', 'vllm-deployment-tools']);
+    expect(ecr.repositoryNames()).toEqual(['mlops-deployment-tools', 'triton-training-tools', 'vllm-deployment-tools']);
     expect(io.lineFor('vllm-training-tools')).toMatch(/FAILED: Access denied: arn:aws:sts::123456789012:assumed-role\/dev\/alice may not call ecr:CreateRepository/);
+    // AND a denial is final: the SDK does not retry it
+    expect(ecr.requests.filter((r) => r.operation === 'CreateRepository' && r.input.repositoryName === 'vllm-training-tools')).toHaveLength(1);
     expect(io.lineFor('vllm-deployment-tools')).toMatch(/created repository/);
     expect(io.stdout.at(-1)).toBe('Changed 3 of 4 repositories. 1 of 4 failed; the others were handled.');
   });
 
+  test('when every repository fails, the summary says all failed', async () => {
+    ecr.fail('CreateRepository', 'KmsException', { message: 'The KMS key is disabled.' });
+    const { code, io } = await ensure();
+    expect(code).toBe(1);
+    expect(io.stdout.at(-1)).toBe('Changed 0 of 4 repositories. All 4 failed.');
+  });
+
   test('a failure after the repository was created reports both', async () => {
-    // GIVEN
-    ecr.failOn('PutLifecyclePolicy', 'triton-training-tools', awsError('InvalidParameterException', 'Invalid parameter at \'LifecyclePolicyText\''));
+    // GIVEN ECR rejects the lifecycle policy of one repository
+    ecr.fail('PutLifecyclePolicy', 'InvalidParameterException', { repository: 'triton-training-tools', message: 'Invalid parameter at \'LifecyclePolicyText\'' });
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(1);
     expect(io.lineFor('triton-training-tools')).toBe(
-      'triton-training-tools   FAILED: created repository (scan on push, mutable tags); ecr:PutLifecyclePolicy failed: InvalidParameterException: Invalid parameter at \'LifecyclePolicyText\'');
+      'triton-training-tools   FAILED: created repository (scan on push, immutable tags except latest, buildcache, develop-*); ecr:PutLifecyclePolicy failed: InvalidParameterException: Invalid parameter at \'LifecyclePolicyText\'');
   });
 
-  test('missing credentials stop the run at once with one line on stderr', async () => {
+  test('an ECR that answers slowly, but within the request timeout, is waited for and not asked twice', async () => {
+    // GIVEN every answer takes a second
+    ecr.delay(1_000);
+    // WHEN
+    const { code, io } = await ensure(['--dry-run']);
+    // THEN
+    expect(code).toBe(0);
+    expect(io.stdout.at(-1)).toBe('Dry run: 4 of 4 repositories would change; nothing was changed.');
+    expect(ecr.operations()).toEqual(['DescribeRegistry', 'DescribeRepositories', 'DescribeRepositories', 'DescribeRepositories', 'DescribeRepositories']);
+  });
+
+  test('credentials AWS does not know stop the run at the account check, with one line', async () => {
     // GIVEN
-    ecr.failOn('DescribeRepositories', 'triton-training-tools', awsError('CredentialsProviderError', 'Could not load credentials from any providers'));
+    ecr.fail('DescribeRegistry', 'UnrecognizedClientException', { message: 'The security token included in the request is invalid.' });
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(1);
-    expect(ecr.mock.calls()).toHaveLength(1);
+    expect(ecr.operations()).toEqual(['DescribeRegistry']);
+    expect(io.stdout).toEqual([]);
     expect(io.stderr).toEqual([
-      'Stopped: No AWS credentials found (environment, ~/.aws config and credentials, SSO): sign in, e.g. \'aws sso login --profile <name>\' and \'export AWS_PROFILE=<name>\', then run again',
+      'Stopped: AWS rejected the credentials in region eu-central-1 (UnrecognizedClientException): they are wrong or revoked, or the account has not enabled eu-central-1',
+    ]);
+  });
+
+  test('an operator policy without the account check says which permission to add', async () => {
+    ecr.setIdentityPolicy({ Version: '2012-10-17', Statement: committedOperatorPolicy().Statement.filter((s) => s.Sid !== 'IdentifyRegistry') });
+    const { code, io } = await ensure();
+    expect(code).toBe(1);
+    expect(io.stderr).toEqual([
+      'Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: Access denied: arn:aws:iam::123456789012:user/operator may not call ecr:DescribeRegistry (no identity-based policy allows the ecr:DescribeRegistry action): attach .github/aws/ecr-operator-policy.json (generated by npx projen) to the identity you run this with',
     ]);
   });
 });
@@ -188,17 +294,29 @@ describe('ecr CLI', () => {
     [['deploy'], 'unknown command \'deploy\': expected \'ensure\' or \'status\''],
     [['status', '--dry-run'], 'unknown option \'--dry-run\' for status'],
     [['ensure', '--force'], 'unknown option \'--force\' for ensure'],
-  ])('rejects %j with usage and exit code 2', async (argv, message) => {
+  ])('rejects %j with usage and exit code 2, calling nothing', async (argv, message) => {
     const io = new CapturedIo();
-    expect(await main(argv, io)).toBe(2);
+    expect(await main(argv, io, localClientFactory(ecr.endpoint))).toBe(2);
     expect(io.stderr[0]).toBe(message);
     expect(io.stderr).toContain('usage: npx projen ecr:ensure [--dry-run] [--manifest <path>]');
-    expect(ecr.mock.calls()).toHaveLength(0);
+    expect(ecr.requests).toEqual([]);
   });
 
   test('a missing manifest says how to generate it', async () => {
     const io = new CapturedIo();
-    expect(await main(['status', '--manifest', '/nonexistent/ecr-repositories.json'], io)).toBe(2);
+    expect(await main(['status', '--manifest', '/nonexistent/ecr-repositories.json'], io, localClientFactory(ecr.endpoint))).toBe(2);
     expect(io.stderr).toEqual(['/nonexistent/ecr-repositories.json not found: run \'npx projen\' in the project root to generate it from .projenrc.ts']);
   });
+
+  test('a manifest whose account is not an account id is refused before any call', async () => {
+    const io = new CapturedIo();
+    const path = manifestFile({ ...manifest, registry: { ...manifest.registry, account: '12345' } });
+    expect(await main(['ensure', '--manifest', path], io, localClientFactory(ecr.endpoint))).toBe(2);
+    expect(io.stderr).toEqual([`${path} names account '12345', not a 12-digit AWS account id: run 'npx projen' to regenerate it`]);
+    expect(ecr.requests).toEqual([]);
+  });
 });
+
+function reorderKeys(value: any): any {
+  return JSON.parse(JSON.stringify(value), (_k, v) => v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v);
+}

@@ -1,30 +1,34 @@
-import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
-import { committedManifest, manifestFile } from './support/ecr';
-import { awsError, CapturedIo, FakeEcr } from './support/fake-ecr';
+import { committedManifest, committedOperatorPolicy, manifestFile } from './support/ecr';
+import { EcrServer } from './support/ecr-server';
+import { CapturedIo, localClientFactory } from './support/ecr-tasks';
 import { main } from '../src/ecr/cli';
+import { PAGE_SIZE } from '../src/ecr/status';
+
+/** ecr:status in this process, through the real SDK to a local ECR that enforces the operator policy. */
 
 const manifest = committedManifest();
-let ecr: FakeEcr;
-beforeEach(() => {
-  ecr = new FakeEcr();
+let ecr: EcrServer;
+beforeEach(async () => {
+  ecr = new EcrServer({ region: manifest.registry.region, callerAccount: manifest.registry.account, identityPolicy: committedOperatorPolicy() });
+  await ecr.start();
   for (const { name } of manifest.repositories) {
     ecr.addRepository(name);
   }
 });
-afterEach(() => ecr.restore());
+afterEach(async () => ecr.stop());
 
 async function status(color = false): Promise<{ code: number; io: CapturedIo }> {
   const io = new CapturedIo(color);
-  const code = await main(['status', '--manifest', manifestFile(manifest)], io);
+  const code = await main(['status', '--manifest', manifestFile(manifest)], io, localClientFactory(ecr.endpoint));
   return { code, io };
 }
 
 describe('ecr:status', () => {
   test('shows one row per image: newest tags, push time, size as ECR reports it and the threshold', async () => {
     // GIVEN
-    ecr.addImage('triton-training-tools', { tags: ['develop-1a2b3c4'], pushedAt: '2026-03-01T09:00:00Z', sizeBytes: 2_100_000_000 });
-    ecr.addImage('triton-training-tools', { tags: ['latest', 'v1.2.0'], pushedAt: '2026-03-02T10:30:00Z', sizeBytes: 2_412_000_000 });
-    ecr.addImage('mlops-deployment-tools', { tags: ['latest'], pushedAt: '2026-03-01T08:00:00Z', sizeBytes: 388_000_000 });
+    ecr.pushImage('triton-training-tools', { tags: ['develop-1a2b3c4'], pushedAt: '2026-03-01T09:00:00Z', sizeBytes: 2_100_000_000 });
+    ecr.pushImage('triton-training-tools', { tags: ['latest', 'v1.2.0'], pushedAt: '2026-03-02T10:30:00Z', sizeBytes: 2_412_000_000 });
+    ecr.pushImage('mlops-deployment-tools', { tags: ['latest'], pushedAt: '2026-03-01T08:00:00Z', sizeBytes: 388_000_000 });
     // WHEN
     const { code, io } = await status();
     // THEN
@@ -41,7 +45,7 @@ describe('ecr:status', () => {
 
   test('an image over its threshold says OVER, in red on a colour terminal, and is listed below the table', async () => {
     // GIVEN
-    ecr.addImage('vllm-deployment-tools', { tags: ['develop-9f8e7d6'], pushedAt: '2026-03-03T12:00:00Z', sizeBytes: 1_250_000_000 });
+    ecr.pushImage('vllm-deployment-tools', { tags: ['develop-9f8e7d6'], pushedAt: '2026-03-03T12:00:00Z', sizeBytes: 1_250_000_000 });
     // WHEN
     const plain = await status();
     const colored = await status(true);
@@ -56,8 +60,8 @@ describe('ecr:status', () => {
 
   test('the build cache is never shown as the newest image', async () => {
     // GIVEN buildcache was pushed after the image, as every build does
-    ecr.addImage('vllm-training-tools', { tags: ['latest'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_900_000_000 });
-    ecr.addImage('vllm-training-tools', { tags: ['buildcache'], pushedAt: '2026-03-01T10:05:00Z', sizeBytes: 3_500_000_000 });
+    ecr.pushImage('vllm-training-tools', { tags: ['latest'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_900_000_000 });
+    ecr.pushImage('vllm-training-tools', { tags: ['buildcache'], pushedAt: '2026-03-01T10:05:00Z', sizeBytes: 3_500_000_000 });
     // WHEN
     const { io } = await status();
     // THEN
@@ -65,36 +69,43 @@ describe('ecr:status', () => {
   });
 
   test('reads every page of DescribeImages and finds the newest image on the last one', async () => {
-    // GIVEN 5 images, 2 per page, the newest pushed last
+    // GIVEN 5 images, and an ECR that answers 2 per page
     ecr.pageSize = 2;
     for (let i = 1; i <= 5; i++) {
-      ecr.addImage('triton-training-tools', { tags: [`develop-000000${i}`], pushedAt: `2026-03-0${i}T00:00:00Z`, sizeBytes: i * 100_000_000 });
+      ecr.pushImage('triton-training-tools', { tags: [`develop-000000${i}`], pushedAt: `2026-03-0${i}T00:00:00Z`, sizeBytes: i * 100_000_000 });
     }
     // WHEN
     const { io } = await status();
     // THEN
     expect(io.lineFor('triton-training')).toMatch(/develop-0000005\s+2026-03-05 00:00\s+500 MB/);
-    const pages = ecr.imagePageRequests.filter((r) => r.repositoryName === 'triton-training-tools');
-    expect(pages.map((r) => r.nextToken)).toEqual([undefined, '2', '4']);
-    expect(ecr.mock).toHaveReceivedCommandWith(DescribeImagesCommand, { repositoryName: 'triton-training-tools', filter: { tagStatus: 'TAGGED' } });
+    const pages = ecr.requests.filter((r) => r.operation === 'DescribeImages' && r.input.repositoryName === 'triton-training-tools');
+    expect(pages.map((r) => r.input.nextToken)).toEqual([undefined, '2', '4']);
+    for (const page of pages) {
+      expect(page.input).toMatchObject({ registryId: '123456789012', filter: { tagStatus: 'TAGGED' }, maxResults: PAGE_SIZE });
+    }
   });
 
   test('a missing repository is a row that says to run ecr:ensure', async () => {
-    // GIVEN
-    ecr.restore();
-    ecr = new FakeEcr();
+    // GIVEN a registry where one declared repository is missing
+    await ecr.stop();
+    ecr = new EcrServer({ region: manifest.registry.region, callerAccount: manifest.registry.account, identityPolicy: committedOperatorPolicy() });
+    await ecr.start();
+    ecr.addRepository('mlops-deployment-tools');
     // WHEN
     const { code, io } = await status();
     // THEN
     expect(code).toBe(0);
     expect(io.lineFor('triton-training')).toMatch(/triton-training-tools\s+repository missing: run npx projen ecr:ensure/);
+    expect(io.lineFor('triton-deployment')).toMatch(/mlops-deployment-tools\s+no image pushed yet/);
   });
 
   test('a repository whose policy blocks the call is reported in its row, the others are still shown, and the exit code says so', async () => {
     // GIVEN
-    ecr.addImage('vllm-training-tools', { tags: ['latest'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_000_000_000 });
-    ecr.failOn('DescribeImages', 'triton-training-tools', awsError('AccessDeniedException',
-      'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:eu-central-1:123456789012:repository/triton-training-tools with an explicit deny in a resource-based policy'));
+    ecr.pushImage('vllm-training-tools', { tags: ['latest'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_000_000_000 });
+    ecr.fail('DescribeImages', 'AccessDeniedException', {
+      repository: 'triton-training-tools',
+      message: 'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: ecr:DescribeImages on resource: arn:aws:ecr:eu-central-1:123456789012:repository/triton-training-tools with an explicit deny in a resource-based policy',
+    });
     // WHEN
     const { code, io } = await status();
     // THEN

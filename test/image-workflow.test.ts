@@ -14,6 +14,7 @@ const STEP_ORDER = [
   'Read commit time',
   'Configure AWS credentials (OIDC)',
   'Login to Amazon ECR',
+  'Refuse to move an immutable tag',
   'Use the containerd image store',
   'Build image',
   'Test image',

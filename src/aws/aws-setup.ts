@@ -42,8 +42,7 @@ export class AwsSetup extends Component {
     }
     policyFile(this, PUSH_POLICY_PATH, () => renderPushPolicy(registry, repositories()));
     policyFile(this, OPERATOR_POLICY_PATH, () =>
-      // Deleting a lifecycle policy is only ever needed when none is declared.
-      renderOperatorPolicy(registry, repositories(), platform.lifecyclePolicy === undefined));
+      renderOperatorPolicy(registry, repositories(), platform.lifecyclePolicy !== undefined));
 
     new JsonFile(this, MANIFEST_PATH, {
       marker: true,
@@ -56,7 +55,7 @@ export class AwsSetup extends Component {
     }
 
     project.addTask('ecr:ensure', {
-      description: 'Create the declared ECR repositories that are missing and bring their lifecycle policy and scan setting in line (--dry-run: print the plan only)',
+      description: 'Create the declared ECR repositories that are missing and bring their lifecycle policy, tag immutability and scan setting in line (--dry-run: print the plan only)',
       env: ECR_TASK_ENV,
       steps: [{ execArgs: [...ECR_CLI, 'ensure'], receiveArgs: true }],
     });
@@ -79,8 +78,7 @@ export class AwsSetup extends Component {
         name: image.repository,
         imageId: image.imageId,
         scanOnPush: true,
-        // `latest` and `buildcache` are overwritten on every build.
-        imageTagMutability: 'MUTABLE',
+        ...this.platform.tagImmutability,
         sizeThreshold: { bytes: image.sizeWarning.bytes, label: image.sizeWarning.toString() },
       })),
     };
@@ -104,9 +102,10 @@ export class AwsSetup extends Component {
       '- `ecr-push-policy.json`: the permissions of that role: an ECR login token, then push and',
       '  pull on exactly the declared repositories.',
       '- `ecr-operator-policy.json`: the permissions of whoever runs `npx projen ecr:ensure` and',
-      '  `npx projen ecr:status`, on the declared repositories only.',
-      '- `ecr-repositories.json`: what those tasks read: the repositories, their lifecycle',
-      '  policy, scan setting and size thresholds.',
+      '  `npx projen ecr:status`: `ecr:DescribeRegistry` (the account check, on `*`), then exactly',
+      '  the calls those tasks make, on the declared repositories only.',
+      '- `ecr-repositories.json`: what those tasks read: the account, the repositories, their',
+      '  lifecycle policy, tag immutability, scan setting and size thresholds.',
       '',
     ];
   }

@@ -16,7 +16,7 @@ export const MANIFEST_PATH = `${AWS_DIR}/ecr-repositories.json`;
 export const OPERATOR_POLICY_PATH = `${AWS_DIR}/ecr-operator-policy.json`;
 
 /** The manifest's format; bumped when a field changes meaning. */
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 /** @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html */
 export interface LifecycleSelection {
@@ -39,14 +39,26 @@ export interface LifecyclePolicyDocument {
   readonly rules: LifecyclePolicyRuleDocument[];
 }
 
+/** @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageTagMutabilityExclusionFilter.html */
+export interface TagMutabilityExclusionFilter {
+  /** Tags this matches stay movable; `*` stands for any characters. */
+  readonly filter: string;
+  readonly filterType: 'WILDCARD';
+}
+
+/** A repository's tag immutability, as `CreateRepository` and `PutImageTagMutability` take it. */
+export interface TagImmutability {
+  readonly imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION';
+  readonly imageTagMutabilityExclusionFilters: TagMutabilityExclusionFilter[];
+}
+
 /** One declared repository and the settings `ecr:ensure` keeps it at. */
-export interface RepositoryDeclaration {
+export interface RepositoryDeclaration extends TagImmutability {
   /** The ECR repository name. */
   readonly name: string;
   /** The id of the image pushed there, e.g. `triton-training`. */
   readonly imageId: string;
   readonly scanOnPush: boolean;
-  readonly imageTagMutability: 'MUTABLE';
   /** The size above which the image's workflow warns. */
   readonly sizeThreshold: { readonly bytes: number; readonly label: string };
 }
@@ -77,6 +89,10 @@ export function readManifest(path: string = MANIFEST_PATH): EcrManifest {
   }
   if (manifest.version !== MANIFEST_VERSION || !manifest.registry || !Array.isArray(manifest.repositories)) {
     throw new Error(`${path} was written by another version of this project: run 'npx projen' to regenerate it`);
+  }
+  // The account decides where the tasks act: never guess it from a damaged file.
+  if (!/^\d{12}$/.test(String(manifest.registry.account))) {
+    throw new Error(`${path} names account '${manifest.registry.account}', not a 12-digit AWS account id: run 'npx projen' to regenerate it`);
   }
   return manifest as EcrManifest;
 }

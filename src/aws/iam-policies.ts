@@ -30,8 +30,9 @@ export const STS_AUDIENCE = 'sts.amazonaws.com';
 
 /**
  * What a workflow needs on its image's repository: pull (the registry cache
- * and layer reuse), push, and DescribeImages, with which the size check reads
- * the pushed image's compressed size from ECR.
+ * and layer reuse), push, and DescribeImages, with which the release tag step
+ * looks for a tag that already exists before anything is built and the size
+ * check reads the pushed image's compressed size from ECR.
  *
  * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
  */
@@ -46,18 +47,33 @@ export const PUSH_ACTIONS = [
   'ecr:UploadLayerPart',
 ];
 
-/** What `ecr:ensure` and `ecr:status` call, each on the declared repositories only. */
+/**
+ * What `ecr:ensure` and `ecr:status` call on the declared repositories,
+ * whatever the declaration. The tests check this list against the commands
+ * the tasks' code sends and against what they sent to a local ECR.
+ */
 export const OPERATOR_ACTIONS = [
   'ecr:CreateRepository',
   'ecr:DescribeImages',
   'ecr:DescribeRepositories',
   'ecr:GetLifecyclePolicy',
   'ecr:PutImageScanningConfiguration',
-  'ecr:PutLifecyclePolicy',
+  'ecr:PutImageTagMutability',
 ];
 
-/** Only needed when a repository is declared without lifecycle rules but has a policy. */
+/** Sent only when lifecycle rules are declared. */
+export const PUT_LIFECYCLE_ACTION = 'ecr:PutLifecyclePolicy';
+/** Sent only when no lifecycle rule is declared but a repository has a policy. */
 export const DELETE_LIFECYCLE_ACTION = 'ecr:DeleteLifecyclePolicy';
+
+/**
+ * How the tasks learn the caller's account before any other call. IAM knows
+ * no resource for it: it is granted on `*` and reveals only the caller's own
+ * registry id.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRegistry.html
+ */
+export const ACCOUNT_CHECK_ACTION = 'ecr:DescribeRegistry';
 
 /** The role's trust policy: GitHub's OIDC tokens for these subjects, with STS as audience. */
 export function renderTrustPolicy(registry: Registry, subjects: readonly string[]): PolicyDocument {
@@ -88,12 +104,19 @@ export function renderPushPolicy(registry: Registry, repositories: readonly stri
   };
 }
 
-/** The permissions of whoever runs `ecr:ensure` and `ecr:status`. */
-export function renderOperatorPolicy(registry: Registry, repositories: readonly string[], deletesLifecyclePolicy: boolean): PolicyDocument {
-  const actions = [...OPERATOR_ACTIONS, ...(deletesLifecyclePolicy ? [DELETE_LIFECYCLE_ACTION] : [])].sort();
+/**
+ * The permissions of whoever runs `ecr:ensure` and `ecr:status`: the account
+ * check, then exactly the calls the tasks make on the declared repositories.
+ * A lifecycle policy is either put (rules declared) or deleted (none), never both.
+ */
+export function renderOperatorPolicy(registry: Registry, repositories: readonly string[], lifecycleDeclared: boolean): PolicyDocument {
+  const actions = [...OPERATOR_ACTIONS, lifecycleDeclared ? PUT_LIFECYCLE_ACTION : DELETE_LIFECYCLE_ACTION].sort();
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'ManageDeclaredRepositories', Effect: 'Allow', Action: actions, Resource: arns(registry, repositories) }],
+    Statement: [
+      { Sid: 'IdentifyRegistry', Effect: 'Allow', Action: ACCOUNT_CHECK_ACTION, Resource: '*' },
+      { Sid: 'ManageDeclaredRepositories', Effect: 'Allow', Action: actions, Resource: arns(registry, repositories) },
+    ],
   };
 }
 

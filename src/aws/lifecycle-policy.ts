@@ -1,6 +1,6 @@
 import type { LifecyclePolicyDocument, LifecyclePolicyRuleDocument } from './ecr-manifest';
 import { LifecycleRule } from '../declaration/lifecycle-rule';
-import { BUILD_CACHE_TAG, LATEST_TAG, TagPolicy } from '../declaration/tagging';
+import { BUILD_CACHE_TAG, LATEST_TAG, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
 import { Violations } from '../declaration/violations';
 
 /**
@@ -36,7 +36,7 @@ function protectedTags(tags: TagPolicy): ProtectedTag[] {
 export function defaultLifecycleRules(tags: TagPolicy): LifecycleRule[] {
   return [
     ...tags.snapshotBranches.map((branch) =>
-      LifecycleRule.keepLast(DEFAULT_SNAPSHOT_KEEP, { tagPrefix: `${branch.replace(/\//g, '-')}-` })),
+      LifecycleRule.keepLast(DEFAULT_SNAPSHOT_KEEP, { tagPrefix: snapshotTagPrefix(branch) })),
     LifecycleRule.expireUntaggedAfterDays(DEFAULT_UNTAGGED_DAYS),
   ];
 }

@@ -63,6 +63,38 @@ export function reservedTag(tag: string): ReservedTag | undefined {
 /** The tag `resolve_tag` gives pushes to the latest branch (see `shell/tag-functions.ts`). */
 export const LATEST_TAG = 'latest';
 
+/**
+ * The start of a snapshot branch's tags: `feature/gpu` → `feature-gpu-`, then
+ * the first 7 characters of the commit (see `shell/tag-functions.ts`).
+ */
+export function snapshotTagPrefix(branch: string): string {
+  return `${branch.replace(/\//g, '-')}-`;
+}
+
+/** Tags the workflows write again on a later run, as a pattern (`*`: any characters). */
+export interface MovingTag {
+  readonly pattern: string;
+  /** Why it moves, in words. */
+  readonly why: string;
+}
+
+/**
+ * Every tag a later run of the workflows moves to another image: the only
+ * tags ECR may let move (`ecr:ensure` makes every other tag immutable, so a
+ * release tag is never overwritten). One list: a new kind of tag the workflows
+ * rewrite is added here and nowhere else.
+ */
+export function movingTags(policy: TagPolicy): MovingTag[] {
+  return [
+    { pattern: LATEST_TAG, why: `every push to ${policy.latestBranch} moves it` },
+    { pattern: BUILD_CACHE_TAG, why: 'every build rewrites the build cache' },
+    ...policy.snapshotBranches.map((branch) => ({
+      pattern: `${snapshotTagPrefix(branch)}*`,
+      why: `a re-run of a ${branch} build pushes its commit's tag again`,
+    })),
+  ];
+}
+
 /** The rule every image tag obeys, from Docker's reference grammar. */
 export const DOCKER_TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
 

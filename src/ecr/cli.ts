@@ -1,5 +1,7 @@
 import { createEcrClient, EcrClientFactory } from './client';
+import { EcrSession } from './ecr-session';
 import { ensureRepositories } from './ensure';
+import { EcrTaskError } from './errors';
 import { showStatus } from './status';
 import type { TaskIo } from './task-io';
 import { MANIFEST_PATH, readManifest } from '../aws/ecr-manifest';
@@ -9,7 +11,8 @@ const USAGE = [
   '       npx projen ecr:status [--manifest <path>]',
   '',
   `Both read the repositories declared in .projenrc.ts from ${MANIFEST_PATH} (written by npx projen)`,
-  'and call ECR with the usual AWS credentials (AWS_PROFILE, SSO, environment).',
+  'and call ECR with the usual AWS credentials (AWS_PROFILE, SSO, environment), refusing credentials',
+  'of any other account than the declared one.',
 ].join('\n');
 
 interface Args {
@@ -38,7 +41,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   return { command, dryRun, manifest };
 }
 
-/** The ECR tasks' entry point; returns the exit code: 0 done, 1 an ECR call failed, 2 bad usage or manifest. */
+/** The ECR tasks' entry point; returns the exit code: 0 done, 1 refused or an ECR call failed, 2 bad usage or manifest. */
 export async function main(argv: readonly string[], io: TaskIo, clientFactory: EcrClientFactory = createEcrClient): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(USAGE);
@@ -58,9 +61,21 @@ export async function main(argv: readonly string[], io: TaskIo, clientFactory: E
   }
   const client = clientFactory(manifest.registry.region);
   try {
+    const session = await EcrSession.open(client, manifest.registry);
+    let refusal: string | undefined;
+    try {
+      refusal = await session.accountRefusal();
+    } catch (error) {
+      io.err(`Stopped: ${error instanceof EcrTaskError ? error.message : String(error)}`);
+      return 1;
+    }
+    if (refusal) {
+      io.err(refusal);
+      return 1;
+    }
     return args.command === 'ensure'
-      ? await ensureRepositories(client, manifest, io, { dryRun: args.dryRun })
-      : await showStatus(client, manifest, io);
+      ? await ensureRepositories(session, manifest, io, { dryRun: args.dryRun })
+      : await showStatus(session, manifest, io);
   } finally {
     client.destroy();
   }

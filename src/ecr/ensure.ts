@@ -1,17 +1,21 @@
 import {
-  CreateRepositoryCommand, DeleteLifecyclePolicyCommand, DescribeRepositoriesCommand, ECRClient,
-  GetLifecyclePolicyCommand, PutImageScanningConfigurationCommand, PutLifecyclePolicyCommand,
+  CreateRepositoryCommand, DeleteLifecyclePolicyCommand, DescribeRepositoriesCommand, GetLifecyclePolicyCommand,
+  PutImageScanningConfigurationCommand, PutImageTagMutabilityCommand, PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
-import { call, callIfPresent } from './client';
+import type { EcrSession } from './ecr-session';
 import { EcrTaskError } from './errors';
+import { sameLifecyclePolicy } from './lifecycle-drift';
 import { alignedLines, TaskIo } from './task-io';
-import type { EcrManifest, LifecyclePolicyDocument, RepositoryDeclaration } from '../aws/ecr-manifest';
+import type {
+  EcrManifest, LifecyclePolicyDocument, RepositoryDeclaration, TagImmutability, TagMutabilityExclusionFilter,
+} from '../aws/ecr-manifest';
 
 /** A declared repository as ECR has it. */
 export interface RepositoryState {
   readonly scanOnPush: boolean;
   readonly imageTagMutability: string;
-  /** The lifecycle policy, parsed; `undefined` when there is none. */
+  readonly imageTagMutabilityExclusionFilters: ReadonlyArray<Partial<TagMutabilityExclusionFilter>>;
+  /** The lifecycle policy, parsed (its text when it is not JSON); `undefined` when there is none. */
   readonly lifecyclePolicy?: unknown;
 }
 
@@ -19,51 +23,47 @@ export interface RepositoryState {
 export interface Change {
   readonly planned: string;
   readonly done: string;
-  apply(client: ECRClient, region: string): Promise<unknown>;
-}
-
-export interface Plan {
-  readonly changes: Change[];
-  /** Differences `ecr:ensure` reports but leaves to people. */
-  readonly warnings: string[];
+  apply(session: EcrSession): Promise<unknown>;
 }
 
 /**
  * What it takes to bring one repository in line with its declaration and the
- * declared lifecycle policy (`undefined`: none); pure.
+ * declared lifecycle policy (`undefined`: none); pure. A repository that
+ * matches needs no change: the comparison is by meaning, so a second run
+ * after a first makes no call that writes.
  */
 export function planRepository(
   decl: RepositoryDeclaration, lifecyclePolicy: LifecyclePolicyDocument | undefined, state: RepositoryState | undefined,
-): Plan {
+): Change[] {
   const name = decl.name;
   if (!state) {
-    return {
-      changes: [
-        {
-          planned: 'create repository (scan on push, mutable tags)',
-          done: 'created repository (scan on push, mutable tags)',
-          apply: (client, region) => call({ operation: 'CreateRepository', region }, () => client.send(new CreateRepositoryCommand({
-            repositoryName: name,
-            imageTagMutability: decl.imageTagMutability,
-            imageScanningConfiguration: { scanOnPush: decl.scanOnPush },
-          }))),
-        },
-        ...(lifecyclePolicy ? [putLifecycle(name, lifecyclePolicy, 'put')] : []),
-      ],
-      warnings: [],
-    };
+    const what = `repository (scan on push, ${describeMutability(decl)})`;
+    return [
+      {
+        planned: `create ${what}`,
+        done: `created ${what}`,
+        apply: (s) => s.call('CreateRepository', (o) => s.client.send(new CreateRepositoryCommand({
+          registryId: s.registryId,
+          repositoryName: name,
+          imageTagMutability: decl.imageTagMutability,
+          imageTagMutabilityExclusionFilters: decl.imageTagMutabilityExclusionFilters,
+          imageScanningConfiguration: { scanOnPush: decl.scanOnPush },
+        }), o)),
+      },
+      ...(lifecyclePolicy ? [putLifecycle(name, lifecyclePolicy, 'put')] : []),
+    ];
   }
   const changes: Change[] = [];
   if (lifecyclePolicy && state.lifecyclePolicy === undefined) {
     changes.push(putLifecycle(name, lifecyclePolicy, 'put'));
-  } else if (lifecyclePolicy && canonical(state.lifecyclePolicy) !== canonical(lifecyclePolicy)) {
+  } else if (lifecyclePolicy && !sameLifecyclePolicy(lifecyclePolicy, state.lifecyclePolicy)) {
     changes.push(putLifecycle(name, lifecyclePolicy, 'replace'));
   } else if (!lifecyclePolicy && state.lifecyclePolicy !== undefined) {
     changes.push({
       planned: 'remove the lifecycle policy (.projenrc.ts declares no lifecycle rules)',
       done: 'removed the lifecycle policy (.projenrc.ts declares no lifecycle rules)',
-      apply: (client, region) => call({ operation: 'DeleteLifecyclePolicy', region }, () =>
-        client.send(new DeleteLifecyclePolicyCommand({ repositoryName: name }))),
+      apply: (s) => s.call('DeleteLifecyclePolicy', (o) =>
+        s.client.send(new DeleteLifecyclePolicyCommand({ registryId: s.registryId, repositoryName: name }), o)),
     });
   }
   if (state.scanOnPush !== decl.scanOnPush) {
@@ -71,17 +71,26 @@ export function planRepository(
     changes.push({
       planned: `turn scan on push ${onOff}`,
       done: `turned scan on push ${onOff}`,
-      apply: (client, region) => call({ operation: 'PutImageScanningConfiguration', region }, () =>
-        client.send(new PutImageScanningConfigurationCommand({
-          repositoryName: name, imageScanningConfiguration: { scanOnPush: decl.scanOnPush },
-        }))),
+      apply: (s) => s.call('PutImageScanningConfiguration', (o) => s.client.send(new PutImageScanningConfigurationCommand({
+        registryId: s.registryId, repositoryName: name, imageScanningConfiguration: { scanOnPush: decl.scanOnPush },
+      }), o)),
     });
   }
-  // Someone may have chosen this on purpose (e.g. to protect release tags): say what breaks, change nothing.
-  const warnings = state.imageTagMutability === decl.imageTagMutability ? [] : [
-    `tag mutability is ${state.imageTagMutability}, not ${decl.imageTagMutability}: pushing 'latest' or 'buildcache' again may fail; change it in ECR if that is not intended`,
-  ];
-  return { changes, warnings };
+  if (!sameMutability(decl, state)) {
+    // Release tags must never move: a moved tag leaves the old release untagged, and the lifecycle policy expires it.
+    const was = describeMutability(state);
+    changes.push({
+      planned: `make ${describeMutability(decl)} (now ${was})`,
+      done: `made ${describeMutability(decl)} (was ${was})`,
+      apply: (s) => s.call('PutImageTagMutability', (o) => s.client.send(new PutImageTagMutabilityCommand({
+        registryId: s.registryId,
+        repositoryName: name,
+        imageTagMutability: decl.imageTagMutability,
+        imageTagMutabilityExclusionFilters: decl.imageTagMutabilityExclusionFilters,
+      }), o)),
+    });
+  }
+  return changes;
 }
 
 function putLifecycle(name: string, policy: LifecyclePolicyDocument, verb: 'put' | 'replace'): Change {
@@ -91,28 +100,57 @@ function putLifecycle(name: string, policy: LifecyclePolicyDocument, verb: 'put'
   return {
     planned: what[0],
     done: what[1],
-    apply: (client, region) => call({ operation: 'PutLifecyclePolicy', region }, () => client.send(new PutLifecyclePolicyCommand({
+    apply: (s) => s.call('PutLifecyclePolicy', (o) => s.client.send(new PutLifecyclePolicyCommand({
+      registryId: s.registryId,
       repositoryName: name,
       lifecyclePolicyText: JSON.stringify(policy),
-    }))),
+    }), o)),
   };
 }
 
+function sameMutability(decl: TagImmutability, state: RepositoryState): boolean {
+  const key = (filters: ReadonlyArray<Partial<TagMutabilityExclusionFilter>>) =>
+    filters.map((f) => `${f.filterType}:${f.filter}`).sort().join('\n');
+  return decl.imageTagMutability === state.imageTagMutability
+    && key(decl.imageTagMutabilityExclusionFilters) === key(state.imageTagMutabilityExclusionFilters);
+}
+
+/** E.g. `immutable tags except latest, buildcache, develop-*`. */
+function describeMutability(setting: Pick<RepositoryState, 'imageTagMutability' | 'imageTagMutabilityExclusionFilters'>): string {
+  const except = setting.imageTagMutabilityExclusionFilters.map((f) => f.filter).join(', ');
+  switch (setting.imageTagMutability) {
+    case 'MUTABLE': return 'mutable tags';
+    case 'IMMUTABLE': return 'immutable tags';
+    case 'IMMUTABLE_WITH_EXCLUSION': return `immutable tags except ${except}`;
+    case 'MUTABLE_WITH_EXCLUSION': return `mutable tags except ${except}`;
+    default: return `tag mutability ${setting.imageTagMutability}`;
+  }
+}
+
 /** Reads what `planRepository` compares; `undefined` when the repository does not exist. */
-export async function readRepositoryState(client: ECRClient, region: string, name: string): Promise<RepositoryState | undefined> {
-  const described = await callIfPresent({ operation: 'DescribeRepositories', region }, 'RepositoryNotFoundException', () =>
-    client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })));
+export async function readRepositoryState(session: EcrSession, name: string): Promise<RepositoryState | undefined> {
+  const described = await session.callIfPresent('DescribeRepositories', 'RepositoryNotFoundException', (o) =>
+    session.client.send(new DescribeRepositoriesCommand({ registryId: session.registryId, repositoryNames: [name] }), o));
   const repository = described?.repositories?.find((r) => r.repositoryName === name);
   if (!repository) {
     return undefined;
   }
-  const lifecycle = await callIfPresent({ operation: 'GetLifecyclePolicy', region }, 'LifecyclePolicyNotFoundException', () =>
-    client.send(new GetLifecyclePolicyCommand({ repositoryName: name })));
+  const lifecycle = await session.callIfPresent('GetLifecyclePolicy', 'LifecyclePolicyNotFoundException', (o) =>
+    session.client.send(new GetLifecyclePolicyCommand({ registryId: session.registryId, repositoryName: name }), o));
   return {
     scanOnPush: repository.imageScanningConfiguration?.scanOnPush ?? false,
     imageTagMutability: repository.imageTagMutability ?? 'MUTABLE',
-    lifecyclePolicy: lifecycle?.lifecyclePolicyText ? JSON.parse(lifecycle.lifecyclePolicyText) : undefined,
+    imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters ?? [],
+    lifecyclePolicy: lifecycle?.lifecyclePolicyText === undefined ? undefined : parseOrText(lifecycle.lifecyclePolicyText),
   };
+}
+
+function parseOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 export interface EnsureOptions {
@@ -125,30 +163,26 @@ export interface EnsureOptions {
  * time, and never touches any other repository. A repository that fails does
  * not stop the others; a fatal error stops the run. Returns the exit code.
  */
-export async function ensureRepositories(client: ECRClient, manifest: EcrManifest, io: TaskIo, options: EnsureOptions): Promise<number> {
-  const { region, account } = manifest.registry;
+export async function ensureRepositories(session: EcrSession, manifest: EcrManifest, io: TaskIo, options: EnsureOptions): Promise<number> {
   const repositories = manifest.repositories;
-  io.out(`${options.dryRun ? 'Dry run: planning' : 'Ensuring'} ${repositories.length} declared ECR repositories in account ${account}, region ${region}`);
+  io.out(`${options.dryRun ? 'Dry run: planning' : 'Ensuring'} ${repositories.length} declared ECR repositories in account ${session.registryId}, region ${session.region}`);
   const line = alignedLines(repositories.map((r) => r.name), io);
   let changed = 0;
   const failed: string[] = [];
   for (const decl of repositories) {
     const done: string[] = [];
     try {
-      const plan = planRepository(decl, manifest.lifecyclePolicy, await readRepositoryState(client, region, decl.name));
-      for (const change of plan.changes) {
+      const changes = planRepository(decl, manifest.lifecyclePolicy, await readRepositoryState(session, decl.name));
+      for (const change of changes) {
         if (options.dryRun) {
           done.push(`would ${change.planned}`);
         } else {
-          await change.apply(client, region);
+          await change.apply(session);
           done.push(change.done);
         }
       }
-      changed += plan.changes.length > 0 ? 1 : 0;
+      changed += changes.length > 0 ? 1 : 0;
       line(decl.name, done.length > 0 ? done.join('; ') : 'up to date');
-      for (const warning of plan.warnings) {
-        line(decl.name, `warning: ${warning}`);
-      }
     } catch (error) {
       const explained = error instanceof EcrTaskError ? error : new EcrTaskError(String(error), false);
       if (explained.fatal) {
@@ -167,18 +201,13 @@ export async function ensureRepositories(client: ECRClient, manifest: EcrManifes
 }
 
 function summary(total: number, changed: number, failed: number, dryRun: boolean): string {
-  const failures = failed > 0 ? ` ${failed} of ${total} failed; the others were handled.` : '';
+  const failures = failed === 0 ? ''
+    : failed === total ? ` All ${total} failed.`
+      : ` ${failed} of ${total} failed; the others were handled.`;
   if (changed === 0 && failed === 0) {
     return `Nothing to change: all ${total} declared repositories match .projenrc.ts.`;
   }
   return dryRun
     ? `Dry run: ${changed} of ${total} repositories would change; nothing was changed.${failures}`
     : `Changed ${changed} of ${total} repositories.${failures}`;
-}
-
-/** JSON with keys sorted, so a policy ECR returns reformatted still compares equal. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : v);
 }

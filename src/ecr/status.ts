@@ -1,5 +1,5 @@
-import { DescribeImagesCommandInput, ECRClient, ImageDetail, paginateDescribeImages } from '@aws-sdk/client-ecr';
-import { callIfPresent } from './client';
+import { DescribeImagesCommand, ImageDetail } from '@aws-sdk/client-ecr';
+import type { EcrSession } from './ecr-session';
 import { EcrTaskError } from './errors';
 import type { TaskIo } from './task-io';
 import type { EcrManifest, RepositoryDeclaration } from '../aws/ecr-manifest';
@@ -19,17 +19,23 @@ export interface ImageStatus {
 /**
  * The newest image a person would run: tagged with something other than
  * build plumbing (`buildcache` is pushed on every build too), across every
- * page ECR returns.
+ * page ECR returns, all within one call's deadline.
  */
-export async function newestImage(
-  client: ECRClient, region: string, decl: RepositoryDeclaration, internalTags: readonly string[],
-): Promise<ImageStatus> {
-  const input: DescribeImagesCommandInput = { repositoryName: decl.name, filter: { tagStatus: 'TAGGED' } };
-  const images = await callIfPresent({ operation: 'DescribeImages', region }, 'RepositoryNotFoundException', async () => {
+export async function newestImage(session: EcrSession, decl: RepositoryDeclaration, internalTags: readonly string[]): Promise<ImageStatus> {
+  const images = await session.callIfPresent('DescribeImages', 'RepositoryNotFoundException', async (o) => {
     const all: ImageDetail[] = [];
-    for await (const page of paginateDescribeImages({ client, pageSize: PAGE_SIZE }, input)) {
+    let nextToken: string | undefined;
+    do {
+      const page = await session.client.send(new DescribeImagesCommand({
+        registryId: session.registryId,
+        repositoryName: decl.name,
+        filter: { tagStatus: 'TAGGED' },
+        maxResults: PAGE_SIZE,
+        nextToken,
+      }), o);
       all.push(...(page.imageDetails ?? []));
-    }
+      nextToken = page.nextToken;
+    } while (nextToken);
     return all;
   });
   if (!images) {
@@ -47,11 +53,11 @@ export async function newestImage(
 }
 
 /** Prints the status table; returns the exit code. */
-export async function showStatus(client: ECRClient, manifest: EcrManifest, io: TaskIo): Promise<number> {
+export async function showStatus(session: EcrSession, manifest: EcrManifest, io: TaskIo): Promise<number> {
   const rows: ImageStatus[] = [];
   for (const decl of manifest.repositories) {
     try {
-      rows.push(await newestImage(client, manifest.registry.region, decl, manifest.internalTags));
+      rows.push(await newestImage(session, decl, manifest.internalTags));
     } catch (error) {
       const explained = error instanceof EcrTaskError ? error : new EcrTaskError(String(error), false);
       if (explained.fatal) {

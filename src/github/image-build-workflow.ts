@@ -1,5 +1,6 @@
 import { github } from 'projen';
 import { actionRef } from './actions';
+import { renderReleaseTagScript } from './release-tag-script';
 import { ECR_MAX_ATTEMPTS, renderSizeScript } from './size-script';
 import {
   renderCiTagScript, renderContainerdStoreScript, renderFreeDiskScript, renderPushScript, renderSmokeTestScript,
@@ -125,6 +126,12 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         id: 'ecr',
         uses: actionRef(gh, 'amazonEcrLogin'),
         with: { registries: registry.account },
+      },
+      {
+        name: 'Refuse to move an immutable tag',
+        id: 'immutable_tag',
+        env: { ...tagEnv, ECR_REPOSITORY: image.repository, ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region },
+        run: renderReleaseTagScript(image.platform.tagPolicy),
       },
       { name: 'Use the containerd image store', if: ON_GITHUB_HOSTED_RUNNER, run: renderContainerdStoreScript() },
       {

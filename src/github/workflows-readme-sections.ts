@@ -23,6 +23,7 @@ export const STEP_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'Read commit time': 'reads the commit\'s time for the image\'s `org.opencontainers.image.created` label, so rebuilding a commit labels it the same',
   'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it, failing if the credentials belong to any account but the registry\'s (`allowed-account-ids`)',
   'Login to Amazon ECR': 'logs Docker in to the registry',
+  'Refuse to move an immutable tag': 'fails, before building, when the tag already names an image in ECR and is not one the workflows move (see [Tagging strategy](#tagging-strategy))',
   'Use the containerd image store': 'on GitHub-hosted runners only, switches Docker to the containerd image store (rewriting `/etc/docker/daemon.json` and restarting Docker), so the build can export a registry cache and the image is tested where it was built',
   'Build image': 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag',
   'Test image': 'imports every Python dependency inside the image with `python -c "import ..."`',
@@ -85,6 +86,9 @@ export function triggersSection(platform: PlatformSettings, images: readonly Doc
       ['Manual with `tag` input', 'the input, if it is a valid Docker tag'],
       ['Manual without `tag` input', '`latest`'],
     ]),
+    '',
+    `In ECR every tag is immutable except ${platform.tagImmutability.imageTagMutabilityExclusionFilters.map((f) => code(f.filter)).join(', ')}, which later runs move`
+      + ' (`npx projen ecr:ensure` sets this): a release tag always names the image first pushed with it, and a run that would push it again fails before building.',
     '',
   ];
 }

@@ -1,8 +1,9 @@
 import { Component, github, javascript, Project } from 'projen';
 import { ContainerImage, ContainerImageOptions, PlatformView } from './container-image';
 import { AwsSetup } from '../aws/aws-setup';
-import type { LifecyclePolicyDocument } from '../aws/ecr-manifest';
+import type { LifecyclePolicyDocument, TagImmutability } from '../aws/ecr-manifest';
 import { defaultLifecycleRules, renderLifecyclePolicy } from '../aws/lifecycle-policy';
+import { renderTagImmutability } from '../aws/tag-immutability';
 import type { GitHubRepository } from '../declaration/github-repository';
 import type { LifecycleRule } from '../declaration/lifecycle-rule';
 import { OidcRole } from '../declaration/oidc-role';
@@ -98,6 +99,8 @@ export class ImagePlatform extends Component implements PlatformView {
   public readonly lifecycleRules: readonly LifecycleRule[];
   /** The lifecycle policy of every repository, `undefined` when images are kept forever. */
   public readonly lifecyclePolicy?: LifecyclePolicyDocument;
+  /** The tag immutability of every repository: release tags immutable, the tags the workflows move excluded. */
+  public readonly tagImmutability: TagImmutability;
   /** The local build, test and push tasks. */
   public readonly localTasks: LocalImageTasks;
   /** The generated `.github/workflows/README.md`. */
@@ -125,6 +128,7 @@ export class ImagePlatform extends Component implements PlatformView {
     this.lifecyclePolicy = renderLifecyclePolicy(this.lifecycleRules, this.tagPolicy, options.lifecycleRules
       ? 'Invalid lifecycle rules'
       : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
+    this.tagImmutability = renderTagImmutability(this.tagPolicy);
     this.localTasks = new LocalImageTasks(this);
     new BuildContextIgnore(project);
     useActionTable(gh);

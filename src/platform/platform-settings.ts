@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import type { LifecyclePolicyDocument } from '../aws/ecr-manifest';
+import type { LifecyclePolicyDocument, TagImmutability } from '../aws/ecr-manifest';
 import type { GitHubRepository } from '../declaration/github-repository';
 import type { OidcRole } from '../declaration/oidc-role';
 import type { Registry } from '../declaration/registry';
@@ -23,6 +23,8 @@ export interface PlatformSettings {
   readonly trustScope: TrustScope;
   /** The lifecycle policy of every repository, `undefined` when images are kept forever. */
   readonly lifecyclePolicy?: LifecyclePolicyDocument;
+  /** The tag immutability of every repository: only the tags the workflows move stay movable. */
+  readonly tagImmutability: TagImmutability;
 }
 
 /** The platform as the construct its images and components attach to. */

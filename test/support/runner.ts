@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,4 +53,34 @@ export function runStep(script: string, env: Record<string, string>, options: { 
 function parseOutputs(text: string): Record<string, string> {
   return Object.fromEntries(text.split('\n').filter((l) => l.includes('='))
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/**
+ * `runStep` without blocking this process, for a step that talks to a server
+ * running in it (e.g. the local ECR).
+ */
+export async function runStepAsync(script: string, env: Record<string, string>, options: { path?: string } = {}): Promise<StepRun> {
+  const workdir = mkdtempSync(join(tmpdir(), 'runner-'));
+  const base = join(workdir, '..', workdir.split('/').pop() as string);
+  writeFileSync(`${base}.sh`, script);
+  writeFileSync(`${base}.output`, '');
+  writeFileSync(`${base}.summary`, '');
+  const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', `${base}.sh`], {
+    cwd: workdir,
+    env: { PATH: options.path ?? process.env.PATH ?? '/usr/bin:/bin', GITHUB_OUTPUT: `${base}.output`, GITHUB_STEP_SUMMARY: `${base}.summary`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    status,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(`${base}.output`, 'utf8')),
+    summary: readFileSync(`${base}.summary`, 'utf8'),
+    workdir,
+  };
 }
