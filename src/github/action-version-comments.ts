@@ -1,5 +1,8 @@
-import { Component, github, IResolver, Project, YamlFile } from 'projen';
-import { isScalar, parseDocument, visit } from 'yaml';
+import * as github from 'projen/lib/github';
+import { Component } from 'projen/lib/component';
+import type { IResolver } from 'projen/lib/file';
+import { Project } from 'projen/lib/project';
+import { YamlFile } from 'projen/lib/yaml';
 
 /** What `YamlFile.synthesizeContent` is, seen from outside the class. */
 interface RendersContent {
@@ -18,11 +21,11 @@ interface RendersContent {
  * can carry a comment: the string `'<ref> # v7.0.1'` would be written quoted,
  * one broken reference. `ObjectFile.addOverride` only sets values, and the
  * `GitHubActionsProvider` only maps one reference to another. So, once the
- * file has rendered as usual (marker, overrides and all), its text is parsed
- * into a `yaml` Document, each `uses:` value that is a reference from the
- * table gets its version as a line comment, and the Document is printed with
- * the options `YamlFile` uses. Nothing else changes: the tests check that the
- * output without its comments is projen's own, byte for byte. A reference
+ * file has rendered as usual (marker, overrides and all), each `uses:` line
+ * whose reference is in the table gets its version as a line comment. A line
+ * pass, not a parse and print of the YAML: it changes nothing else by
+ * construction (the tests check that the output without its comments is
+ * projen's own, byte for byte) and costs nothing at synthesis. A reference
  * overridden to another commit gets no comment rather than a wrong one.
  */
 export class ActionVersionComments extends Component {
@@ -47,24 +50,40 @@ export class ActionVersionComments extends Component {
     const render = target.synthesizeContent.bind(file);
     target.synthesizeContent = (resolver) => {
       const text = render(resolver);
-      return text === undefined ? undefined : commentVersions(text, this.versions, file.lineWidth);
+      return text === undefined ? undefined : commentVersions(text, this.versions);
     };
     this.wrapped.add(file);
   }
 }
 
-/** `text` with a `# <version>` comment after every `uses:` reference found in `versions`. */
-export function commentVersions(text: string, versions: ReadonlyMap<string, string>, lineWidth = 0): string {
-  const doc = parseDocument(text);
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'uses' && isScalar(pair.value)) {
-        const version = versions.get(String(pair.value.value));
-        if (version) {
-          pair.value.comment = ` ${version}`;
-        }
-      }
-    },
-  });
-  return doc.toString({ indent: 2, lineWidth });
+/**
+ * `text` with ` # <version>` after every `uses:` reference found in `versions`.
+ *
+ * projen writes workflows with `YAML.stringify`, so a reference is a plain
+ * scalar on a line of its own: `uses: owner/repo@<sha>`. Lines inside a block
+ * scalar (a `run: |` script) are data, whatever they read like, and are left
+ * alone: a block lasts while lines are indented deeper than its key.
+ */
+export function commentVersions(text: string, versions: ReadonlyMap<string, string>): string {
+  let blockKeyColumn: number | undefined;
+  return text.split('\n').map((line) => {
+    const indent = line.length - line.trimStart().length;
+    if (blockKeyColumn !== undefined && (line.trim() === '' || indent > blockKeyColumn)) {
+      return line;
+    }
+    blockKeyColumn = undefined;
+    const block = BLOCK_SCALAR_KEY.exec(line);
+    if (block) {
+      blockKeyColumn = block[1].length;
+      return line;
+    }
+    const uses = USES.exec(line);
+    const version = uses ? versions.get(uses[1]) : undefined;
+    return version ? `${line} # ${version}` : line;
+  }).join('\n');
 }
+
+/** A mapping key whose value is a block scalar (`run: |`, `description: >-`); group 1 is what precedes the key. */
+const BLOCK_SCALAR_KEY = /^(\s*(?:- )?)[^\s#][^:]*:\s+[|>][-+0-9]*\s*$/;
+/** A `uses:` key with a plain scalar value, the reference. */
+const USES = /^\s*(?:- )?uses: (\S+)$/;
