@@ -130,20 +130,29 @@ describe('the require hook that runs .projenrc.ts', () => {
       return spawnSync(node, [...extra, ...args], { cwd: copy, env: cleanEnv({ PROJEN_DISABLE_POST: 'true', ...env }), encoding: 'utf8' });
     };
 
-    test('synthesis never loads the TypeScript compiler or ts-node', () => {
-      // GIVEN a preload that records every module the process loaded
+    /** Synthesizes with a preload that records every module the process loaded; returns them and the run. */
+    const synthRecording = () => {
       const recorder = join(copy, 'record-modules.js');
       const loaded = join(copy, 'loaded-modules.txt');
       writeFileSync(recorder, 'process.on("exit", () => require("fs").writeFileSync(process.env.LOADED_MODULES, Object.keys(require.cache).join("\\n")));\n');
-      // WHEN the default task's command synthesizes the project
       const result = synth(['--require', recorder], { LOADED_MODULES: loaded });
-      // THEN it succeeded, having loaded projen and swc but neither TypeScript nor ts-node
+      const modules = readFileSync(loaded, 'utf8').split('\n');
+      return { result, modules, packages: new Set(modules.map((m) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(m)?.[1]).filter(Boolean)) };
+    };
+
+    test('synthesis loads only what it uses: not TypeScript, ts-node, projen\'s index or the Dockerfile parser', () => {
+      // WHEN the default task's command synthesizes the project for the first time
+      const { result, modules, packages } = synthRecording();
+      // THEN it succeeded, having loaded projen and swc but neither TypeScript nor ts-node,
+      // only the projen modules it imports (no index, hence no Java or Python project types),
+      // and no Dockerfile parser, which only hand-written Dockerfiles need
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
-      const modules = readFileSync(loaded, 'utf8').split('\n');
-      const packages = new Set(modules.map((m) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(m)?.[1]).filter(Boolean));
       expect([...packages]).toEqual(expect.arrayContaining(['projen', '@swc/core']));
-      expect([...packages].filter((p) => ['typescript', 'ts-node', '@cspotcode/source-map-support'].includes(p!))).toEqual([]);
+      expect([...packages].filter((p) => ['typescript', 'ts-node', '@cspotcode/source-map-support', 'dockerfile-ast'].includes(p!))).toEqual([]);
+      const projenModules = modules.filter((m) => m.includes('/node_modules/projen/lib/')).map((m) => m.replace(/.*\/node_modules\/projen\/lib\//, ''));
+      expect(projenModules).toEqual(expect.arrayContaining(['typescript/typescript.js', 'github/workflows.js']));
+      expect(projenModules.filter((m) => m === 'index.js' || /^(java|python|awscdk|cdk8s)\//.test(m))).toEqual([]);
     });
 
     test('an error in .projenrc.ts points at its own line, through the source map', () => {

@@ -1,4 +1,6 @@
-import { Component, JsonFile, TextFile } from 'projen';
+import { Component } from 'projen/lib/component';
+import { JsonFile } from 'projen/lib/json';
+import { TextFile } from 'projen/lib/textfile';
 import {
   AWS_DIR, EcrManifest, MANIFEST_PATH, MANIFEST_VERSION, OPERATOR_POLICY_PATH,
 } from './ecr-manifest';

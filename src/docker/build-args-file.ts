@@ -1,4 +1,4 @@
-import { FileBase } from 'projen';
+import { FileBase } from 'projen/lib/file';
 import { PROVENANCE_ARGS } from './build-args';
 import type { ContainerImage } from '../platform/container-image';
 

@@ -1,4 +1,5 @@
-import { IgnoreFile, Project } from 'projen';
+import { IgnoreFile } from 'projen/lib/ignore-file';
+import { Project } from 'projen/lib/project';
 
 /**
  * Folders of the repository no image copies, kept out of the build context.

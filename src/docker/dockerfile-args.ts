@@ -1,6 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { DockerfileParser, Instruction } from 'dockerfile-ast';
+import type { DockerfileParser, Instruction } from 'dockerfile-ast';
+
+let parser: typeof DockerfileParser | undefined;
+
+/**
+ * A Dockerfile's instructions. The parser loads on first use: only
+ * hand-written Dockerfiles are ever parsed, and synthesis of generated ones
+ * should not pay for loading it.
+ */
+function instructions(dockerfile: string): Instruction[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  parser ??= (require('dockerfile-ast') as typeof import('dockerfile-ast')).DockerfileParser;
+  return parser.parse(dockerfile).getInstructions();
+}
 
 /** The names an `ARG` instruction declares, without their defaults. */
 function argNames(instruction: Instruction): string[] {
@@ -9,14 +22,14 @@ function argNames(instruction: Instruction): string[] {
 
 /** The instructions before the first `FROM` (the global scope) and those after it. */
 function scopes(dockerfile: string): { global: Instruction[]; stages: Instruction[] } {
-  const all = DockerfileParser.parse(dockerfile).getInstructions();
+  const all = instructions(dockerfile);
   const firstFrom = all.findIndex((i) => i.getKeyword() === 'FROM');
   return firstFrom < 0 ? { global: all, stages: [] } : { global: all.slice(0, firstFrom), stages: all.slice(firstFrom) };
 }
 
 /** Every name a Dockerfile declares with `ARG`, in any stage. */
 export function declaredArgs(dockerfile: string): Set<string> {
-  return new Set(DockerfileParser.parse(dockerfile).getInstructions()
+  return new Set(instructions(dockerfile)
     .filter((i) => i.getKeyword() === 'ARG')
     .flatMap(argNames));
 }
@@ -26,7 +39,7 @@ export function declaredArgs(dockerfile: string): Set<string> {
  * those from another stage or a URL), relative to the context root.
  */
 export function copiedPaths(dockerfile: string): string[] {
-  return DockerfileParser.parse(dockerfile).getInstructions()
+  return instructions(dockerfile)
     .filter((i) => ['COPY', 'ADD'].includes(i.getKeyword()))
     .filter((i) => !/--from[= ]/i.test(i.getTextContent()))
     .flatMap((i) => i.getArguments().slice(0, -1).map((a) => a.getValue()))

@@ -1,4 +1,4 @@
-import { FileBase } from 'projen';
+import { FileBase } from 'projen/lib/file';
 import { PROVENANCE_ARGS } from './build-args';
 import { toolKeyPath, TOOLS_PREFIX } from './tool-install';
 import type { PythonPackage } from '../declaration/python-package';

@@ -1,4 +1,6 @@
-import { Component, FileBase, Task } from 'projen';
+import { Component } from 'projen/lib/component';
+import { FileBase } from 'projen/lib/file';
+import { Task } from 'projen/lib/task';
 import { renderLocalScript } from './local-script';
 import type { ContainerImage, PlatformView } from '../platform/container-image';
 

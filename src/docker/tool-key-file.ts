@@ -1,4 +1,5 @@
-import { FileBase, Project } from 'projen';
+import { FileBase } from 'projen/lib/file';
+import { Project } from 'projen/lib/project';
 import type { SigningKey } from '../declaration/signing-key';
 
 /**

@@ -1,4 +1,4 @@
-import { github } from 'projen';
+import * as github from 'projen/lib/github';
 
 /**
  * A third-party action pinned to the full commit SHA of one release.

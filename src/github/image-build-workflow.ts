@@ -1,4 +1,4 @@
-import { github } from 'projen';
+import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import { renderReleaseTagScript } from './release-tag-script';
 import { ECR_MAX_ATTEMPTS, renderSizeScript } from './size-script';

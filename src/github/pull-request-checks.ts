@@ -1,4 +1,6 @@
-import { build, Component, github } from 'projen';
+import * as build from 'projen/lib/build';
+import * as github from 'projen/lib/github';
+import { Component } from 'projen/lib/component';
 import { actionRef } from './actions';
 import { renderAffectedImagesScript, renderChangedFilesScript } from './affected-images-script';
 import { renderDriftCheckScript } from './drift-script';

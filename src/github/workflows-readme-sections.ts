@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { github } from 'projen';
+import type * as github from 'projen/lib/github';
 import { IMAGE_JOB_ID, ImageBuildWorkflow } from './image-build-workflow';
 import { code, fenced, table } from './markdown';
 import type { PullRequestBuildOptions, PullRequestChecks } from './pull-request-checks';

@@ -1,4 +1,5 @@
-import { FileBase, github } from 'projen';
+import * as github from 'projen/lib/github';
+import { FileBase } from 'projen/lib/file';
 import { ImageBuildWorkflow } from './image-build-workflow';
 import type { PullRequestChecks } from './pull-request-checks';
 import {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { Component } from 'projen';
+import { Component } from 'projen/lib/component';
 import type { PlatformScope } from './platform-settings';
 import { DockerfileSource } from '../declaration/dockerfile-source';
 import { ImageKind } from '../declaration/image-kind';

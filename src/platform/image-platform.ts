@@ -1,4 +1,7 @@
-import { Component, github, javascript, Project } from 'projen';
+import * as github from 'projen/lib/github';
+import * as javascript from 'projen/lib/javascript';
+import { Component } from 'projen/lib/component';
+import { Project } from 'projen/lib/project';
 import { ContainerImage, ContainerImageOptions, PlatformView } from './container-image';
 import { AwsSetup } from '../aws/aws-setup';
 import type { LifecyclePolicyDocument, TagImmutability } from '../aws/ecr-manifest';
