@@ -155,6 +155,34 @@ describe('the require hook that runs .projenrc.ts', () => {
       expect(projenModules.filter((m) => m === 'index.js' || /^(java|python|awscdk|cdk8s)\//.test(m))).toEqual([]);
     });
 
+    test('a synthesis of unchanged sources reuses their transpiled code: swc is not even loaded', () => {
+      // GIVEN a synthesis of the project
+      expect(synth([]).status).toBe(0);
+      // WHEN it is synthesized again, nothing changed
+      const { result, packages } = synthRecording();
+      // THEN it succeeded from the cache in .cache/register-ts
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(packages.has('@swc/core')).toBe(false);
+    });
+
+    test('a changed source is transpiled again, never served from the cache', () => {
+      // GIVEN .projenrc.ts changed since the last synthesis
+      const rc = join(copy, '.projenrc.ts');
+      const original = readFileSync(rc, 'utf8');
+      writeFileSync(rc, `${original}\nconsole.log('projenrc changed');\n`);
+      try {
+        // WHEN the project is synthesized again
+        const { result, packages } = synthRecording();
+        // THEN the new source ran, transpiled by swc
+        expect(result.status).toBe(0);
+        expect(result.stdout).toContain('projenrc changed');
+        expect(packages.has('@swc/core')).toBe(true);
+      } finally {
+        writeFileSync(rc, original);
+      }
+    });
+
     test('an error in .projenrc.ts points at its own line, through the source map', () => {
       // GIVEN a .projenrc.ts that throws on a known line, after a line TypeScript alone would drop
       const rc = join(copy, '.projenrc.ts');
