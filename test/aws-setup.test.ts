@@ -249,7 +249,7 @@ describe('.github/aws', () => {
     const { platform } = awsPlatform();
     for (const command of ['ensure', 'status']) {
       const task = platform.project.tasks.tryFind(`ecr:${command}`);
-      expect(task?.steps).toEqual([{ execArgs: ['ts-node', '--transpile-only', 'src/ecr/cli.ts', command], receiveArgs: true }]);
+      expect(task?.steps).toEqual([{ execArgs: ['node', '--require', './build-tools/register-ts.js', 'src/ecr/cli.ts', command], receiveArgs: true }]);
     }
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './support/workflows';
+import { ECR_CLI } from '../src/aws/aws-setup';
 import { explainAwsError } from '../src/ecr/errors';
 
 /** An AWS error as the SDK raises it from an ECR response. */
@@ -81,8 +82,8 @@ test('the ecr:status task without AWS credentials exits 1 with one line on stder
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   // WHEN the task's command runs as `npx projen ecr:status` would run it
-  const result = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'src/ecr/cli.ts', 'status'],
-    { cwd: REPO_ROOT, env, encoding: 'utf8' });
+  const [command, ...args] = ECR_CLI;
+  const result = spawnSync(command, [...args, 'status'], { cwd: REPO_ROOT, env, encoding: 'utf8' });
   // THEN
   expect(result.status).toBe(1);
   expect(result.stdout).toBe('');

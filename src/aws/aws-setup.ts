@@ -13,8 +13,12 @@ import type { PlatformView } from '../platform/container-image';
 export const TRUST_POLICY_PATH = `${AWS_DIR}/trust-policy.json`;
 export const PUSH_POLICY_PATH = `${AWS_DIR}/ecr-push-policy.json`;
 
-/** The command the ECR tasks run: the CLI straight from src/, so a plain `npm ci` is enough. */
-const ECR_CLI = ['ts-node', '--transpile-only', 'src/ecr/cli.ts'];
+/**
+ * The command the ECR tasks run: the CLI straight from src/, so a plain `npm ci`
+ * is enough, through the require hook that runs .projenrc.ts (swc, no
+ * TypeScript compiler to load).
+ */
+export const ECR_CLI = ['node', '--require', './build-tools/register-ts.js', 'src/ecr/cli.ts'];
 /**
  * The SDK warns on every run that its 2027 releases will need Node 22; the
  * project's Node floor is decided in .projenrc.ts, not by each operator.
