@@ -4,6 +4,8 @@ export interface RegistryRequest {
   /** Path and query, e.g. `/v2/app/blobs/uploads/<uuid>?digest=sha256%3A...`. */
   readonly uri: string;
   readonly status: number;
+  /** Bytes of the response body. */
+  readonly bytesWritten: number;
 }
 
 /**
@@ -14,7 +16,12 @@ export function registryRequests(log: string): RegistryRequest[] {
   return log.split('\n').filter((line) => line.startsWith('{')).flatMap((line) => {
     const entry = JSON.parse(line);
     return entry.msg === 'response completed'
-      ? [{ method: entry['http.request.method'], uri: entry['http.request.uri'], status: Number(entry['http.response.status']) }]
+      ? [{
+        method: entry['http.request.method'],
+        uri: entry['http.request.uri'],
+        status: Number(entry['http.response.status']),
+        bytesWritten: Number(entry['http.response.written'] ?? 0),
+      }]
       : [];
   });
 }
