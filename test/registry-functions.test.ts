@@ -58,7 +58,7 @@ async function pushImages(host: string, repository: string): Promise<Record<stri
 const HTPASSWD = 'AWS:$2b$04$Qqq8CNpJbVRvwgD64m8UlutCmwoNEKKgZdim94L6Kxm.1lGD.9UvK\n';
 
 describe('promote_image against a docker-registry on 127.0.0.1', () => {
-  const work = mkdtempSync(join(tmpdir(), 'promote-'));
+  let work: string;
   let registry: LocalRegistry | undefined;
   let images: Record<string, Pushed>;
   const requestsDuring = (action: () => ScriptRun) => {
@@ -68,12 +68,15 @@ describe('promote_image against a docker-registry on 127.0.0.1', () => {
   };
 
   beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'promote-'));
     registry = await startRegistry(work, { logRequests: true });
     images = await pushImages(registry.host, REPOSITORY);
   });
   afterAll(async () => {
     await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (work) {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   test.each(['OCI image manifest', 'Docker image manifest v2', 'OCI image index', 'Docker manifest list'])(
@@ -157,11 +160,12 @@ describe('promote_image against a docker-registry on 127.0.0.1', () => {
 });
 
 describe('promote_image against a registry that refuses to move a tag', () => {
-  const work = mkdtempSync(join(tmpdir(), 'promote-refused-'));
+  let work: string;
   let registry: LocalRegistry | undefined;
   let images: Record<string, Pushed>;
 
   beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'promote-refused-'));
     // GIVEN two images, one promoted to `release`, then the registry restarted read-only: it refuses every write
     const writable = await startRegistry(work);
     images = await pushImages(writable.host, REPOSITORY);
@@ -171,7 +175,9 @@ describe('promote_image against a registry that refuses to move a tag', () => {
   });
   afterAll(async () => {
     await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (work) {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   test('fails with one line naming both digests and the registry\'s error, and leaves the tag where it was', async () => {
@@ -195,12 +201,15 @@ describe('promote_image against a registry that refuses to move a tag', () => {
 });
 
 describe('the registry functions with credentials, as against ECR after aws ecr get-login-password', () => {
-  const work = mkdtempSync(join(tmpdir(), 'promote-auth-'));
-  const bin = join(work, 'bin');
-  const recorded = join(work, 'curl-calls');
+  let work: string;
+  let bin: string;
+  let recorded: string;
   let registry: LocalRegistry | undefined;
 
   beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'promote-auth-'));
+    bin = join(work, 'bin');
+    recorded = join(work, 'curl-calls');
     // GIVEN a registry that requires Basic authentication, with one image pushed
     mkdirSync(join(work, 'registry'));
     const open = await startRegistry(join(work, 'registry'));
@@ -227,7 +236,9 @@ describe('the registry functions with credentials, as against ECR after aws ecr 
   }, 30_000);
   afterAll(async () => {
     await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (work) {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   const withCurlRecorder = (env: Record<string, string>) => ({ PATH: `${bin}:${process.env.PATH}`, CURL_CALLS: recorded, ...env });

@@ -15,7 +15,7 @@ const REPOSITORY = 'proof-tools';
 const HEAVY_MB = 32;
 
 describe('on fresh runners with the registry cache, a scripts-only change uploads one layer and an unchanged image is promoted, not rebuilt', () => {
-  const work = mkdtempSync(join(tmpdir(), 'e2e-proof-'));
+  let work: string;
   let registry: LocalRegistry | undefined;
   let checkout: string;
   let first: ServedManifest;
@@ -32,6 +32,7 @@ describe('on fresh runners with the registry cache, a scripts-only change upload
 
   beforeAll(async () => {
     // GIVEN a registry on loopback that logs every request, a base image in it, and a checkout of the image's inputs
+    work = mkdtempSync(join(tmpdir(), 'e2e-proof-'));
     registry = await startRegistry(work, { logRequests: true });
     const base = pushBaseImage(work, registry, 'proof-base:1');
     checkout = proofRepository(base, HEAVY_MB);
@@ -39,7 +40,9 @@ describe('on fresh runners with the registry cache, a scripts-only change upload
 
   afterAll(async () => {
     await registry?.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (work) {
+      rmSync(work, { recursive: true, force: true });
+    }
     if (checkout) {
       rmSync(checkout, { recursive: true, force: true });
     }
