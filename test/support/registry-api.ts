@@ -40,15 +40,6 @@ export async function getManifest(host: string, repository: string, reference: s
   };
 }
 
-/** The repository's tags, sorted. */
-export async function listTags(host: string, repository: string): Promise<string[]> {
-  const response = await fetch(`http://${host}/v2/${repository}/tags/list`, { signal: AbortSignal.timeout(TIMEOUT) });
-  if (response.status === 404) {
-    return [];
-  }
-  return [...((await response.json()) as { tags: string[] | null }).tags ?? []].sort();
-}
-
 /** Uploads a blob in one request (POST, then PUT with the digest) and returns its digest. */
 export async function putBlob(host: string, repository: string, bytes: Buffer | string): Promise<string> {
   const digest = sha256(bytes);
