@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -11,6 +11,28 @@ export interface LocalRegistry {
   readonly registriesConf: string;
   /** Stops the registry and waits for it to exit. */
   stop(): Promise<void>;
+  /** What the registry logged so far: one JSON object per line (see `registry-log.ts`). */
+  log(): string;
+}
+
+export interface RegistryOptions {
+  /**
+   * Log every request it answered, for tests that count what was uploaded.
+   * @default false
+   */
+  readonly logRequests?: boolean;
+  /**
+   * Refuse every write, as a registry does for a tag it will not move.
+   * @default false
+   * @see https://distribution.github.io/distribution/about/configuration/#readonly
+   */
+  readonly readOnly?: boolean;
+  /**
+   * htpasswd lines (bcrypt) of the users it accepts with HTTP Basic
+   * authentication, as ECR's registry API does with `AWS` and a token.
+   * @default - no authentication
+   */
+  readonly htpasswd?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -25,28 +47,40 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts Debian's docker-registry on a free loopback port, storing below `dir`. */
-export async function startRegistry(dir: string): Promise<LocalRegistry> {
+export async function startRegistry(dir: string, options: RegistryOptions = {}): Promise<LocalRegistry> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const config = join(dir, 'registry.yml');
   writeFileSync(config, [
     'version: 0.1',
     'log:',
-    '  level: error',
+    `  level: ${options.logRequests ? 'info' : 'error'}`,
+    '  formatter: json',
+    '  accesslog:',
+    '    disabled: true',
     'storage:',
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
+    ...(options.readOnly ? ['  maintenance:', '    readonly:', '      enabled: true'] : []),
+    ...(options.htpasswd ? ['auth:', '  htpasswd:', '    realm: test', `    path: ${join(dir, 'htpasswd')}`] : []),
     'http:',
     `  addr: ${host}`,
     '',
   ].join('\n'));
+  if (options.htpasswd) {
+    writeFileSync(join(dir, 'htpasswd'), options.htpasswd);
+  }
   const registriesConf = join(dir, 'registries.conf');
   writeFileSync(registriesConf, `[[registry]]\nlocation = "${host}"\ninsecure = true\n`);
 
-  const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
+  // A file, not a pipe: a test blocked in spawnSync could not drain a pipe, and
+  // the registry would stall writing its request log.
+  const logFile = join(dir, 'registry.log');
+  const logFd = openSync(logFile, 'w');
+  const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', logFd] });
+  closeSync(logFd);
+  const log = () => readFileSync(logFile, 'utf8');
   let failure: Error | undefined;
-  child.stderr?.on('data', (d) => { stderr += d; });
   child.once('error', (e) => { failure = e; });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
@@ -58,12 +92,13 @@ export async function startRegistry(dir: string): Promise<LocalRegistry> {
   // Bounded wait for the API to answer: 100 tries, 100 ms apart.
   for (let i = 0; i < 100; i++) {
     if (failure || child.exitCode !== null) {
-      throw new Error(`docker-registry did not start (${failure?.message ?? `exit ${child.exitCode}: ${stderr}`}); install it with 'apt-get install docker-registry' (.ci/run does)`);
+      throw new Error(`docker-registry did not start (${failure?.message ?? `exit ${child.exitCode}: ${log()}`}); install it with 'apt-get install docker-registry' (.ci/run does)`);
     }
     try {
       const response = await fetch(`http://${host}/v2/`);
-      if (response.ok) {
-        return { host, registriesConf, stop };
+      // With htpasswd, an answering registry asks for credentials first.
+      if (response.ok || (options.htpasswd && response.status === 401)) {
+        return { host, registriesConf, stop, log };
       }
     } catch {
       // not listening yet
@@ -71,5 +106,5 @@ export async function startRegistry(dir: string): Promise<LocalRegistry> {
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
-  throw new Error(`docker-registry did not answer on ${host} within 10 s: ${stderr}`);
+  throw new Error(`docker-registry did not answer on ${host} within 10 s: ${log()}`);
 }

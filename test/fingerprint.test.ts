@@ -1,0 +1,271 @@
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImageKind, Pipeline, ScriptCopy } from '../src';
+import { commitAll, documentOf, fingerprintCall, fingerprintOf, InputsRepository, setExecutable } from './support/fingerprint-fixture';
+import { git } from './support/git-fixture';
+import { newPlatform } from './support/project';
+import { SEED_IMAGES, SeedImage } from './support/seed-images';
+import { shellcheck } from './support/shellcheck';
+import { fingerprintArguments, FingerprintedImage, renderFingerprintFunctions } from '../src/shell/fingerprint';
+
+/** What the fingerprint of a seed image covers, from the seed's own table. */
+function inputsOf(seed: SeedImage): FingerprintedImage {
+  return {
+    dockerfile: seed.dockerfile,
+    buildArgsFile: seed.buildArgs,
+    scripts: seed.scripts.map(([source]) => ({ source: source.replace(/\/$/, '') })),
+  };
+}
+
+type Change = (dir: string, seed: SeedImage) => void;
+
+const firstScriptFolder = (seed: SeedImage) => seed.scripts[0][0].replace(/\/$/, '');
+const otherImage = (seed: SeedImage) => SEED_IMAGES.find((s) => s.scripts.every(([a]) => !seed.scripts.some(([b]) => a === b)))!;
+
+// Each changes what the build reads: the fingerprint must move.
+const CHANGES: Array<[string, Change]> = [
+  ['a line added to the Dockerfile', (dir, seed) => appendFileSync(join(dir, seed.dockerfile), 'RUN true\n')],
+  ['the value of a build argument', (dir, seed) => writeFileSync(join(dir, seed.buildArgs),
+    readFileSync(join(dir, seed.buildArgs), 'utf8').replace('BASE_IMAGE=python:3.11-slim', 'BASE_IMAGE=python:3.12-slim'))],
+  ['a new build argument', (dir, seed) => appendFileSync(join(dir, seed.buildArgs), 'EXTRA_VERSION=1\n')],
+  ['a file edited in the first script folder', (dir, seed) => appendFileSync(join(dir, firstScriptFolder(seed), 'README.md'), 'more\n')],
+  ['a file added to the first script folder', (dir, seed) => writeFileSync(join(dir, firstScriptFolder(seed), 'run.py'), 'print(1)\n')],
+  ['a file added in a subfolder of the last script folder', (dir, seed) => {
+    const folder = join(dir, seed.scripts[seed.scripts.length - 1][0], 'lib');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'util.py'), '');
+  }],
+  ['a file deleted from the first script folder', (dir, seed) => rmSync(join(dir, firstScriptFolder(seed), 'README.md'))],
+  ['a script made executable', (dir, seed) => setExecutable(join(dir, firstScriptFolder(seed), 'README.md'), true)],
+  ['the .dockerignore that filters the copied folders', (dir) => appendFileSync(join(dir, '.dockerignore'), '**/*.tmp\n')],
+];
+
+// None of these reaches the image: the fingerprint must stay.
+const NON_CHANGES: Array<[string, Change]> = [
+  ['a comment in the build arguments file', (dir, seed) => appendFileSync(join(dir, seed.buildArgs), '# a reviewer\'s note\n')],
+  ['the README at the root', (dir) => appendFileSync(join(dir, 'README.md'), 'more\n')],
+  ['a file of another image\'s script folder', (dir, seed) => appendFileSync(join(dir, firstScriptFolder(otherImage(seed)), 'README.md'), 'more\n')],
+  ['a new workflow file', (dir) => {
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    writeFileSync(join(dir, '.github/workflows/other.yaml'), 'on: push\n');
+  }],
+];
+
+describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
+  const inputs = inputsOf(seed);
+  let repo: InputsRepository;
+
+  beforeAll(() => {
+    repo = new InputsRepository();
+  });
+  afterAll(() => repo.remove());
+
+  test('is a sha256 and names the tag inputs-<its first 16 hex digits>', () => {
+    // WHEN the fingerprint and its tag are computed in a clean checkout
+    const fingerprint = fingerprintOf(repo.dir, inputs);
+    const tag = fingerprintCall(repo.dir, 'inputs_tag', [fingerprint]);
+    // THEN the fingerprint is 64 hex digits and the tag keeps 16 of them
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(tag.stdout).toBe(`inputs-${fingerprint.slice(0, 16)}\n`);
+  });
+
+  test('is the same in two clones of the same commit, made at different times', () => {
+    // GIVEN two fresh clones of the repository
+    const [first, second] = [repo.clone(), repo.clone()];
+    // THEN all three checkouts give one value
+    expect(fingerprintOf(first, inputs)).toBe(fingerprintOf(repo.dir, inputs));
+    expect(fingerprintOf(second, inputs)).toBe(fingerprintOf(repo.dir, inputs));
+  });
+
+  test('hashes the platform, the build arguments without comments and git\'s own object for each input', () => {
+    // WHEN the document behind the fingerprint is printed in a clean checkout
+    const document = documentOf(repo.dir, inputs);
+    // THEN each input is the entry `git rev-parse HEAD:<path>` names, and each build argument line is there
+    const dir = repo.dir;
+    const entry = (path: string) => `input ${path} ${git(dir, 'ls-tree', 'HEAD', '--', path).split('\t')[0]}`;
+    expect(document).toEqual([
+      'inputs-fingerprint 1',
+      'platform linux/amd64',
+      ...readFileSync(join(dir, seed.buildArgs), 'utf8').split('\n').filter((l) => /^[A-Z]/.test(l)).map((l) => `build-arg ${l}`),
+      ...[seed.dockerfile, ...inputs.scripts.map((s) => s.source), '.dockerignore'].map(entry),
+    ]);
+    for (const [source] of seed.scripts) {
+      const folder = source.replace(/\/$/, '');
+      expect(document).toContain(`input ${folder} 040000 tree ${git(dir, 'rev-parse', `HEAD:${folder}`).trim()}`);
+    }
+  });
+
+  test.each(CHANGES)('changes with %s', (_what, change) => {
+    // GIVEN a clone where the change is committed
+    const dir = repo.clone();
+    const before = fingerprintOf(dir, inputs);
+    change(dir, seed);
+    commitAll(dir, 'change');
+    // THEN the fingerprint differs
+    expect(fingerprintOf(dir, inputs)).not.toBe(before);
+  });
+
+  test.each(NON_CHANGES)('stays with %s', (_what, change) => {
+    // GIVEN a clone where the change is committed
+    const dir = repo.clone();
+    const before = fingerprintOf(dir, inputs);
+    change(dir, seed);
+    commitAll(dir, 'change');
+    // THEN the fingerprint is the same
+    expect(fingerprintOf(dir, inputs)).toBe(before);
+  });
+
+  test('changes with the platform', () => {
+    expect(fingerprintOf(repo.dir, inputs, 'linux/arm64')).not.toBe(fingerprintOf(repo.dir, inputs, 'linux/amd64'));
+  });
+
+  test('stays at a new commit with another message and time', () => {
+    // GIVEN an empty commit made a year later
+    const dir = repo.clone();
+    const before = fingerprintOf(dir, inputs);
+    commitAll(dir, 'a release, much later', '2031-06-01T12:00:00Z');
+    // THEN nothing the image is built from changed, and neither did the fingerprint
+    expect(git(dir, 'rev-parse', 'HEAD')).not.toBe(git(repo.dir, 'rev-parse', 'HEAD'));
+    expect(fingerprintOf(dir, inputs)).toBe(before);
+  });
+});
+
+describe('the inputs fingerprint in a working tree that differs from HEAD', () => {
+  const seed = SEED_IMAGES[0];
+  const inputs = inputsOf(seed);
+  const folder = firstScriptFolder(seed);
+  let repo: InputsRepository;
+
+  beforeAll(() => {
+    repo = new InputsRepository();
+  });
+  afterAll(() => repo.remove());
+
+  test.each<[string, Change]>([
+    ['an edited script', (dir) => appendFileSync(join(dir, folder, 'README.md'), 'edited\n')],
+    ['a new script', (dir) => writeFileSync(join(dir, folder, 'new.py'), 'print(2)\n')],
+    ['a deleted script', (dir) => rmSync(join(dir, folder, 'README.md'))],
+    ['a staged and then edited script', (dir) => {
+      appendFileSync(join(dir, folder, 'README.md'), 'staged\n');
+      git(dir, 'add', '--all');
+      appendFileSync(join(dir, folder, 'README.md'), 'edited after staging\n');
+    }],
+  ])('with %s is the value its commit will have, and leaves the index alone', (_what, change) => {
+    // GIVEN an uncommitted change to an input
+    const dir = repo.clone();
+    const clean = fingerprintOf(dir, inputs);
+    change(dir, seed);
+    const status = git(dir, 'status', '--porcelain');
+    const staged = git(dir, 'diff', '--cached');
+    // WHEN the fingerprint is computed before committing
+    const dirty = fingerprintOf(dir, inputs);
+    // THEN it already describes the edited content, exactly as after the commit
+    expect(dirty).not.toBe(clean);
+    expect(git(dir, 'status', '--porcelain')).toBe(status);
+    expect(git(dir, 'diff', '--cached')).toBe(staged);
+    commitAll(dir, 'commit the edit');
+    expect(fingerprintOf(dir, inputs)).toBe(dirty);
+  });
+
+  test('counts a git-ignored file in a script folder, which a COPY takes, without storing it in git', () => {
+    // GIVEN a file .gitignore hides in a script folder (a cache, a log, a local .env)
+    const dir = repo.clone();
+    const clean = fingerprintOf(dir, inputs);
+    writeFileSync(join(dir, '.git/info/exclude'), '*.log\n');
+    writeFileSync(join(dir, folder, 'debug.log'), 'a secret-looking line\n');
+    const blob = git(dir, 'hash-object', join(folder, 'debug.log')).trim();
+    // WHEN the fingerprint is computed
+    const dirty = fingerprintOf(dir, inputs);
+    // THEN the file counts, as the build would copy it, and git holds no copy of it
+    expect(dirty).not.toBe(clean);
+    expect(documentOf(dir, inputs)).toContain(`ignored ${folder}/debug.log 100644 blob ${blob}`);
+    expect(() => git(dir, 'cat-file', '-e', blob)).toThrow();
+    // AND removing it gives the clean value back
+    rmSync(join(dir, folder, 'debug.log'));
+    expect(fingerprintOf(dir, inputs)).toBe(clean);
+  });
+
+  test('stays with an uncommitted change outside the inputs', () => {
+    const dir = repo.clone();
+    const clean = fingerprintOf(dir, inputs);
+    appendFileSync(join(dir, 'README.md'), 'edited\n');
+    writeFileSync(join(dir, 'scratch.txt'), 'new\n');
+    expect(fingerprintOf(dir, inputs)).toBe(clean);
+  });
+
+  test('is the same when run from a subfolder of the checkout', () => {
+    const run = fingerprintCall(join(repo.dir, folder), 'inputs_fingerprint', ['linux/amd64', ...fingerprintArguments(inputs)]);
+    expect(run.stdout.trim()).toBe(fingerprintOf(repo.dir, inputs));
+  });
+});
+
+describe('the inputs fingerprint refuses what it cannot hash honestly', () => {
+  const seed = SEED_IMAGES[0];
+  const args = fingerprintArguments(inputsOf(seed));
+  let repo: InputsRepository;
+
+  beforeAll(() => {
+    repo = new InputsRepository();
+  });
+  afterAll(() => repo.remove());
+
+  test.each<[string, string, string[], string]>([
+    ['a platform that is not OS/ARCH', 'inputs_fingerprint', ['linux/amd64; touch pwned', ...args], 'platform linux/amd64\\;\\ touch\\ pwned is not OS/ARCH[/VARIANT] such as linux/amd64'],
+    ['a platform with a line break', 'inputs_fingerprint', ['linux/amd64\n::warning::x', ...args], 'platform $\'linux/amd64\\n::warning::x\' is not OS/ARCH[/VARIANT]'],
+    ['a path leaving the repository', 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, seed.buildArgs, '../outside'], 'input ../outside must be a path relative to the repository root'],
+    ['an absolute path', 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, seed.buildArgs, '/etc'], 'input /etc must be a path relative to the repository root'],
+    ['a missing Dockerfile', 'inputs_fingerprint', ['linux/amd64', 'docker/nope/Dockerfile', seed.buildArgs], 'Dockerfile docker/nope/Dockerfile does not exist'],
+    ['a missing build arguments file', 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, 'docker/nope.build-args'], 'build arguments file docker/nope.build-args does not exist'],
+    ['too few arguments', 'inputs_fingerprint', ['linux/amd64'], 'usage: inputs_document PLATFORM DOCKERFILE BUILD_ARGS_FILE [PATH...]'],
+    ['a tag from something that is no fingerprint', 'inputs_tag', ['0123abc'], '0123abc is not a fingerprint: expected 64 lower-case hex digits'],
+  ])('fails on %s with one line naming the value', (_what, fn, callArgs, message) => {
+    // WHEN the function runs with the bad value
+    const run = fingerprintCall(repo.dir, fn, callArgs);
+    // THEN it fails with one workflow error line and prints no value
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(`::error title=Inputs fingerprint::${message}`);
+  });
+
+  test('fails outside a git checkout, saying the fingerprint needs git', () => {
+    const dir = join(repo.clone(), '..');
+    rmSync(join(dir, 'repo', '.git'), { recursive: true });
+    const run = fingerprintCall(join(dir, 'repo'), 'inputs_fingerprint', ['linux/amd64', ...args]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^::error title=Inputs fingerprint::\S+ is not in a git checkout: the fingerprint hashes git objects\n$/);
+  });
+});
+
+describe('the fingerprint functions', () => {
+  const script = `${renderFingerprintFunctions()}\ninputs_tag "$(inputs_fingerprint linux/amd64 Dockerfile build-args scripts)"\n`;
+
+  test('pass shellcheck', () => {
+    expect(shellcheck(script)).toEqual({ status: 0, output: '' });
+  });
+
+  test('use no bash 4 syntax, so macOS\'s bash 3.2 can run them', () => {
+    // associative arrays, mapfile, case conversion, nameref, ;& and ;;&, |&, &>>, -v tests, inherit_errexit
+    const bash4 = /declare -A|local -A|mapfile|readarray|\$\{[^}]*(,,|\^\^)|(local|declare) -n|;;&|;&|\|&|&>>|\[\[ -v|inherit_errexit|\$\{[^}]*@[QEPAa]\}/;
+    expect(script).not.toMatch(bash4);
+  });
+
+  test('take a declared image\'s Dockerfile, build arguments file, script folders and the .dockerignore', () => {
+    // GIVEN an image with two script folders
+    const { platform } = newPlatform();
+    const image = platform.addImage({
+      pipeline: Pipeline.of('vllm'),
+      kind: ImageKind.DEPLOYMENT,
+      repository: 'vllm-deployment-tools',
+      scripts: [ScriptCopy.of('deployment/vllm/', '/scripts'), ScriptCopy.of('evaluation/vllm', '/eval-scripts')],
+    });
+    // THEN its fingerprint covers exactly these paths
+    expect(fingerprintArguments(image)).toEqual([
+      'docker/vllm/Dockerfile.deployment',
+      'docker/vllm/vllm-deployment.build-args',
+      'deployment/vllm',
+      'evaluation/vllm',
+      '.dockerignore',
+    ]);
+  });
+});
