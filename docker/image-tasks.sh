@@ -57,9 +57,14 @@ check_tag() {
     printf '::error title=Invalid image tag::%q is not a valid Docker tag: use 1 to 128 letters, digits, "_", "." or "-", starting with a letter, digit or "_" (e.g. v2.0.0)\n' "$1" >&2
     return 1
   fi
-  pattern='^buildcache$'
+  pattern='^buildcache'
   if [[ "$1" =~ $pattern ]]; then
-    printf '::error title=Reserved image tag::%q is reserved for %s: choose another tag (e.g. v2.0.0)\n' "$1" 'the registry build cache' >&2
+    printf '::error title=Reserved image tag::%q is reserved for %s: choose another tag (e.g. v2.0.0)\n' "$1" 'the registry build caches' >&2
+    return 1
+  fi
+  pattern='^inputs-'
+  if [[ "$1" =~ $pattern ]]; then
+    printf '::error title=Reserved image tag::%q is reserved for %s: choose another tag (e.g. v2.0.0)\n' "$1" 'the tags that name an image by its inputs fingerprint' >&2
     return 1
   fi
 }

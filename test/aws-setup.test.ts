@@ -226,9 +226,9 @@ describe('.github/aws', () => {
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.TRAINING, repository: 'triton-training-tools', sizeWarning: Size.gigabytes(4.5) });
     const manifest = synth(project)[MANIFEST_PATH];
     expect(manifest).toMatchObject({
-      version: 2,
+      version: 3,
       registry: { account: '123456789012', region: 'eu-central-1' },
-      internalTags: ['buildcache'],
+      internalTagPatterns: ['buildcache*', 'inputs-*'],
       lifecyclePolicy: platform.lifecyclePolicy,
       repositories: [{
         name: 'triton-training-tools',
@@ -237,7 +237,8 @@ describe('.github/aws', () => {
         imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
         imageTagMutabilityExclusionFilters: [
           { filter: 'latest', filterType: 'WILDCARD' },
-          { filter: 'buildcache', filterType: 'WILDCARD' },
+          { filter: 'buildcache*', filterType: 'WILDCARD' },
+          { filter: 'inputs-*', filterType: 'WILDCARD' },
           { filter: 'develop-*', filterType: 'WILDCARD' },
         ],
         sizeThreshold: { bytes: 4_500_000_000, label: '4.5 GB' },

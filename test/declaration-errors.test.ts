@@ -126,7 +126,7 @@ describe('bad shared declarations fail with the value and the rule', () => {
     ['a script folder with a glob character', () => ScriptCopy.of('training/c++', '/scripts'),
       /script folder 'training\/c\+\+' may only use letters, digits, '\.', '_', '-' and '\/', e\.g\. 'training\/triton'/],
     ['a release tag pattern that matches the build cache tag', () => newPlatform({ tagging: { releaseTagPattern: 'b*' } }),
-      /release tag pattern 'b\*' matches git tag 'buildcache', which would become image tag 'buildcache', reserved for the registry build cache: narrow the pattern, e\.g\. 'v\*'/],
+      /release tag pattern 'b\*' matches git tag 'buildcache', which would become image tag 'buildcache', reserved for the registry build caches: narrow the pattern, e\.g\. 'v\*'/],
     ['a release tag pattern of every tag', () => newPlatform({ tagging: { releaseTagPattern: '*' } }), /release tag pattern '\*' matches git tag 'buildcache'/],
   ])('%s', (_case, make, message) => {
     expect(make).toThrow(message);
@@ -144,12 +144,12 @@ describe('npx projen with a bad declaration', () => {
 
   afterEach(() => rmSync(copy, { recursive: true, force: true }));
 
-  /** Every file of the copy with its content, node_modules aside. */
+  /** Every file of the copy with its content, aside from node_modules and .cache (transpiled .ts files). */
   function snapshotFiles(): Map<string, string> {
     const files = new Map<string, string>();
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.name === 'node_modules') continue;
+        if (entry.name === 'node_modules' || (dir === copy && entry.name === '.cache')) continue;
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path); else files.set(path, readFileSync(path, 'utf8'));
       }

@@ -58,10 +58,12 @@ describe('ecr:status', () => {
     expect(plain.io.stdout.join('\n')).not.toContain('\u001b[');
   });
 
-  test('the build cache is never shown as the newest image', async () => {
-    // GIVEN buildcache was pushed after the image, as every build does
-    ecr.pushImage('vllm-training-tools', { tags: ['latest'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_900_000_000 });
+  test('build plumbing is never shown: neither the build caches as the newest image nor the inputs tags among its tags', async () => {
+    // GIVEN an image with its inputs tag, and the two build caches pushed after it, as every build does
+    ecr.pushImage('vllm-training-tools', { tags: ['latest', 'inputs-0123456789abcdef'], pushedAt: '2026-03-01T10:00:00Z', sizeBytes: 2_900_000_000 });
+    ecr.pushImage('vllm-training-tools', { tags: ['buildcache-smoke-test'], pushedAt: '2026-03-01T10:04:00Z', sizeBytes: 3_400_000_000 });
     ecr.pushImage('vllm-training-tools', { tags: ['buildcache'], pushedAt: '2026-03-01T10:05:00Z', sizeBytes: 3_500_000_000 });
+    ecr.pushImage('vllm-training-tools', { tags: ['inputs-fedcba9876543210'], pushedAt: '2026-03-01T10:06:00Z', sizeBytes: 3_500_000_000 });
     // WHEN
     const { io } = await status();
     // THEN

@@ -36,16 +36,37 @@ describe('LifecycleRule factories', () => {
 });
 
 describe('the lifecycle policy of a platform', () => {
-  test('never expires buildcache, latest or release tags: one rule claims each before any declared rule', () => {
+  test('never expires the build caches, latest or release tags: one rule claims each before any declared rule', () => {
     // GIVEN
     const { platform } = newPlatform({ lifecycleRules: [LifecycleRule.expireUntaggedAfterDays(7)] });
     // THEN
     expect(platform.lifecyclePolicy?.rules).toEqual([
-      { rulePriority: 1, description: 'never expire the build cache (buildcache)', selection: { tagStatus: 'tagged', tagPatternList: ['buildcache'], countType: 'imageCountMoreThan', countNumber: 9999 }, action: { type: 'expire' } },
+      { rulePriority: 1, description: 'never expire the build caches (buildcache*)', selection: { tagStatus: 'tagged', tagPatternList: ['buildcache*'], countType: 'imageCountMoreThan', countNumber: 9999 }, action: { type: 'expire' } },
       { rulePriority: 2, description: 'never expire the image of branch main (latest)', selection: { tagStatus: 'tagged', tagPatternList: ['latest'], countType: 'imageCountMoreThan', countNumber: 9999 }, action: { type: 'expire' } },
       { rulePriority: 3, description: 'never expire release images (v*)', selection: { tagStatus: 'tagged', tagPatternList: ['v*'], countType: 'imageCountMoreThan', countNumber: 9999 }, action: { type: 'expire' } },
       { rulePriority: 4, description: 'expire untagged images 7 days after push', selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'expire' } },
+      { rulePriority: 5, description: 'expire images only an inputs tag (inputs-*) names 7 days after push, as untagged ones', selection: { tagStatus: 'tagged', tagPatternList: ['inputs-*'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }, action: { type: 'expire' } },
     ]);
+  });
+
+  test('an image only its inputs tag names expires as untagged images do, after every rule that could keep it', () => {
+    // GIVEN snapshot images kept by count, and untagged images expired after 10 days
+    const { platform } = newPlatform({ lifecycleRules: [LifecycleRule.keepLast(5, { tagPrefix: 'develop-' }), LifecycleRule.expireUntaggedAfterDays(10)] });
+    const rules = platform.lifecyclePolicy!.rules;
+    // THEN the inputs rule comes last, with the untagged rule's days: an image that also carries
+    // latest, a release or a snapshot tag is claimed by that tag's rule first and keeps its inputs tag
+    expect(rules[rules.length - 1]).toMatchObject({ rulePriority: rules.length, selection: { tagStatus: 'tagged', tagPatternList: ['inputs-*'], countType: 'sinceImagePushed', countNumber: 10 } });
+    expect(rules.filter((r) => r.selection.tagPatternList?.some((p) => p.startsWith('inputs-')))).toHaveLength(1);
+  });
+
+  test('without an untagged rule, images only an inputs tag names are kept, as untagged ones are', () => {
+    const { platform } = newPlatform({ lifecycleRules: [LifecycleRule.keepLast(5, { tagPrefix: 'develop-' })] });
+    expect(platform.lifecyclePolicy!.rules.map((r) => r.selection.tagPatternList?.[0])).toEqual(['buildcache*', 'latest', 'v*', 'develop-*']);
+  });
+
+  test('a declared rule may not select inputs tags, which the platform expires with the untagged images', () => {
+    expect(() => newPlatform({ lifecycleRules: [LifecycleRule.expireAfterDays(3, { tagPrefix: 'in' })] })).toThrow(
+      'Invalid lifecycle rules:\n  - rule \'expire images tagged in* 3 days after push\' could select tag \'inputs-*\' (inputs tags, which expire with the untagged images): narrow its tag filter, e.g. { tagPrefix: \'develop-\' }');
   });
 
   test('refuses, listing each, rules that could select a protected tag or that ECR would reject', () => {
@@ -62,7 +83,7 @@ describe('the lifecycle policy of a platform', () => {
     })).toThrow([
       'Invalid lifecycle rules:',
       '  - rule \'keep the last 5 images tagged v*\' could select tag \'v*\' (release images), which is never expired: narrow its tag filter, e.g. { tagPrefix: \'develop-\' }',
-      '  - rule \'expire images tagged build* 30 days after push\' could select tag \'buildcache\' (the build cache), which is never expired: narrow its tag filter, e.g. { tagPrefix: \'develop-\' }',
+      '  - rule \'expire images tagged build* 30 days after push\' could select tag \'buildcache*\' (the build caches), which is never expired: narrow its tag filter, e.g. { tagPrefix: \'develop-\' }',
       '  - rule \'keep the last 3 images tagged l*t\' could select tag \'latest\' (the image of branch main), which is never expired: narrow its tag filter, e.g. { tagPrefix: \'develop-\' }',
       '  - rules \'expire untagged images 7 days after push\' and \'expire untagged images 14 days after push\' all select untagged images: ECR allows one such rule, keep one',
       '  - rules \'keep the last 10 images tagged develop-*\' and \'keep the last 20 images tagged develop-*\' select the same tags: ECR needs each tag filter once, keep one',
@@ -76,7 +97,7 @@ describe('the lifecycle policy of a platform', () => {
     expect(() => newPlatform({ tagging, lifecycleRules: [LifecycleRule.keepLast(5, { tagPrefix: 'rel' })] }))
       .toThrow('could select tag \'release-*\' (release images)');
     const { platform } = newPlatform({ tagging, lifecycleRules: [LifecycleRule.keepLast(5, { tagPrefix: 'v' })] });
-    expect(platform.lifecyclePolicy?.rules.map((r) => r.selection.tagPatternList?.[0])).toEqual(['buildcache', 'latest', 'release-*', 'v*']);
+    expect(platform.lifecyclePolicy?.rules.map((r) => r.selection.tagPatternList?.[0])).toEqual(['buildcache*', 'latest', 'release-*', 'v*']);
   });
 
   test('by default keeps the last 20 images of each snapshot branch and expires untagged images after 14 days', () => {

@@ -7,13 +7,15 @@ import * as tagging from '../src/declaration/tagging';
 const filters = (options: Parameters<typeof newPlatform>[0] = {}) =>
   newPlatform(options).platform.tagImmutability.imageTagMutabilityExclusionFilters.map((f) => f.filter);
 
-test('by default every tag is immutable except latest, the build cache and develop-* snapshots', () => {
+test('by default every tag is immutable except latest, the build caches, inputs tags and develop-* snapshots', () => {
   const { platform } = awsPlatform();
   expect(platform.tagImmutability).toEqual({
     imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
     imageTagMutabilityExclusionFilters: [
       { filter: 'latest', filterType: 'WILDCARD' },
-      { filter: 'buildcache', filterType: 'WILDCARD' },
+      { filter: 'buildcache*', filterType: 'WILDCARD' },
+      // A forced rebuild moves the inputs tag to the fresh build of the same inputs (issue 11).
+      { filter: 'inputs-*', filterType: 'WILDCARD' },
       { filter: 'develop-*', filterType: 'WILDCARD' },
     ],
   });
@@ -21,16 +23,16 @@ test('by default every tag is immutable except latest, the build cache and devel
 
 test('the exclusions follow the snapshot branches, as the tag step names their tags', () => {
   expect(filters({ tagging: { latestBranch: 'trunk', snapshotBranches: ['staging', 'feature/gpu'] } }))
-    .toEqual(['latest', 'buildcache', 'staging-*', 'feature-gpu-*']);
-  expect(filters({ tagging: { snapshotBranches: [] } })).toEqual(['latest', 'buildcache']);
+    .toEqual(['latest', 'buildcache*', 'inputs-*', 'staging-*', 'feature-gpu-*']);
+  expect(filters({ tagging: { snapshotBranches: [] } })).toEqual(['latest', 'buildcache*', 'inputs-*']);
 });
 
 test('tagging that needs more exclusions than ECR allows fails synthesis with the fix', () => {
-  expect(() => newPlatform({ tagging: { snapshotBranches: ['a', 'b', 'c', 'd'] }, lifecycleRules: [] })).toThrow([
+  expect(() => newPlatform({ tagging: { snapshotBranches: ['a', 'b', 'c'] }, lifecycleRules: [] })).toThrow([
     'The tagging does not fit ECR tag immutability:',
-    '  - the tagging moves 6 kinds of tags (latest, buildcache, a-*, b-*, c-*, d-*), but ECR allows at most 5 exclusions from tag immutability per repository: declare at most 3 snapshot branches',
+    '  - the tagging moves 6 kinds of tags (latest, buildcache*, inputs-*, a-*, b-*, c-*), but ECR allows at most 5 exclusions from tag immutability per repository: declare at most 2 snapshot branches',
   ].join('\n'));
-  expect(filters({ tagging: { snapshotBranches: ['a', 'b', 'c'] } })).toHaveLength(5);
+  expect(filters({ tagging: { snapshotBranches: ['a', 'b'] } })).toHaveLength(5);
 });
 
 test('a snapshot branch whose tags would look like releases fails synthesis, with every other problem', () => {

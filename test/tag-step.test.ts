@@ -74,14 +74,25 @@ describe.each(IMAGE_WORKFLOWS)('the tag step of %s', (file) => {
     const run = runStep(script, env);
     // THEN the step fails, names the reserved tag and writes no tag
     expect(run.status).not.toBe(0);
-    expect(run.stderr.trimEnd()).toBe('::error title=Reserved image tag::buildcache is reserved for the registry build cache: choose another tag (e.g. v2.0.0)');
+    expect(run.stderr.trimEnd()).toBe('::error title=Reserved image tag::buildcache is reserved for the registry build caches: choose another tag (e.g. v2.0.0)');
     expect(run.outputs).toEqual({});
   });
 
-  test('a tag that only contains the reserved word is an ordinary tag', () => {
-    const run = runStep(script, event('workflow_dispatch', 'branch', 'main', 'buildcache-v2'));
+  test.each([
+    ['the smoke test\'s build cache', 'buildcache-smoke-test', 'the registry build caches'],
+    ['any tag starting like a build cache', 'buildcache-v2', 'the registry build caches'],
+    ['an inputs tag', 'inputs-0123456789abcdef', 'the tags that name an image by its inputs fingerprint'],
+  ])('a dispatch asking for %s is refused: the workflows write those tags themselves', (_what, tag, purpose) => {
+    const run = runStep(script, event('workflow_dispatch', 'branch', 'main', tag));
+    expect(run.status).not.toBe(0);
+    expect(run.stderr.trimEnd()).toBe(`::error title=Reserved image tag::${tag} is reserved for ${purpose}: choose another tag (e.g. v2.0.0)`);
+    expect(run.outputs).toEqual({});
+  });
+
+  test('a tag that only contains a reserved word elsewhere is an ordinary tag', () => {
+    const run = runStep(script, event('workflow_dispatch', 'branch', 'main', 'v2-buildcache-inputs-1'));
     expect(run.status).toBe(0);
-    expect(run.outputs).toEqual({ tag: 'buildcache-v2' });
+    expect(run.outputs).toEqual({ tag: 'v2-buildcache-inputs-1' });
   });
 
   test('a git tag that is not a valid Docker tag fails the step', () => {

@@ -16,7 +16,7 @@ export const MANIFEST_PATH = `${AWS_DIR}/ecr-repositories.json`;
 export const OPERATOR_POLICY_PATH = `${AWS_DIR}/ecr-operator-policy.json`;
 
 /** The manifest's format; bumped when a field changes meaning. */
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = 3;
 
 /** @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html */
 export interface LifecycleSelection {
@@ -66,8 +66,11 @@ export interface RepositoryDeclaration extends TagImmutability {
 export interface EcrManifest {
   readonly version: number;
   readonly registry: { readonly account: string; readonly region: string };
-  /** Tags that are build plumbing, not images people run, e.g. `buildcache`. */
-  readonly internalTags: string[];
+  /**
+   * Tags that are build plumbing, not images people run, as ECR filter
+   * patterns (`*`: any characters), e.g. `buildcache*`, `inputs-*`.
+   */
+  readonly internalTagPatterns: string[];
   /** The lifecycle policy of every repository; absent when images are kept forever. */
   readonly lifecyclePolicy?: LifecyclePolicyDocument;
   readonly repositories: RepositoryDeclaration[];

@@ -1,6 +1,6 @@
 import type { LifecyclePolicyDocument, LifecyclePolicyRuleDocument } from './ecr-manifest';
 import { LifecycleRule } from '../declaration/lifecycle-rule';
-import { BUILD_CACHE_TAG, LATEST_TAG, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
+import { BUILD_CACHE_TAG, INPUTS_TAG_PREFIX, LATEST_TAG, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
 import { Violations } from '../declaration/violations';
 
 /**
@@ -23,7 +23,7 @@ interface ProtectedTag {
 
 function protectedTags(tags: TagPolicy): ProtectedTag[] {
   return [
-    { pattern: BUILD_CACHE_TAG, what: 'the build cache' },
+    { pattern: `${BUILD_CACHE_TAG}*`, what: 'the build caches' },
     { pattern: LATEST_TAG, what: `the image of branch ${tags.latestBranch}` },
     { pattern: tags.releaseTagPattern, what: 'release images' },
   ];
@@ -41,13 +41,25 @@ export function defaultLifecycleRules(tags: TagPolicy): LifecycleRule[] {
   ];
 }
 
+/** The tags that name an image by its inputs; the platform's own rule expires them. */
+const INPUTS_TAGS = `${INPUTS_TAG_PREFIX}*`;
+
 /**
  * The ECR lifecycle policy for the declared rules: first one rule per
- * protected tag, then the declared rules in order. `undefined` when no rule is
- * declared: images are then kept forever.
+ * protected tag, then the declared rules in order, then the platform's rule
+ * for images only an inputs tag names. `undefined` when no rule is declared:
+ * images are then kept forever.
+ *
+ * Every build tags its image with its inputs fingerprint as well, so an image
+ * whose other tags moved on (a newer `latest`) is not untagged but named by
+ * its inputs tag alone. Such an image expires as an untagged one does, after
+ * the days of the declared untagged rule (none declared: it is kept, as
+ * untagged images are). Expiry is per image: while it carries any tag a rule
+ * above keeps (latest, a release, a snapshot tag within its count), that rule
+ * claims it and the inputs tag stays with it, ready for promotions.
  *
  * Fails, listing every problem, when a rule could select a protected tag or
- * breaks one of ECR's own rules.
+ * an inputs tag, or breaks one of ECR's own rules.
  */
 export function renderLifecyclePolicy(rules: readonly LifecycleRule[], tags: TagPolicy, subject = 'Invalid lifecycle rules'): LifecyclePolicyDocument | undefined {
   const guarded = protectedTags(tags);
@@ -57,6 +69,11 @@ export function renderLifecyclePolicy(rules: readonly LifecycleRule[], tags: Tag
       if (rule.tagPattern !== undefined && globsIntersect(rule.tagPattern, tag.pattern)) {
         v.add(`rule '${rule.description}' could select tag '${tag.pattern}' (${tag.what}), which is never expired: narrow its tag filter, e.g. { tagPrefix: 'develop-' }`);
       }
+    }
+  }
+  for (const rule of rules) {
+    if (rule.tagPattern !== undefined && globsIntersect(rule.tagPattern, INPUTS_TAGS)) {
+      v.add(`rule '${rule.description}' could select tag '${INPUTS_TAGS}' (inputs tags, which expire with the untagged images): narrow its tag filter, e.g. { tagPrefix: 'develop-' }`);
     }
   }
   const untagged = rules.filter((r) => r.tagPattern === undefined);
@@ -82,7 +99,13 @@ export function renderLifecyclePolicy(rules: readonly LifecycleRule[], tags: Tag
     action: { type: 'expire' },
   }));
   const declared = rules.map((rule) => ({ description: rule.description, selection: rule.selection, action: { type: 'expire' as const } }));
-  return { rules: [...keepRules, ...declared].map((rule, i) => ({ rulePriority: i + 1, ...rule })) };
+  const untaggedDays = untagged[0]?.selection.countNumber;
+  const inputsOnly: Array<Omit<LifecyclePolicyRuleDocument, 'rulePriority'>> = untaggedDays === undefined ? [] : [{
+    description: `expire images only an inputs tag (${INPUTS_TAGS}) names ${untaggedDays} days after push, as untagged ones`,
+    selection: { tagStatus: 'tagged', tagPatternList: [INPUTS_TAGS], countType: 'sinceImagePushed', countUnit: 'days', countNumber: untaggedDays },
+    action: { type: 'expire' },
+  }];
+  return { rules: [...keepRules, ...declared, ...inputsOnly].map((rule, i) => ({ rulePriority: i + 1, ...rule })) };
 }
 
 /**

@@ -36,6 +36,22 @@ export interface TagPolicy {
 /** The name of the build cache tag kept in each image's own repository. */
 export const BUILD_CACHE_TAG = 'buildcache';
 
+/** Tags naming an image by its inputs start with this, e.g. `inputs-0123456789abcdef`. */
+export const INPUTS_TAG_PREFIX = 'inputs-';
+
+/**
+ * Hex digits of the fingerprint an inputs tag keeps: 64 bits, so two
+ * different inputs in one repository share a tag with odds of about n²/2⁶⁵.
+ */
+export const INPUTS_TAG_DIGITS = 16;
+
+/**
+ * The tag of the smoke-test stage's build cache, next to the image's own:
+ * the image's build writes only its own layers to its cache, so the smoke
+ * test keeps its result under a tag of its own.
+ */
+export const SMOKE_TEST_CACHE_TAG = `${BUILD_CACHE_TAG}-smoke-test`;
+
 /**
  * Tags the workflows write into every image repository for themselves. No
  * trigger may produce one as an image tag: the image would overwrite what the
@@ -52,7 +68,16 @@ export interface ReservedTag {
 
 /** Every reserved tag; a new kind of tag the workflows write is one more entry. */
 export const RESERVED_TAGS: readonly ReservedTag[] = [
-  { pattern: `^${BUILD_CACHE_TAG}$`, purpose: 'the registry build cache', examples: [BUILD_CACHE_TAG] },
+  {
+    pattern: `^${BUILD_CACHE_TAG}`,
+    purpose: 'the registry build caches',
+    examples: [BUILD_CACHE_TAG, SMOKE_TEST_CACHE_TAG],
+  },
+  {
+    pattern: `^${INPUTS_TAG_PREFIX}`,
+    purpose: 'the tags that name an image by its inputs fingerprint',
+    examples: [`${INPUTS_TAG_PREFIX}0123456789abcdef`],
+  },
 ];
 
 /** The reserved tag a tag collides with, if any. */
@@ -87,7 +112,8 @@ export interface MovingTag {
 export function movingTags(policy: TagPolicy): MovingTag[] {
   return [
     { pattern: LATEST_TAG, why: `every push to ${policy.latestBranch} moves it` },
-    { pattern: BUILD_CACHE_TAG, why: 'every build rewrites the build cache' },
+    { pattern: `${BUILD_CACHE_TAG}*`, why: 'every build rewrites the build caches (the image\'s and the smoke test\'s)' },
+    { pattern: `${INPUTS_TAG_PREFIX}*`, why: 'a forced rebuild (dispatch input `rebuild`) moves the inputs tag to the fresh build of the same inputs' },
     ...policy.snapshotBranches.map((branch) => ({
       pattern: `${snapshotTagPrefix(branch)}*`,
       why: `a re-run of a ${branch} build pushes its commit's tag again`,
@@ -123,7 +149,8 @@ export function resolveTagPolicy(options: TaggingOptions = {}): TagPolicy {
     // Git tags have no '/' here, so GitHub's '*' and '**' both match any run of characters.
     const release = new RegExp(`^${policy.releaseTagPattern.replace(/\./g, '\\.').replace(/\*+/g, '.*')}$`);
     for (const reserved of RESERVED_TAGS) {
-      for (const tag of reserved.examples.filter((t) => release.test(t))) {
+      const tag = reserved.examples.find((t) => release.test(t));
+      if (tag) {
         v.add(`release tag pattern '${policy.releaseTagPattern}' matches git tag '${tag}', which would become image tag '${tag}', reserved for ${reserved.purpose}: narrow the pattern, e.g. 'v*'`);
       }
     }

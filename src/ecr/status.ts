@@ -18,10 +18,12 @@ export interface ImageStatus {
 
 /**
  * The newest image a person would run: tagged with something other than
- * build plumbing (`buildcache` is pushed on every build too), across every
- * page ECR returns, all within one call's deadline.
+ * build plumbing (`buildcache` is pushed on every build too, and every image
+ * carries an `inputs-*` tag), across every page ECR returns, all within one
+ * call's deadline.
  */
-export async function newestImage(session: EcrSession, decl: RepositoryDeclaration, internalTags: readonly string[]): Promise<ImageStatus> {
+export async function newestImage(session: EcrSession, decl: RepositoryDeclaration, internalTagPatterns: readonly string[]): Promise<ImageStatus> {
+  const internal = internalTagPatterns.map((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
   const images = await session.callIfPresent('DescribeImages', 'RepositoryNotFoundException', async (o) => {
     const all: ImageDetail[] = [];
     let nextToken: string | undefined;
@@ -42,7 +44,7 @@ export async function newestImage(session: EcrSession, decl: RepositoryDeclarati
     return { decl, note: 'repository missing: run npx projen ecr:ensure' };
   }
   const candidates = images
-    .map((image) => ({ image, tags: (image.imageTags ?? []).filter((t) => !internalTags.includes(t)).sort() }))
+    .map((image) => ({ image, tags: (image.imageTags ?? []).filter((t) => !internal.some((r) => r.test(t))).sort() }))
     .filter((c) => c.tags.length > 0)
     .sort((a, b) => (b.image.imagePushedAt?.getTime() ?? 0) - (a.image.imagePushedAt?.getTime() ?? 0));
   const newest = candidates[0];
@@ -57,7 +59,7 @@ export async function showStatus(session: EcrSession, manifest: EcrManifest, io:
   const rows: ImageStatus[] = [];
   for (const decl of manifest.repositories) {
     try {
-      rows.push(await newestImage(session, decl, manifest.internalTags));
+      rows.push(await newestImage(session, decl, manifest.internalTagPatterns));
     } catch (error) {
       const explained = error instanceof EcrTaskError ? error : new EcrTaskError(String(error), false);
       if (explained.fatal) {

@@ -1,13 +1,6 @@
+import { INPUTS_TAG_DIGITS, INPUTS_TAG_PREFIX } from '../declaration/tagging';
 import { BuildContextIgnore } from '../docker/build-context-ignore';
 
-/** Tags naming an image by its inputs start with this, e.g. `inputs-0123456789abcdef`. */
-export const INPUTS_TAG_PREFIX = 'inputs-';
-
-/**
- * Hex digits of the fingerprint an inputs tag keeps: 64 bits, so two
- * different inputs in one repository share a tag with odds of about n²/2⁶⁵.
- */
-export const INPUTS_TAG_DIGITS = 16;
 
 /**
  * Bumped whenever the document the fingerprint hashes changes shape, so a new
