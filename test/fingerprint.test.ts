@@ -5,15 +5,17 @@ import { commitAll, documentOf, fingerprintCall, fingerprintOf, InputsRepository
 import { git } from './support/git-fixture';
 import { newPlatform } from './support/project';
 import { SEED_IMAGES, SeedImage } from './support/seed-images';
+import { readRepoFile } from './support/dockerfile';
 import { shellcheck } from './support/shellcheck';
+import { copiedPaths } from '../src/docker/dockerfile-args';
 import { fingerprintArguments, FingerprintedImage, renderFingerprintFunctions } from '../src/shell/fingerprint';
 
-/** What the fingerprint of a seed image covers, from the seed's own table. */
+/** A seed image's inputs: its Dockerfile, build arguments and what its committed Dockerfile copies. */
 function inputsOf(seed: SeedImage): FingerprintedImage {
   return {
     dockerfile: seed.dockerfile,
     buildArgsFile: seed.buildArgs,
-    scripts: seed.scripts.map(([source]) => ({ source: source.replace(/\/$/, '') })),
+    buildInputs: [seed.dockerfile, seed.buildArgs, ...copiedPaths(readRepoFile(seed.dockerfile))],
   };
 }
 
@@ -38,6 +40,10 @@ const CHANGES: Array<[string, Change]> = [
   ['a file deleted from the first script folder', (dir, seed) => rmSync(join(dir, firstScriptFolder(seed), 'README.md'))],
   ['a script made executable', (dir, seed) => setExecutable(join(dir, firstScriptFolder(seed), 'README.md'), true)],
   ['the .dockerignore that filters the copied folders', (dir) => appendFileSync(join(dir, '.dockerignore'), '**/*.tmp\n')],
+  ['the signing key the tools stage copies', (dir, seed) => {
+    const key = copiedPaths(readFileSync(join(dir, seed.dockerfile), 'utf8')).find((p) => p.startsWith('docker/keys/'))!;
+    appendFileSync(join(dir, key), '\n');
+  }],
 ];
 
 // None of these reaches the image: the fingerprint must stay.
@@ -87,7 +93,7 @@ describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
       'inputs-fingerprint 1',
       'platform linux/amd64',
       ...readFileSync(join(dir, seed.buildArgs), 'utf8').split('\n').filter((l) => /^[A-Z]/.test(l)).map((l) => `build-arg ${l}`),
-      ...[seed.dockerfile, ...inputs.scripts.map((s) => s.source), '.dockerignore'].map(entry),
+      ...[seed.dockerfile, ...inputs.buildInputs.filter((p) => p !== seed.dockerfile && p !== seed.buildArgs), '.dockerignore'].map(entry),
     ]);
     for (const [source] of seed.scripts) {
       const folder = source.replace(/\/$/, '');
@@ -263,6 +269,7 @@ describe('the fingerprint functions', () => {
     expect(fingerprintArguments(image)).toEqual([
       'docker/vllm/Dockerfile.deployment',
       'docker/vllm/vllm-deployment.build-args',
+      'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc',
       'deployment/vllm',
       'evaluation/vllm',
       '.dockerignore',

@@ -14,18 +14,20 @@ export interface FingerprintedImage {
   readonly dockerfile: string;
   /** The generated file listing the build arguments projen owns as `NAME=value` lines. */
   readonly buildArgsFile: string;
-  /** The repository folders the image copies. */
-  readonly scripts: ReadonlyArray<{ readonly source: string }>;
+  /** Every repository path the image is built from: its Dockerfile, build arguments and what it copies. */
+  readonly buildInputs: readonly string[];
 }
 
 /**
  * The arguments of `inputs_fingerprint` after the platform, quoted by the
  * caller: the Dockerfile, the build arguments file, then every path whose
- * content can reach the image. The generated `.dockerignore` is one: it
- * decides which files of the script folders a COPY takes.
+ * content can reach the image (script folders, the tools' signing keys, what
+ * a hand-written Dockerfile copies). The generated `.dockerignore` is one: it
+ * decides which files of those folders a COPY takes.
  */
 export function fingerprintArguments(image: FingerprintedImage): string[] {
-  return [image.dockerfile, image.buildArgsFile, ...image.scripts.map((s) => s.source), BuildContextIgnore.PATH];
+  const copied = image.buildInputs.filter((path) => path !== image.dockerfile && path !== image.buildArgsFile);
+  return [image.dockerfile, image.buildArgsFile, ...copied, BuildContextIgnore.PATH];
 }
 
 /**

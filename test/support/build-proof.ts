@@ -13,7 +13,7 @@ import { renderRegistryFunctions } from '../../src/shell/registry-functions';
 export const PROOF_IMAGE: FingerprintedImage = {
   dockerfile: 'Dockerfile',
   buildArgsFile: 'proof.build-args',
-  scripts: [{ source: 'scripts' }],
+  buildInputs: ['Dockerfile', 'proof.build-args', 'scripts'],
 };
 
 /** The script whose edit is the scripts-only change. */
