@@ -159,6 +159,52 @@ describe('promote_image against a docker-registry on 127.0.0.1', () => {
   });
 });
 
+describe('image_revision against a docker-registry on 127.0.0.1', () => {
+  let work: string;
+  let registry: LocalRegistry | undefined;
+  let labelled: string;
+  const revision = 'c0ffee0000000000000000000000000000000042';
+
+  beforeAll(async () => {
+    // GIVEN an image whose configuration carries the revision label, an image without it, and an index
+    work = mkdtempSync(join(tmpdir(), 'revision-'));
+    registry = await startRegistry(work);
+    await pushImages(registry.host, REPOSITORY);
+    const configText = JSON.stringify({
+      architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] },
+      config: { Labels: { 'org.opencontainers.image.revision': revision, 'org.opencontainers.image.version': 'v1' } },
+    });
+    const config = await putBlob(registry.host, REPOSITORY, configText);
+    labelled = await putManifest(registry.host, REPOSITORY, 'labelled', JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: Buffer.byteLength(configText) }, layers: [],
+    }), 'application/vnd.oci.image.manifest.v1+json');
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test.each([['a tag', 'labelled'], ['a digest', () => labelled]])('reads the commit an image was built from, by %s', (_by, reference) => {
+    const run = call(work, 'image_revision', [registry!.host, REPOSITORY, typeof reference === 'string' ? reference : reference()]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${revision}\n`);
+  });
+
+  test.each([['an image without the label', 'oci'], ['an index, which has no single configuration', 'oci-index']])('prints nothing for %s', (_what, tag) => {
+    const run = call(work, 'image_revision', [registry!.host, REPOSITORY, tag]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('');
+  });
+
+  test('a tag the registry does not have is an error of one line, status 2', () => {
+    const run = call(work, 'image_revision', [registry!.host, REPOSITORY, 'no-such-tag']);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^::error title=Registry::reading 127\.0\.0\.1:\d+\/team\/promote-me:no-such-tag failed: HTTP 404/)]);
+  });
+});
+
 describe('promote_image against a registry that refuses to move a tag', () => {
   let work: string;
   let registry: LocalRegistry | undefined;

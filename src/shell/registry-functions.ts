@@ -1,5 +1,9 @@
 import { quote } from './quote';
 import { DOCKER_TAG_PATTERN } from '../declaration/tagging';
+import { PROVENANCE_ARGS } from '../docker/build-args';
+
+/** The label that names the commit an image was built from. */
+const REVISION_LABEL = PROVENANCE_ARGS.find((a) => a.key === 'revision')!.label;
 
 /**
  * The manifest media types a promotion copies: Docker's and OCI's, single
@@ -26,6 +30,11 @@ const REPOSITORY_PATTERN = '^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|
  * `manifest_digest REGISTRY REPOSITORY TAG` prints the digest a tag points to;
  * it returns 1 when the tag does not exist and 2 when the registry could not
  * tell (unreachable, refused, malformed answer).
+ *
+ * `image_revision REGISTRY REPOSITORY REFERENCE` prints the commit an image
+ * was built from, its `org.opencontainers.image.revision` label, read from its
+ * configuration (needs jq); nothing for an index or an image without it, and
+ * it returns 2 when the registry could not tell.
  *
  * `promote_image REGISTRY REPOSITORY SOURCE_TAG TARGET_TAG` puts TARGET_TAG on
  * the image SOURCE_TAG names and prints its digest. It copies the manifest's
@@ -148,6 +157,25 @@ export function renderRegistryFunctions(): string {
     '    exit 2',
     '  fi',
     '  printf \'%s\\n\' "$digest"',
+    ')',
+    '',
+    'image_revision() (',
+    '  digest_pattern=\'^sha256:[0-9a-f]{64}$\'',
+    '  if [[ "$3" =~ $digest_pattern ]]; then registry_check "$1" "$2" || exit 2; else registry_check "$@" || exit 2; fi',
+    '  tmp=$(mktemp -d "${TMPDIR:-/tmp}/registry.XXXXXX") || exit 2',
+    '  trap \'rm -rf "$tmp"\' EXIT',
+    '  base=$(registry_base "$1" "$2")',
+    '  status=$(registry_curl --output "$tmp/manifest" --write-out \'%{http_code}\' --header "$registry_accept" "$base/manifests/$3" 2>"$tmp/error") \\',
+    '    || { registry_error "cannot reach $1: $(registry_oneline "$tmp/error")"; exit 2; }',
+    '  [[ "$status" == 200 ]] || { registry_error "reading $1/$2:$3 failed: HTTP $status$(registry_error_text "$tmp/manifest")"; exit 2; }',
+    '  config=$(jq -r \'.config.digest // empty\' "$tmp/manifest" 2>/dev/null) || config=""',
+    // An index names one configuration per platform, and a single one is what this asks for.
+    '  [[ "$config" =~ $digest_pattern ]] || exit 0',
+    // ECR answers a blob with a redirect to storage; curl sends the credentials to the registry only.
+    '  status=$(registry_curl --location --output "$tmp/config" --write-out \'%{http_code}\' "$base/blobs/$config" 2>"$tmp/error") \\',
+    '    || { registry_error "cannot reach $1: $(registry_oneline "$tmp/error")"; exit 2; }',
+    '  [[ "$status" == 200 ]] || { registry_error "reading the configuration of $1/$2:$3 failed: HTTP $status"; exit 2; }',
+    `  jq -r '.config.Labels[${JSON.stringify(REVISION_LABEL)}] // empty' "$tmp/config"`,
     ')',
     '',
     'promote_image() (',
