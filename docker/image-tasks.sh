@@ -223,8 +223,29 @@ require_engine() {
 
 # Provenance goes in as build arguments only, as in the workflow: the labels come
 # from the Dockerfile's ARG and LABEL lines, the path CI relies on.
+# The Dockerfile for engines other than docker. buildah before 1.41 and podman
+# before 5 reject COPY --link, which only spares BuildKit earlier layers, so
+# their copy has none. They also key a cached LABEL step on its text, not on
+# the build arguments it expands, so a rebuild at a new commit would keep the
+# old labels: a no-op RUN before the final stage's first LABEL misses their
+# cache whenever the provenance arguments change (unless that stage is FROM
+# scratch, which has no shell).
+engine_dockerfile() {
+  awk '
+    { line[NR] = $0 }
+    /^[[:space:]]*FROM[[:space:]]/ { final = NR; scratch = ($2 == "scratch") }
+    END {
+      for (i = 1; i <= NR; i++) {
+        text = line[i]
+        if (text ~ /^[[:space:]]*(COPY|ADD)[[:space:]]/) gsub(/[[:space:]]--link(=true)?/, "", text)
+        if (!labelled && i > final && !scratch && text ~ /^[[:space:]]*LABEL[[:space:]]/) { print "RUN true"; labelled = 1 }
+        print text
+      }
+    }' "$dockerfile"
+}
+
 build() {
-  local line revision args=()
+  local line revision file=$dockerfile args=()
   revision=$(build_revision)
   while IFS= read -r line; do
     [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")
@@ -235,8 +256,13 @@ build() {
   args+=(--build-arg "IMAGE_CREATED=$(git log -1 --format=%cI HEAD 2>/dev/null || true)")
   local command=("$engine" build)
   [[ "$engine" != buildah ]] || command=(buildah bud --layers)
+  if [[ "$engine" != docker ]]; then
+    file=$(mktemp "${TMPDIR:-/tmp}/image-tasks-dockerfile.XXXXXX")
+    temporary+=("$file")
+    engine_dockerfile > "$file"
+  fi
   echo "==> Building $ref for $platform from $dockerfile with $engine"
-  "${command[@]}" --platform "$platform" --file "$dockerfile" --tag "$ref" "${args[@]}" . \
+  "${command[@]}" --platform "$platform" --file "$file" --tag "$ref" "${args[@]}" . \
     || fail "building $ref with $engine failed: the engine's output above says why"
 }
 
@@ -253,16 +279,19 @@ require_image() {
   image_exists || fail "there is no local image $ref: build it first: npx projen build-image:$id${requested_tag:+ $requested_tag}"
 }
 
+# What this run leaves behind, removed when it ends however it ends.
 container=""
-remove_container() {
+temporary=()
+clean_up() {
   [[ -z "$container" ]] || buildah rm "$container" >/dev/null
+  (( ${#temporary[@]} == 0 )) || rm -f "${temporary[@]}"
 }
+trap clean_up EXIT
 
 smoke_test() {
   require_image
   echo "==> Smoke test in $ref: ${smoke_command[*]}"
   if [[ "$engine" == buildah ]]; then
-    trap remove_container EXIT
     container=$(buildah from --pull=never --quiet "$ref")
     buildah run "$container" -- "${smoke_command[@]}" \
       || fail "smoke test failed in $ref: ${smoke_command[*]}"

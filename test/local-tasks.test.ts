@@ -119,7 +119,19 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     expect(run.stdout).toContain(`${engine} output: ${command[0]}`);
     const [call] = fake.calls();
     const build = workflowStep(workflow, 'Build image').with;
-    expect(call.slice(0, command.length + 6)).toEqual([...command, '--platform', build.platforms, '--file', build.file, '--tag', ref]);
+    const file = call[command.length + 3];
+    expect(call.slice(0, command.length + 6)).toEqual([...command, '--platform', build.platforms, '--file', file, '--tag', ref]);
+    // docker builds the reviewed Dockerfile; podman and buildah, which reject COPY --link and key a cached
+    // LABEL on its text, a temporary copy without --link and with a no-op RUN before the labels
+    const reviewed = readFileSync(join(checkout.dir, build.file), 'utf8');
+    if (engine === 'docker') {
+      expect(file).toBe(build.file);
+      expect(fake.dockerfile()).toBe(reviewed);
+    } else {
+      expect(file).not.toBe(build.file);
+      expect(existsSync(file)).toBe(false);
+      expect(fake.dockerfile()).toBe(reviewed.replace(/^COPY --link /gm, 'COPY ').replace(/^LABEL /m, 'RUN true\nLABEL '));
+    }
     expect(call[call.length - 1]).toBe('.');
     const passed = call.flatMap((arg, i) => (call[i - 1] === '--build-arg' ? [arg] : []));
     const sha = checkout.git('rev-parse', 'HEAD');

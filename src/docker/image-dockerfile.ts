@@ -5,19 +5,37 @@ import type { PythonPackage } from '../declaration/python-package';
 import type { ContainerImage } from '../platform/container-image';
 
 const TOOLS_STAGE = 'tools';
+/** The stage with the image's Python environment: system packages, Python packages, environment. */
+const PYTHON_STAGE = 'python';
+/** The stage that imports every Python dependency on top of the Python environment. */
+export const SMOKE_TEST_STAGE = 'smoke-test';
 
 /**
  * The Dockerfile projen writes for an image from its declared layers.
  *
  * Layers run from least to most volatile (system packages, heavy Python
- * packages, the other Python packages, tools, environment, scripts) so a change
- * to a script rebuilds only the scripts' COPY. Tools are downloaded and
- * verified in a stage of their own; only what they install reaches the image.
+ * packages, the other Python packages, tools, scripts) so a change to a script
+ * rebuilds only the scripts' COPY. Tools are downloaded and verified in a stage
+ * of their own; only what they install reaches the image.
+ *
+ * The tools and scripts are copied with `COPY --link`: each is a layer of its
+ * own that needs no earlier layer's content, and nothing after the scripts
+ * makes a layer (the provenance labels are configuration). With BuildKit and
+ * a registry cache, a scripts-only change therefore rebuilds and pushes one
+ * layer without pulling the image's other layers. Engines without `--link`
+ * (buildah before 1.41, podman before 5) build a copy without it, which the
+ * local tasks hand them.
+ *
+ * The smoke test is a stage of its own on the Python environment the image
+ * ships: built alone before the image, its result is cached with those layers,
+ * so it runs again only when they change.
+ *
  * The provenance arguments are declared last: their values change with every
  * commit, and an engine's cache treats an argument in scope as an input of
  * every later RUN.
  *
  * @see https://docs.docker.com/build/building/best-practices/
+ * @see https://docs.docker.com/reference/dockerfile/#copy---link
  */
 export class ImageDockerfile extends FileBase {
   constructor(public readonly image: ContainerImage) {
@@ -47,28 +65,30 @@ export class ImageDockerfile extends FileBase {
         ]),
       ]);
     }
-    const final = ['FROM ${BASE_IMAGE}'];
+    const python = [`FROM \${BASE_IMAGE} AS ${PYTHON_STAGE}`];
     if (image.systemPackages.length > 0) {
-      final.push(aptInstall(image.systemPackages));
+      python.push(aptInstall(image.systemPackages));
     }
-    final.push(...pipInstall(image.heavyPythonPackages), ...pipInstall(image.pythonPackages));
+    python.push(...pipInstall(image.heavyPythonPackages), ...pipInstall(image.pythonPackages));
+    python.push(...Object.entries(image.env).map(([name, value]) => `ENV ${name}="${escapeDoubleQuoted(value)}"`));
+    blocks.push(python);
+    blocks.push([
+      '# Imports every Python dependency in the environment above, the same layers the image',
+      '# is built from: the workflow builds this stage first, and its cached result stands',
+      '# until those layers change.',
+      `FROM ${PYTHON_STAGE} AS ${SMOKE_TEST_STAGE}`,
+      `RUN [${image.smokeTestCommand.map((arg) => JSON.stringify(arg)).join(', ')}]`,
+    ]);
+    const final = [`FROM ${PYTHON_STAGE}`];
     if (image.tools.length > 0) {
       final.push(
-        `COPY --from=${TOOLS_STAGE} ${TOOLS_PREFIX}/ ${TOOLS_PREFIX}/`,
+        `COPY --link --from=${TOOLS_STAGE} ${TOOLS_PREFIX}/ ${TOOLS_PREFIX}/`,
         `ENV PATH="${TOOLS_PREFIX}/bin:\${PATH}"`,
       );
     }
-    final.push(...Object.entries(image.env).map(([name, value]) => `ENV ${name}="${escapeDoubleQuoted(value)}"`));
     final.push(`WORKDIR ${image.workdir}`);
-    final.push(...image.scripts.map((s) => `COPY ${s.source}/ ${s.destination === '/' ? '/' : `${s.destination}/`}`));
+    final.push(...image.scripts.map((s) => `COPY --link ${s.source}/ ${s.destination === '/' ? '/' : `${s.destination}/`}`));
     final.push(...PROVENANCE_ARGS.map((a) => `ARG ${a.name}`));
-    // buildah and podman key a cached LABEL step on its text, not on the values
-    // it expands, so a rebuild at a new commit would keep the old revision. A
-    // RUN's cache key holds the values of the build arguments in scope: this
-    // no-op misses the cache whenever provenance changes, and the LABEL after
-    // it is made anew. It changes no file: BuildKit drops its empty layer,
-    // buildah keeps one of a few bytes.
-    final.push('RUN true');
     final.push(labels({
       'org.opencontainers.image.title': image.repository,
       ...Object.fromEntries(PROVENANCE_ARGS.map((a) => [a.label, `\${${a.name}}`])),

@@ -80,18 +80,26 @@ export interface EngineBehaviour {
 
 /**
  * A stand-in engine on PATH that records its arguments, one per line with a
- * blank line after each call. An image lookup answers as `imagePresent` says,
- * silently, as the real engines do with their output discarded; any other
- * call prints a line to show its output reaches the terminal and exits with
- * `status`.
+ * blank line after each call, and keeps a copy of the Dockerfile a build is
+ * given (`--file`), which may be a temporary file gone when the task ends. An
+ * image lookup answers as `imagePresent` says, silently, as the real engines
+ * do with their output discarded; any other call prints a line to show its
+ * output reaches the terminal and exits with `status`.
  */
-export function recordingEngine(checkout: Pick<LocalCheckout, 'tempDir'>, name: string, behaviour: EngineBehaviour = {}): { path: string; calls: () => string[][] } {
+export function recordingEngine(checkout: Pick<LocalCheckout, 'tempDir'>, name: string, behaviour: EngineBehaviour = {}): {
+  path: string; calls: () => string[][]; dockerfile: () => string;
+} {
   const bin = checkout.tempDir(`fake-${name}-`);
   const log = join(bin, 'calls.log');
+  const dockerfile = join(bin, 'given-dockerfile');
   writeFileSync(log, '');
   writeFileSync(join(bin, name), [
     '#!/usr/bin/env bash',
     `printf '%s\\n' "$@" '' >> '${log}'`,
+    'args=("$@")',
+    'for i in "${!args[@]}"; do',
+    `  [[ "\${args[i]}" != --file ]] || cp "\${args[i + 1]}" '${dockerfile}'`,
+    'done',
     'if [[ "$1 $2" == "image inspect" || "$1" == inspect ]]; then',
     `  exit ${behaviour.imagePresent === false ? 1 : 0}`,
     'fi',
@@ -103,6 +111,7 @@ export function recordingEngine(checkout: Pick<LocalCheckout, 'tempDir'>, name: 
   return {
     path: `${bin}:${process.env.PATH}`,
     calls: () => readFileSync(log, 'utf8').split('\n\n').filter((c) => c !== '').map((c) => c.split('\n')),
+    dockerfile: () => readFileSync(dockerfile, 'utf8'),
   };
 }
 
