@@ -8,29 +8,36 @@ import { loadWorkflow, readWorkflowText, WORKFLOWS_DIR } from './support/workflo
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 
 
-const STEP_ORDER = [
+// The seed's order, with the inputs fingerprint and the reuse of an earlier build of the
+// same inputs before anything is built, and disk space freed only for a build.
+const BEFORE_BUILD = [
   'Checkout',
   'Set image tag',
   'Read commit time',
+  'Fingerprint the inputs',
   'Configure AWS credentials (OIDC)',
   'Login to Amazon ECR',
-  'Refuse to move an immutable tag',
-  'Use the containerd image store',
-  'Build image',
-  'Test image',
-  'Push image',
-  'Check image size',
+  'Reuse an image of the same inputs',
 ];
+const BUILD = (training: boolean) => [
+  'Refuse to move an immutable tag',
+  ...(training ? ['Free disk space'] : []),
+  'Set up Docker Buildx',
+  'Smoke-test the Python layers',
+  'Build and push image',
+];
+const AFTER_BUILD = ['Check image size', 'Record where the image came from'];
 
 describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
   const workflow = loadWorkflow(image.workflow);
   const job = workflow.jobs[IMAGE_JOB_ID];
   const step = (name: string) => job.steps.find((s: any) => s.name === name);
 
-  test('is named for `gh workflow run` and takes an optional string input `tag`', () => {
+  test('is named for `gh workflow run` and takes an optional string input `tag` and a boolean `rebuild`, false by default', () => {
     expect(workflow.name).toBe(image.name);
     expect(workflow.on.workflow_dispatch.inputs).toEqual({
       tag: { description: expect.any(String), required: false, type: 'string' },
+      rebuild: { description: expect.stringMatching(/^Build even if an image of the same inputs exists/), required: false, type: 'boolean', default: 'false' },
     });
   });
 
@@ -102,24 +109,23 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     });
   });
 
-  test.each([
-    ['a GitHub-hosted runner', 'github-hosted', true],
-    ['a self-hosted runner', 'self-hosted', false],
-  ])('on %s (runner.environment %s) the steps that change the machine run: %s', (_runner, environment, runs) => {
-    // GIVEN the steps that delete toolchains or restart Docker
-    const machineSteps = job.steps.filter((s: any) => ['Free disk space', 'Use the containerd image store'].includes(s.name));
-    expect(machineSteps).toHaveLength(image.training ? 2 : 1);
-    // WHEN GitHub evaluates their condition for the runner
-    // THEN they run only on GitHub's hosted runners, and every other step has no condition
-    for (const s of machineSteps) {
-      expect(evaluate(s.if, { runner: { environment, os: 'Linux' } })).toBe(runs);
-    }
-    expect(job.steps.filter((s: any) => s.if !== undefined)).toEqual(machineSteps);
+  test('runs its steps in order: fingerprint and reuse before any build, disk space freed only for training images', () => {
+    const names = job.steps.map((s: any) => s.name);
+    expect(names).toEqual([...BEFORE_BUILD, ...BUILD(image.training), ...AFTER_BUILD]);
   });
 
-  test('runs the seed\'s steps in order, freeing disk space only for training images', () => {
-    const names = job.steps.map((s: any) => s.name);
-    expect(names).toEqual(image.training ? ['Free disk space', ...STEP_ORDER] : STEP_ORDER);
+  // (runner, whether the reuse step promoted an earlier build) → the steps GitHub runs
+  test.each([
+    ['a GitHub-hosted runner, nothing to reuse', 'github-hosted', '', [...BEFORE_BUILD, ...BUILD(image.training), ...AFTER_BUILD]],
+    ['a self-hosted runner, nothing to reuse', 'self-hosted', '', [...BEFORE_BUILD, ...BUILD(false), ...AFTER_BUILD]],
+    ['a GitHub-hosted runner, an earlier build promoted', 'github-hosted', 'true', [...BEFORE_BUILD, ...AFTER_BUILD]],
+    ['a self-hosted runner, an earlier build promoted', 'self-hosted', 'true', [...BEFORE_BUILD, ...AFTER_BUILD]],
+  ])('on %s, exactly the expected steps run', (_case, environment, promoted, expected) => {
+    // WHEN GitHub evaluates each step's condition (none: the step runs)
+    const contexts = { runner: { environment, os: 'Linux' }, steps: { reuse: { outputs: { promoted } } } };
+    const running = job.steps.filter((s: any) => s.if === undefined || evaluate(s.if, contexts)).map((s: any) => s.name);
+    // THEN a promotion skips every build step, and a self-hosted runner's machine is left alone
+    expect(running).toEqual(expected);
   });
 
   test('assumes the role from the AWS_ROLE_ARN secret by OIDC, in the declared account only, with no static keys anywhere', () => {
@@ -133,18 +139,42 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(readWorkflowText(image.workflow)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
   });
 
-  test('builds its Dockerfile with a registry cache in its own repository', () => {
-    const build = step('Build image').with;
+  test('builds with BuildKit in a container builder and pushes straight to ECR, under the wanted tag and the inputs tag', () => {
+    expect(step('Set up Docker Buildx').with).toEqual({ driver: 'docker-container' });
+    const build = step('Build and push image').with;
     const cache = `type=registry,ref=${REGISTRY}/${image.repository}:buildcache`;
     expect(build.file).toBe(image.dockerfile);
     expect(build['cache-from']).toBe(cache);
     expect(build['cache-to']).toBe(`${cache},mode=max,image-manifest=true,oci-mediatypes=true`);
-    expect(build.push).toBe(false);
+    expect(build.push).toBe(true);
+    expect(build.load).toBeUndefined();
+    expect(build.tags.split('\n')).toEqual([
+      `${REGISTRY}/${image.repository}:\${{ steps.tag.outputs.tag }}`,
+      `${REGISTRY}/${image.repository}:\${{ steps.inputs.outputs.tag }}`,
+    ]);
     expect(job.env.IMAGE_REPOSITORY).toBe(`${REGISTRY}/${image.repository}`);
   });
 
-  test('smoke-tests every Python dependency of the declaration by import name', () => {
-    expect(step('Test image').run).toContain(`python -c "import ${image.imports}"`);
+  test('smoke-tests the Dockerfile\'s smoke-test stage first, keeping only its result, in a cache of its own', () => {
+    const smoke = step('Smoke-test the Python layers').with;
+    const build = step('Build and push image').with;
+    const cache = (tag: string) => `type=registry,ref=${REGISTRY}/${image.repository}:${tag}`;
+    expect(smoke).toMatchObject({ file: image.dockerfile, target: 'smoke-test', outputs: 'type=cacheonly', platforms: build.platforms });
+    expect(smoke['cache-from'].split('\n')).toEqual([cache('buildcache'), cache('buildcache-smoke-test')]);
+    expect(smoke['cache-to']).toBe(`${cache('buildcache-smoke-test')},mode=max,image-manifest=true,oci-mediatypes=true`);
+    // The same fixed build arguments as the image, none of the provenance that changes with every commit.
+    expect(smoke['build-args'].split('\n')).toEqual(build['build-args'].split('\n').filter((a: string) => !a.startsWith('IMAGE_')));
+    expect(smoke.push).toBeUndefined();
+    // The workflow says why this tests the layers the next step pushes.
+    expect(readWorkflowText(image.workflow)).toContain('# The smoke-test stage is built on the Dockerfile\'s python stage, the stage the image');
+  });
+
+  test('reads the size and reports the origin of the image built or promoted, by its digest', () => {
+    const digest = '${{ steps.reuse.outputs.digest || steps.build.outputs.digest }}';
+    expect(step('Check image size').env.IMAGE_DIGEST).toBe(digest);
+    expect(step('Record where the image came from').env).toMatchObject({
+      IMAGE_DIGEST: digest, PROMOTED: '${{ steps.reuse.outputs.promoted }}', BUILT_FROM: '${{ steps.reuse.outputs.built_from }}',
+    });
   });
 
   test('passes user input to scripts only through env', () => {
@@ -152,6 +182,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
       expect(s.run).not.toContain('${{');
     }
     expect(step('Set image tag').env).toEqual({ REQUESTED_TAG: '${{ inputs.tag }}' });
+    expect(step('Reuse an image of the same inputs').env.REBUILD).toBe('${{ inputs.rebuild }}');
   });
 });
 

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScript, ScriptRun } from './support/git-fixture';
-import { LocalRegistry, startRegistry } from './support/registry';
+import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
 import { shellcheck } from './support/shellcheck';
@@ -54,8 +54,6 @@ async function pushImages(host: string, repository: string): Promise<Record<stri
   return pushed;
 }
 
-// bcrypt (cost 4) of the password 'test-token', the way htpasswd stores it.
-const HTPASSWD = 'AWS:$2b$04$Qqq8CNpJbVRvwgD64m8UlutCmwoNEKKgZdim94L6Kxm.1lGD.9UvK\n';
 
 describe('promote_image against a docker-registry on 127.0.0.1', () => {
   let work: string;
@@ -261,7 +259,7 @@ describe('the registry functions with credentials, as against ECR after aws ecr 
     const open = await startRegistry(join(work, 'registry'));
     await pushImages(open.host, REPOSITORY);
     await open.stop();
-    registry = await startRegistry(join(work, 'registry'), { htpasswd: HTPASSWD });
+    registry = await startRegistry(join(work, 'registry'), { htpasswd: TEST_LOGIN.htpasswd });
     // AND, first on PATH, a curl that records its arguments and any config it is given, then runs the real one
     mkdirSync(bin);
     writeFileSync(join(bin, 'curl'), [
@@ -292,7 +290,7 @@ describe('the registry functions with credentials, as against ECR after aws ecr 
   test('log in with REGISTRY_USERNAME and REGISTRY_PASSWORD, which never appear on curl\'s command line', () => {
     // WHEN an image is promoted with the credentials in the environment
     rmSync(recorded, { force: true });
-    const password = 'test-token';
+    const password = TEST_LOGIN.password;
     const run = call(work, 'promote_image', [registry!.host, REPOSITORY, 'oci', 'with-login'],
       withCurlRecorder({ REGISTRY_USERNAME: 'AWS', REGISTRY_PASSWORD: password }));
     // THEN the registry accepted them, curl read them from its config, and no command line held the password

@@ -105,11 +105,14 @@ describe('the immutable tag step', () => {
 });
 
 describe.each(SEED_IMAGES.map((i) => [i.workflow, i.repository]))('the immutable tag step of %s', (workflowFile, repository) => {
-  test('runs after the ECR login, before the build, and asks about its own repository', async () => {
+  test('runs after the ECR login and the reuse of an earlier build, only before a build, and asks about its own repository', async () => {
     const steps: any[] = loadWorkflow(workflowFile).jobs[IMAGE_JOB_ID].steps;
     const index = (name: string) => steps.findIndex((s) => s.name === name || s.id === name);
-    expect(index(STEP_ID)).toBe(index('Login to Amazon ECR') + 1);
-    expect(index(STEP_ID)).toBeLessThan(index('Build image'));
+    expect(index('Reuse an image of the same inputs')).toBe(index('Login to Amazon ECR') + 1);
+    expect(index(STEP_ID)).toBe(index('Reuse an image of the same inputs') + 1);
+    expect(index(STEP_ID)).toBeLessThan(index('Build and push image'));
+    // A promotion moves the tag itself, and a promotion onto the same image is no move at all.
+    expect(steps[index(STEP_ID)].if).toBe('steps.reuse.outputs.promoted != \'true\'');
     // AND with its own repository, an existing release is refused
     ecr.addRepository(repository);
     ecr.pushImage(repository, { tags: ['v2.0.0'] });

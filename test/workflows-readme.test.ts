@@ -49,11 +49,12 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
     const triggers = section(README, '## Triggers');
     const push = codeSpans(triggers.find((l) => l.startsWith('- **Push to'))!);
     const tags = codeSpans(triggers.find((l) => l.startsWith('- **Git tags**'))!);
-    // THEN they are each workflow's push branches and tags, and every workflow can be dispatched
+    const inputs = codeSpans(triggers.find((l) => l.startsWith('- **Manual dispatch**'))!);
+    // THEN they are each workflow's push branches and tags, and every workflow can be dispatched with those inputs
     for (const { workflow } of WORKFLOWS) {
       expect(push).toEqual(workflow.on.push.branches);
       expect(tags).toEqual(workflow.on.push.tags);
-      expect(Object.keys(workflow.on.workflow_dispatch.inputs)).toEqual(['tag']);
+      expect(Object.keys(workflow.on.workflow_dispatch.inputs)).toEqual(inputs);
     }
   });
 
@@ -129,9 +130,11 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
       // GIVEN the image's layer table
       const rows = tableRows(section(README, `### ${repository}`));
       const smoke = codeSpans(rows.find(([layer]) => layer === 'Smoke test')![1])[0];
-      // THEN the test step runs that very command in the image
-      const testStep = jobOf(workflow).steps.find((s: any) => s.name === 'Test image');
-      expect(testStep.run).toContain(`"$IMAGE_REPOSITORY:$IMAGE_TAG" ${smoke}`);
+      // THEN the smoke-test stage the workflow builds runs that very command
+      const step = jobOf(workflow).steps.find((s: any) => s.name === 'Smoke-test the Python layers');
+      const [, python, flag, code] = smoke.match(/^(\S+) (\S+) "(.*)"$/)!;
+      expect(step.with.target).toBe('smoke-test');
+      expect(readFileSync(join(REPO_ROOT, step.with.file), 'utf8')).toContain(`RUN ${JSON.stringify([python, flag, code]).replace(/","/g, '", "')}`);
     });
 });
 

@@ -60,6 +60,8 @@ export const SMOKE_TEST_CACHE_TAG = `${BUILD_CACHE_TAG}-smoke-test`;
 export interface ReservedTag {
   /** The tags it claims, as an anchored regular expression that bash and JavaScript read alike. */
   readonly pattern: string;
+  /** The same tags as people read them, `*` standing for any characters, e.g. `inputs-*`. */
+  readonly glob: string;
   /** What the workflows keep under it, for the error message. */
   readonly purpose: string;
   /** Tags it claims, against which synthesis checks the tag rules. */
@@ -70,11 +72,13 @@ export interface ReservedTag {
 export const RESERVED_TAGS: readonly ReservedTag[] = [
   {
     pattern: `^${BUILD_CACHE_TAG}`,
+    glob: `${BUILD_CACHE_TAG}*`,
     purpose: 'the registry build caches',
     examples: [BUILD_CACHE_TAG, SMOKE_TEST_CACHE_TAG],
   },
   {
     pattern: `^${INPUTS_TAG_PREFIX}`,
+    glob: `${INPUTS_TAG_PREFIX}*`,
     purpose: 'the tags that name an image by its inputs fingerprint',
     examples: [`${INPUTS_TAG_PREFIX}0123456789abcdef`],
   },

@@ -12,9 +12,10 @@ export const ECR_MAX_ATTEMPTS = 3;
  * The size is the image's compressed size as stored in ECR (config and
  * layers, `imageSizeInBytes` of the pushed digest): what the ECR console
  * shows and every pull downloads, the same whatever builder or local image
- * store produced it. A local engine's figure is not that: with the
- * containerd image store, `docker image inspect`'s `Size` is the compressed
- * content or content plus unpacked snapshot, depending on the Docker version.
+ * store produced it. A local engine's figure is not that: BuildKit pushes
+ * without loading the image at all, and with the containerd image store
+ * `docker image inspect`'s `Size` is the compressed content or content plus
+ * unpacked snapshot, depending on the Docker version.
  *
  * Reads IMAGE_REPOSITORY, IMAGE_TAG, IMAGE_DIGEST, ECR_REGISTRY_ID,
  * ECR_REGION, ECR_REPOSITORY, SIZE_THRESHOLD_BYTES and SIZE_THRESHOLD from the

@@ -28,47 +28,6 @@ export function renderFreeDiskScript(): string {
 }
 
 /**
- * Switches the runner's Docker daemon to the containerd image store.
- *
- * Why this arrangement: with the containerd image store the default `docker`
- * build driver can export a registry cache, and the image it builds lands
- * directly in the daemon's store. A `docker-container` builder could export the
- * cache too, but would have to load the multi-GB image back into the daemon
- * (tarball export and import) before `docker run` can test it. Here the build
- * is tested and pushed where it was built: no load, no second copy on disk.
- *
- * @see https://docs.docker.com/build/builders/drivers/
- */
-export function renderContainerdStoreScript(): string {
-  return [
-    'if docker info --format \'{{json .DriverStatus}}\' | grep -q io.containerd.snapshotter; then',
-    '  echo "containerd image store already enabled"',
-    '  exit 0',
-    'fi',
-    'config=/etc/docker/daemon.json',
-    'current=$(sudo cat "$config" 2>/dev/null || echo \'{}\')',
-    'jq \'.features["containerd-snapshotter"] = true\' <<<"$current" | sudo tee "$config" >/dev/null',
-    'sudo systemctl restart docker',
-    'docker info --format \'Storage driver: {{.Driver}} {{json .DriverStatus}}\'',
-    '',
-  ].join('\n');
-}
-
-export function renderSmokeTestScript(command: readonly string[]): string {
-  const [python, flag, code] = command;
-  return `docker run --rm "$IMAGE_REPOSITORY:$IMAGE_TAG" ${python} ${flag} "${code}"\n`;
-}
-
-export function renderPushScript(): string {
-  return [
-    'docker push "$IMAGE_REPOSITORY:$IMAGE_TAG"',
-    'digest=$(docker image inspect --format \'{{range .RepoDigests}}{{println .}}{{end}}\' "$IMAGE_REPOSITORY:$IMAGE_TAG" | grep -m1 "^$IMAGE_REPOSITORY@" || true)',
-    'echo "digest=${digest#*@}" >> "$GITHUB_OUTPUT"',
-    '',
-  ].join('\n');
-}
-
-/**
  * The workflow step: reads the event from the runner's environment and the
  * dispatch input from `REQUESTED_TAG`, set through `env:`.
  */

@@ -7,7 +7,7 @@ import { RUNNER_BLOAT } from './step-scripts';
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
 import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from '../aws/iam-policies';
-import { RESERVED_TAGS } from '../declaration/tagging';
+import { INPUTS_TAG_PREFIX, RESERVED_TAGS } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
 import { quote } from '../shell/quote';
@@ -17,18 +17,20 @@ import { quote } from '../shell/quote';
  * order and which images run them are read from the workflows.
  */
 export const STEP_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  'Free disk space': `on GitHub-hosted runners only (\`runner.environment == 'github-hosted'\`; a self-hosted runner's machine is left alone), removes pre-installed toolchains the build never uses (${RUNNER_BLOAT.map(code).join(', ')}) and unused Docker images, to make room for large images`,
   'Checkout': 'checks out the repository, without keeping the token in the checkout',
-  'Set image tag': `derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve (${RESERVED_TAGS.flatMap((r) => r.examples).map(code).join(', ')})`,
+  'Set image tag': `derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve (${RESERVED_TAGS.map((r) => code(r.glob)).join(', ')})`,
   'Read commit time': 'reads the commit\'s time for the image\'s `org.opencontainers.image.created` label, so rebuilding a commit labels it the same',
+  'Fingerprint the inputs': 'hashes what determines the image (the Dockerfile, the build arguments, the platform and every folder or file it copies, as git hashes them; no commit, time or tag) into the inputs tag `inputs-<16 hex digits>`, and prints what it hashed',
   'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it, failing if the credentials belong to any account but the registry\'s (`allowed-account-ids`)',
   'Login to Amazon ECR': 'logs Docker in to the registry',
-  'Refuse to move an immutable tag': 'fails, before building, when the tag already names an image in ECR and is not one the workflows move (see [Tagging strategy](#tagging-strategy))',
-  'Use the containerd image store': 'on GitHub-hosted runners only, switches Docker to the containerd image store (rewriting `/etc/docker/daemon.json` and restarting Docker), so the build can export a registry cache and the image is tested where it was built',
-  'Build image': 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag',
-  'Test image': 'imports every Python dependency inside the image with `python -c "import ..."`',
-  'Push image': 'pushes the tag to ECR and records the digest',
+  'Reuse an image of the same inputs': 'when ECR has the inputs tag (an earlier run built the same inputs, e.g. on `develop` before a merge, or before a release tag), puts the wanted tag on that very image through the registry API, copying its manifest byte for byte so the digest stays, and every build step below is skipped; a dispatch with `rebuild: true` builds anyway',
+  'Refuse to move an immutable tag': 'before a build, fails when the tag already names an image in ECR and is not one the workflows move (see [Tagging strategy](#tagging-strategy))',
+  'Free disk space': `before a build, on GitHub-hosted runners only (\`runner.environment == 'github-hosted'\`; a self-hosted runner's machine is left alone), removes pre-installed toolchains the build never uses (${RUNNER_BLOAT.map(code).join(', ')}) and unused Docker images, to make room for large images`,
+  'Set up Docker Buildx': 'starts a BuildKit builder in a container, which builds and pushes without ever loading the image into the runner\'s Docker',
+  'Smoke-test the Python layers': 'builds the Dockerfile\'s `smoke-test` stage, which imports every Python dependency with `python -c "import ..."` on the stage the image is built from; only its result is kept, in the `buildcache-smoke-test` cache, so it runs again only when those layers change, and a failure stops the run before anything is pushed',
+  'Build and push image': 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag, and pushes it straight to ECR under the wanted tag and the inputs tag: after a scripts-only change, only the scripts\' layer is built and uploaded',
   'Check image size': 'reads the pushed digest\'s compressed size in ECR (`aws ecr describe-images`, `imageSizeInBytes`: config plus compressed layers, what every pull downloads), warns, never fails, when it is larger than the threshold (see [Workflows](#workflows)) or when ECR cannot answer, and writes image, tag, digest and size to the job summary',
+  'Record where the image came from': 'writes to the job summary whether this run built the image or promoted an earlier build, and the commit it was built from',
 };
 
 const WORKFLOWS_DIR = '.github/workflows';
@@ -68,8 +70,17 @@ export function triggersSection(platform: PlatformSettings, images: readonly Doc
     'Every image workflow runs on:',
     '',
     `- **Push to ${branchList}**, when a changed file matches its path filters`,
-    `- **Git tags** matching ${code(policy.releaseTagPattern)}, for releases: every image builds, as GitHub ignores path filters for tag pushes`,
-    '- **Manual dispatch**, with an optional `tag` input',
+    `- **Git tags** matching ${code(policy.releaseTagPattern)}, for releases: every image workflow runs, as GitHub ignores path filters for tag pushes`,
+    '- **Manual dispatch**, with an optional `tag` input and a `rebuild` switch',
+    '',
+    '### Build once, promote',
+    '',
+    'No image is built twice from the same inputs. Each run first fingerprints what determines the image',
+    '(Dockerfile, build arguments, platform, the folders and files it copies, as git hashes them), and every build pushes',
+    `the image under ${code(`${INPUTS_TAG_PREFIX}<fingerprint>`)} as well. When ECR already has that tag, the run puts its`,
+    'tag on that very image instead of building: a release tag, or a merge of `develop` into `main`, costs seconds, and the',
+    'job summary names the commit the image was built from. `rebuild: true` on a dispatch builds anyway, to pick up newer',
+    'unpinned packages or base image; the inputs tag then names the fresh build.',
     '',
     ...(cancels ? concurrencyLines(policy.latestBranch) : []),
     '### Path filters',

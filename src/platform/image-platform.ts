@@ -19,7 +19,7 @@ import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
-import { ActionVersionComments } from '../github/action-version-comments';
+import { WorkflowComments } from '../github/workflow-comments';
 import { pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
 import { PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
@@ -135,7 +135,7 @@ export class ImagePlatform extends Component implements PlatformView {
     this.localTasks = new LocalImageTasks(this);
     new BuildContextIgnore(project);
     useActionTable(gh);
-    new ActionVersionComments(project, pinnedVersions());
+    new WorkflowComments(project, pinnedVersions());
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow, options.pullRequestBuild);
     }

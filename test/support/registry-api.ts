@@ -15,14 +15,24 @@ export interface ServedManifest {
 
 const TIMEOUT = 10_000;
 
+/** A registry login, sent with HTTP Basic authentication (ECR's registry API takes `AWS` and a token). */
+export interface RegistryLogin {
+  readonly username: string;
+  readonly password: string;
+}
+
+function authorization(login?: RegistryLogin): Record<string, string> {
+  return login ? { Authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` } : {};
+}
+
 export function sha256(bytes: Buffer | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** GET /v2/<repository>/manifests/<reference>, accepting every image manifest type. */
-export async function getManifest(host: string, repository: string, reference: string): Promise<ServedManifest> {
+export async function getManifest(host: string, repository: string, reference: string, login?: RegistryLogin): Promise<ServedManifest> {
   const response = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, {
-    headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    headers: { Accept: MANIFEST_MEDIA_TYPES.join(', '), ...authorization(login) },
     signal: AbortSignal.timeout(TIMEOUT),
   });
   if (response.status !== 200) {
@@ -41,15 +51,17 @@ export async function getManifest(host: string, repository: string, reference: s
 }
 
 /** Uploads a blob in one request (POST, then PUT with the digest) and returns its digest. */
-export async function putBlob(host: string, repository: string, bytes: Buffer | string): Promise<string> {
+export async function putBlob(host: string, repository: string, bytes: Buffer | string, login?: RegistryLogin): Promise<string> {
   const digest = sha256(bytes);
-  const start = await fetch(`http://${host}/v2/${repository}/blobs/uploads/`, { method: 'POST', signal: AbortSignal.timeout(TIMEOUT) });
+  const start = await fetch(`http://${host}/v2/${repository}/blobs/uploads/`, {
+    method: 'POST', headers: authorization(login), signal: AbortSignal.timeout(TIMEOUT),
+  });
   const location = new URL(start.headers.get('location') ?? '', `http://${host}`);
   location.searchParams.set('digest', digest);
   const put = await fetch(location, {
     method: 'PUT',
     body: typeof bytes === 'string' ? Buffer.from(bytes) : bytes,
-    headers: { 'Content-Type': 'application/octet-stream' },
+    headers: { 'Content-Type': 'application/octet-stream', ...authorization(login) },
     signal: AbortSignal.timeout(TIMEOUT),
   });
   if (put.status !== 201) {
@@ -59,11 +71,11 @@ export async function putBlob(host: string, repository: string, bytes: Buffer | 
 }
 
 /** Writes manifest bytes under a tag with their media type; returns their digest. */
-export async function putManifest(host: string, repository: string, tag: string, bytes: string, mediaType: string): Promise<string> {
+export async function putManifest(host: string, repository: string, tag: string, bytes: string, mediaType: string, login?: RegistryLogin): Promise<string> {
   const response = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, {
     method: 'PUT',
     body: Buffer.from(bytes),
-    headers: { 'Content-Type': mediaType },
+    headers: { 'Content-Type': mediaType, ...authorization(login) },
     signal: AbortSignal.timeout(TIMEOUT),
   });
   if (response.status !== 201) {

@@ -15,6 +15,17 @@ export interface LocalRegistry {
   log(): string;
 }
 
+/**
+ * A user ECR's registry API would accept: `AWS`, with a token as password,
+ * as `aws ecr get-login-password` prints it. `htpasswd` is the same user as a
+ * registry's htpasswd line (bcrypt, cost 4).
+ */
+export const TEST_LOGIN = {
+  username: 'AWS',
+  password: 'test-token',
+  htpasswd: 'AWS:$2b$04$Qqq8CNpJbVRvwgD64m8UlutCmwoNEKKgZdim94L6Kxm.1lGD.9UvK\n',
+} as const;
+
 export interface RegistryOptions {
   /**
    * Log every request it answered, for tests that count what was uploaded.

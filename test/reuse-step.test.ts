@@ -1,0 +1,169 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IMAGE_JOB_ID } from '../src';
+import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
+import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
+import { registryRequests } from './support/registry-log';
+import { runStep, StepRun } from './support/runner';
+import { loadWorkflow } from './support/workflows';
+
+const REPOSITORY = 'triton-training-tools';
+const INPUTS_TAG = 'inputs-0123456789abcdef';
+const BUILT_FROM = 'c0ffee0000000000000000000000000000000042';
+const MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+
+/** A workflow's step, by name. */
+function stepOf(workflow: string, name: string): { run: string; env: Record<string, string> } {
+  const step = loadWorkflow(workflow).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === name);
+  return { run: step.run, env: step.env };
+}
+
+/**
+ * A stand-in `aws` that answers `ecr get-login-password` with the registry's
+ * token, as the AWS CLI does for the assumed role, and records each call; with
+ * `fail`, it fails as the CLI does without credentials.
+ */
+function loginAws(dir: string, behaviour: { fail?: boolean } = {}): { path: string; calls: () => string[] } {
+  const log = join(dir, 'aws-calls');
+  writeFileSync(join(dir, 'aws'), [
+    '#!/usr/bin/env bash',
+    `printf '%s\\n' "$*" >> '${log}'`,
+    '[[ "$1 $2" == "ecr get-login-password" ]] || { echo "aws: unexpected call: $*" >&2; exit 252; }',
+    behaviour.fail
+      ? 'echo "Unable to locate credentials. You can configure credentials by running \\"aws configure\\"." >&2; exit 253'
+      : `printf '%s\\n' '${TEST_LOGIN.password}'`,
+    '',
+  ].join('\n'));
+  chmodSync(join(dir, 'aws'), 0o755);
+  return { path: `${dir}:${process.env.PATH}`, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) };
+}
+
+describe('the reuse step, run as the runner runs it, against a registry that wants ECR\'s login', () => {
+  const step = stepOf('triton-build-training-image.yaml', 'Reuse an image of the same inputs');
+  let work: string;
+  let registry: LocalRegistry | undefined;
+  let built: { digest: string; bytes: string };
+
+  beforeAll(async () => {
+    // GIVEN a registry accepting only `AWS` and the login token, holding an image built earlier from
+    // the same inputs (its inputs tag), labelled with the commit it was built from
+    work = mkdtempSync(join(tmpdir(), 'reuse-step-'));
+    mkdirSync(join(work, 'registry'));
+    registry = await startRegistry(join(work, 'registry'), { htpasswd: TEST_LOGIN.htpasswd, logRequests: true });
+    const auth = { username: TEST_LOGIN.username, password: TEST_LOGIN.password };
+    const configText = JSON.stringify({
+      architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] },
+      config: { Labels: { 'org.opencontainers.image.revision': BUILT_FROM } },
+    });
+    const config = await putBlob(registry.host, REPOSITORY, configText, auth);
+    // Spacing no serializer reproduces: only a byte-for-byte copy keeps the digest.
+    const bytes = `{"schemaVersion": 2,  "mediaType": "${MEDIA_TYPE}", "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "${config}", "size": ${configText.length}}, "layers": []}\n`;
+    built = { digest: await putManifest(registry.host, REPOSITORY, INPUTS_TAG, bytes, MEDIA_TYPE, auth), bytes };
+  }, 30_000);
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Runs the step for `tag` and returns the run and the registry requests it made. */
+  const reuse = (env: Record<string, string>, aws = loginAws(mkdtempSync(join(work, 'aws-')))): { run: StepRun; requests: string[]; aws: string[] } => {
+    const mark = registry!.log().length;
+    const run = runStep(step.run, {
+      ...step.env,
+      INPUTS_TAG,
+      REBUILD: 'false',
+      ECR_REGISTRY: registry!.host,
+      ...env,
+    }, { path: aws.path });
+    return { run, requests: registryRequests(registry!.log().slice(mark)).map((r) => `${r.method} ${r.uri}`), aws: aws.calls() };
+  };
+  const auth = { username: TEST_LOGIN.username, password: TEST_LOGIN.password };
+
+  test('promotes the earlier build to the wanted tag: the very manifest bytes, so the same digest, and says what it did', async () => {
+    // WHEN a release of the same inputs runs
+    const { run, aws } = reuse({ IMAGE_TAG: 'v1.0.0' });
+    // THEN it promoted, logged in with the token (masked in the log), and v1.0.0 serves the built manifest byte for byte
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({ promoted: 'true', digest: built.digest, built_from: BUILT_FROM });
+    expect(aws).toEqual(['ecr get-login-password --region eu-central-1 --cli-connect-timeout 10 --cli-read-timeout 30']);
+    expect(run.stdout).toContain(`::add-mask::${TEST_LOGIN.password}\n`);
+    expect(run.stdout).toContain(`Promoted ${built.digest} (${INPUTS_TAG}, built from ${BUILT_FROM}) to v1.0.0: nothing to build`);
+    const served = await getManifest(registry!.host, REPOSITORY, 'v1.0.0', auth);
+    expect(served.bytes.toString('utf8')).toBe(built.bytes);
+    expect(served.digest).toBe(sha256(built.bytes));
+  });
+
+  test('a second promotion of the same image writes nothing', () => {
+    const { run, requests } = reuse({ IMAGE_TAG: 'v1.0.0' });
+    expect(run.status).toBe(0);
+    expect(run.outputs.digest).toBe(built.digest);
+    expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([]);
+  });
+
+  test('without an image of these inputs, it leaves the run to build: no promotion, no write', () => {
+    const { run, requests } = reuse({ IMAGE_TAG: 'v2.0.0', INPUTS_TAG: 'inputs-fedcba9876543210' });
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({});
+    expect(run.stdout).toContain('No image of these inputs yet (inputs-fedcba9876543210): building it');
+    expect(requests.filter((r) => !r.startsWith('HEAD'))).toEqual([]);
+  });
+
+  test('a rebuild asked for on a dispatch skips the lookup: no login, no request', () => {
+    const { run, requests, aws } = reuse({ IMAGE_TAG: 'latest', REBUILD: 'true' });
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({});
+    expect(run.stdout).toContain(`Rebuild requested: building, whether or not ${INPUTS_TAG} exists`);
+    expect(aws).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+
+  test('when the login token cannot be had, the step fails before asking the registry anything', () => {
+    const { run, requests } = reuse({ IMAGE_TAG: 'latest' }, loginAws(mkdtempSync(join(work, 'aws-')), { fail: true }));
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('Unable to locate credentials');
+    expect(run.outputs).toEqual({});
+    expect(requests).toEqual([]);
+  });
+
+  test('onto a tag that names another image, the registry\'s refusal fails the step with both digests', async () => {
+    // GIVEN v0.9.0 names another image, and a registry that refuses to move it, as ECR does an immutable tag
+    const other = `{"schemaVersion":2,"mediaType":"${MEDIA_TYPE}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"${sha256('{}')}","size":2},"layers":[]}`;
+    await putBlob(registry!.host, REPOSITORY, '{}', auth);
+    const otherDigest = await putManifest(registry!.host, REPOSITORY, 'v0.9.0', other, MEDIA_TYPE, auth);
+    await registry!.stop();
+    registry = await startRegistry(join(work, 'registry'), { htpasswd: TEST_LOGIN.htpasswd, logRequests: true, readOnly: true });
+    // WHEN the same inputs are promoted onto v0.9.0
+    const { run } = reuse({ IMAGE_TAG: 'v0.9.0' });
+    // THEN the step fails with the registry's words and both images named, and v0.9.0 stays
+    expect(run.status).not.toBe(0);
+    expect(run.outputs).toEqual({});
+    expect(run.stderr).toMatch(new RegExp(`^::error title=Registry::cannot tag \\S+/${REPOSITORY}:${INPUTS_TAG} \\(${built.digest}\\) as v0\\.9\\.0: HTTP 405.*v0\\.9\\.0 points to ${otherDigest}, and an immutable tag cannot move\\n$`));
+    expect((await getManifest(registry!.host, REPOSITORY, 'v0.9.0', auth)).digest).toBe(otherDigest);
+  });
+});
+
+describe('the step that records where the image came from', () => {
+  const step = stepOf('triton-build-training-image.yaml', 'Record where the image came from');
+  const runner = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/ml-platform', GITHUB_SHA: 'a'.repeat(40) };
+  const record = (env: Record<string, string>) => runStep(step.run, {
+    ...runner, IMAGE_REPOSITORY: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}`, IMAGE_TAG: 'v1.0.0',
+    IMAGE_DIGEST: `sha256:${'d'.repeat(64)}`, INPUTS_TAG, PROMOTED: '', BUILT_FROM: '', REBUILD: '', ...env,
+  });
+
+  test.each<[string, Record<string, string>, string]>([
+    ['a promotion names the commit the image was built from, with a link', { PROMOTED: 'true', BUILT_FROM },
+      `Promoted \`sha256:${'d'.repeat(64)}\` built from [c0ffee0](https://github.com/acme/ml-platform/commit/${BUILT_FROM}) to \`123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}:v1.0.0\`: its inputs (\`${INPUTS_TAG}\`) were built before, so nothing was built or pushed.`],
+    ['a build names this run\'s commit', {},
+      `Built \`sha256:${'d'.repeat(64)}\` from [aaaaaaa](https://github.com/acme/ml-platform/commit/${'a'.repeat(40)}) and pushed it as \`123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}:v1.0.0\` and \`${INPUTS_TAG}\`.`],
+    ['a requested rebuild says so', { REBUILD: 'true' }, '(a rebuild was requested).'],
+    ['a label that is not a commit hash is never written into the summary', { PROMOTED: 'true', BUILT_FROM: '](https://evil.example) ::error::x' },
+      'built from an unknown commit to'],
+  ])('%s', (_case, env, expected) => {
+    const run = record(env);
+    expect(run.status).toBe(0);
+    expect(run.summary).toContain(expected);
+    expect(run.summary).not.toContain('evil');
+  });
+});
