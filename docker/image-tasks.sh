@@ -4,8 +4,10 @@
 # machine, with the tag rules, build arguments, platform and smoke test of the
 # workflows.
 #
-#   docker/image-tasks.sh build|test|push|tag IMAGE_ID [TAG]
+#   docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG]
 #
+# fingerprint prints the image named by its inputs tag, as the workflow computes it;
+# build tags the image with it too, and push pushes both tags.
 # TAG               replaces the tag the git state gives; checked like a dispatch tag
 # CONTAINER_ENGINE  docker, podman, buildah (default docker)
 # IMAGE_REGISTRY    the registry images are named for and pushed to (default 123456789012.dkr.ecr.eu-central-1.amazonaws.com)
@@ -69,9 +71,117 @@ check_tag() {
   fi
 }
 
+inputs_error() {
+  printf '::error title=Inputs fingerprint::%s\n' "$1" >&2
+}
+
+inputs_check_path() {
+  local pattern='^[A-Za-z0-9._@+-]+(/[A-Za-z0-9._@+-]+)*$'
+  if [[ ! "$2" =~ $pattern || "/$2/" == */./* || "/$2/" == */../* ]]; then
+    inputs_error "$(printf '%s %q must be a path relative to the repository root, without "." or ".." parts or a trailing "/", e.g. training/triton' "$1" "$2")"
+    return 1
+  fi
+}
+
+inputs_document() (
+  if (( $# < 3 )); then
+    inputs_error 'usage: inputs_document PLATFORM DOCKERFILE BUILD_ARGS_FILE [PATH...]'
+    exit 1
+  fi
+  platform=$1
+  build_args_file=$3
+  paths=("$2" "${@:4}")
+  platform_pattern='^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$'
+  if [[ ! "$platform" =~ $platform_pattern ]]; then
+    inputs_error "$(printf 'platform %q is not OS/ARCH[/VARIANT] such as linux/amd64' "$platform")"
+    exit 1
+  fi
+  inputs_check_path 'build arguments file' "$build_args_file" || exit 1
+  for path in "${paths[@]}"; do
+    inputs_check_path 'input' "$path" || exit 1
+  done
+  top=$(git rev-parse --show-toplevel 2>/dev/null) \
+    || { inputs_error "$(printf '%q is not in a git checkout: the fingerprint hashes git objects' "$PWD")"; exit 1; }
+  cd "$top" || exit 1
+  [[ -f "${paths[0]}" ]] || { inputs_error "$(printf 'Dockerfile %q does not exist' "${paths[0]}")"; exit 1; }
+  [[ -f "$build_args_file" ]] || { inputs_error "$(printf 'build arguments file %q does not exist' "$build_args_file")"; exit 1; }
+
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/inputs-fingerprint.XXXXXX") || exit 1
+  trap 'rm -rf "$tmp"' EXIT
+  export GIT_INDEX_FILE="$tmp/index"
+  if git rev-parse --verify --quiet 'HEAD^{tree}' >/dev/null; then
+    git read-tree HEAD || exit 1
+  fi
+  for path in "${paths[@]}"; do
+    if git ls-files --error-unmatch -- "$path" >/dev/null 2>&1; then
+      git -c core.autocrlf=false add --update -- "$path" || exit 1
+    fi
+  done
+  git ls-files -z --others --exclude-standard -- "${paths[@]}" > "$tmp/new" || exit 1
+  if [[ -s "$tmp/new" ]]; then
+    git -c core.autocrlf=false --literal-pathspecs add --pathspec-from-file="$tmp/new" --pathspec-file-nul || exit 1
+  fi
+  tree=$(git write-tree) || exit 1
+
+  printf 'inputs-fingerprint 1\nplatform %s\n' "$platform"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    case "$line" in
+      '' | '#'*) ;;
+      *) printf 'build-arg %s\n' "$line" ;;
+    esac
+  done < "$build_args_file"
+  for path in "${paths[@]}"; do
+    entry=$(git ls-tree "$tree" -- "$path") || exit 1
+    entry=${entry%%$'\t'*}
+    printf 'input %s %s\n' "$path" "${entry:-absent}"
+  done
+
+  git ls-files -z --others --ignored --exclude-standard -- "${paths[@]}" > "$tmp/ignored" || exit 1
+  while IFS= read -r -d '' file; do
+    case "$file" in
+      *$'\n'*) inputs_error "$(printf 'ignored file %q has a line break in its name: rename or remove it' "$file")"; exit 1 ;;
+    esac
+    if [[ -L "$file" ]]; then
+      printf 'ignored %s 120000 link %s\n' "$file" "$(readlink "$file")"
+    else
+      mode=100644
+      [[ ! -x "$file" ]] || mode=100755
+      printf 'ignored %s %s blob %s\n' "$file" "$mode" "$(git hash-object --no-filters -- "$file")"
+    fi
+  done < "$tmp/ignored"
+)
+
+inputs_sha256() {
+  local sum
+  if command -v sha256sum >/dev/null 2>&1; then
+    sum=$(sha256sum) || return 1
+  elif command -v shasum >/dev/null 2>&1; then
+    sum=$(shasum -a 256) || return 1
+  else
+    inputs_error 'neither sha256sum nor shasum is installed'
+    return 1
+  fi
+  printf '%s\n' "${sum%% *}"
+}
+
+inputs_fingerprint() {
+  local document
+  document=$(inputs_document "$@") || return 1
+  printf '%s\n' "$document" | inputs_sha256
+}
+
+inputs_tag() {
+  local pattern='^[0-9a-f]{64}$'
+  if [[ ! "$1" =~ $pattern ]]; then
+    inputs_error "$(printf '%q is not a fingerprint: expected 64 lower-case hex digits' "$1")"
+    return 1
+  fi
+  printf 'inputs-%s\n' "${1:0:16}"
+}
+
 readonly release_tag_pattern='v*'
 readonly default_registry='123456789012.dkr.ecr.eu-central-1.amazonaws.com'
-readonly usage='usage: docker/image-tasks.sh build|test|push|tag IMAGE_ID [TAG]'
+readonly usage='usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG]'
 # What .dockerignore keeps out of every build context, as git pathspecs: a change
 # there never reaches an image.
 readonly context_excludes=(':(exclude,glob)node_modules/**' ':(exclude,glob).cache/**' ':(exclude,glob)coverage/**' ':(exclude,glob)test-reports/**' ':(exclude,glob)**/.env' ':(exclude,glob)**/.env.*' ':(exclude,glob)**/*.pem')
@@ -180,6 +290,7 @@ image_config() {
       build_args_file='docker/triton/triton-training.build-args'
       platform='linux/amd64'
       inputs=('docker/triton/Dockerfile.training' 'docker/triton/triton-training.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'training/triton')
+      fingerprint_inputs=('docker/triton/Dockerfile.training' 'docker/triton/triton-training.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'training/triton' '.dockerignore')
       smoke_command=('python' '-c' 'import torch, torchvision, mlflow, onnx, onnxruntime, onnxscript, numpy, yaml, boto3')
       ;;
     'triton-deployment')
@@ -188,6 +299,7 @@ image_config() {
       build_args_file='docker/triton/triton-deployment.build-args'
       platform='linux/amd64'
       inputs=('docker/triton/Dockerfile.deployment' 'docker/triton/triton-deployment.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'deployment/triton')
+      fingerprint_inputs=('docker/triton/Dockerfile.deployment' 'docker/triton/triton-deployment.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'deployment/triton' '.dockerignore')
       smoke_command=('python' '-c' 'import mlflow, onnx, onnxruntime, numpy, boto3, requests')
       ;;
     'vllm-training')
@@ -196,6 +308,7 @@ image_config() {
       build_args_file='docker/vllm/vllm-training.build-args'
       platform='linux/amd64'
       inputs=('docker/vllm/Dockerfile.training' 'docker/vllm/vllm-training.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'training/vllm')
+      fingerprint_inputs=('docker/vllm/Dockerfile.training' 'docker/vllm/vllm-training.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'training/vllm' '.dockerignore')
       smoke_command=('python' '-c' 'import torch, transformers, peft, bitsandbytes, trl, datasets, mlflow, boto3')
       ;;
     'vllm-deployment')
@@ -204,6 +317,7 @@ image_config() {
       build_args_file='docker/vllm/vllm-deployment.build-args'
       platform='linux/amd64'
       inputs=('docker/vllm/Dockerfile.deployment' 'docker/vllm/vllm-deployment.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'deployment/vllm' 'evaluation/vllm' 'performance/vllm')
+      fingerprint_inputs=('docker/vllm/Dockerfile.deployment' 'docker/vllm/vllm-deployment.build-args' 'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc' 'deployment/vllm' 'evaluation/vllm' 'performance/vllm' '.dockerignore')
       smoke_command=('python' '-c' 'import mlflow, boto3, requests')
       ;;
     *)
@@ -245,8 +359,9 @@ engine_dockerfile() {
 }
 
 build() {
-  local line revision file=$dockerfile args=()
+  local line revision inputs_image file=$dockerfile args=()
   revision=$(build_revision)
+  inputs_image=$(inputs_reference)
   while IFS= read -r line; do
     [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")
   done < "$build_args_file"
@@ -262,21 +377,31 @@ build() {
     engine_dockerfile > "$file"
   fi
   echo "==> Building $ref for $platform from $dockerfile with $engine"
-  "${command[@]}" --platform "$platform" --file "$file" --tag "$ref" "${args[@]}" . \
+  "${command[@]}" --platform "$platform" --file "$file" --tag "$ref" --tag "$inputs_image" "${args[@]}" . \
     || fail "building $ref with $engine failed: the engine's output above says why"
 }
 
 # Whether the engine's local storage holds the image.
 image_exists() {
   if [[ "$engine" == buildah ]]; then
-    buildah inspect --type image "$ref" >/dev/null 2>&1
+    buildah inspect --type image "$1" >/dev/null 2>&1
   else
-    "$engine" image inspect "$ref" >/dev/null 2>&1
+    "$engine" image inspect "$1" >/dev/null 2>&1
   fi
 }
 
+# The image named by its inputs tag, from the fingerprint function the workflow
+# runs: the files as they are in the working tree, uncommitted edits included.
+inputs_reference() {
+  local fingerprint
+  if ! fingerprint=$(inputs_fingerprint "$platform" "${fingerprint_inputs[@]}" 2>&1); then
+    fail "${fingerprint#::error title=*::}"
+  fi
+  printf '%s/%s:%s\n' "$registry" "$repository" "$(inputs_tag "$fingerprint")"
+}
+
 require_image() {
-  image_exists || fail "there is no local image $ref: build it first: npx projen build-image:$id${requested_tag:+ $requested_tag}"
+  image_exists "$ref" || fail "there is no local image $ref: build it first: npx projen build-image:$id${requested_tag:+ $requested_tag}"
 }
 
 # What this run leaves behind, removed when it ends however it ends.
@@ -302,11 +427,23 @@ smoke_test() {
   echo "==> Smoke test passed"
 }
 
+# The image under its tag, and under its inputs tag as the workflow pushes it,
+# unless the image's files changed since it was built.
 push() {
   require_image
-  echo "==> Pushing $ref with $engine"
-  "$engine" push "$ref" \
-    || fail "pushing $ref failed; log in first (for ECR: aws ecr get-login-password --region eu-central-1 | $engine login --username AWS --password-stdin $registry)"
+  local inputs_image image
+  inputs_image=$(inputs_reference)
+  local images=("$ref")
+  if image_exists "$inputs_image"; then
+    images+=("$inputs_image")
+  else
+    echo "==> Not pushing an inputs tag: the image's files changed since $ref was built ($inputs_image names them as they are now)"
+  fi
+  for image in "${images[@]}"; do
+    echo "==> Pushing $image with $engine"
+    "$engine" push "$image" \
+      || fail "pushing $image failed; log in first (for ECR: aws ecr get-login-password --region eu-central-1 | $engine login --username AWS --password-stdin $registry)"
+  done
 }
 
 (( $# == 2 || $# == 3 )) || fail "$usage"
@@ -322,6 +459,7 @@ ref="$registry/$repository:$tag"
 engine=${CONTAINER_ENGINE:-docker}
 case "$action" in
   tag) printf '%s\n' "$tag" ;;
+  fingerprint) inputs_reference ;;
   build) require_engine; build ;;
   test) require_engine; smoke_test ;;
   push) require_engine; push ;;

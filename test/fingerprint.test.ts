@@ -1,12 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageKind, Pipeline, ScriptCopy } from '../src';
+import { IMAGE_JOB_ID, ImageKind, Pipeline, ScriptCopy } from '../src';
 import { commitAll, documentOf, fingerprintCall, fingerprintOf, InputsRepository, setExecutable } from './support/fingerprint-fixture';
-import { git } from './support/git-fixture';
+import { git, GIT_ENV, runScript } from './support/git-fixture';
 import { newPlatform } from './support/project';
 import { SEED_IMAGES, SeedImage } from './support/seed-images';
 import { readRepoFile } from './support/dockerfile';
 import { shellcheck } from './support/shellcheck';
+import { loadWorkflow } from './support/workflows';
 import { copiedPaths } from '../src/docker/dockerfile-args';
 import { fingerprintArguments, FingerprintedImage, renderFingerprintFunctions } from '../src/shell/fingerprint';
 
@@ -202,6 +204,46 @@ describe('the inputs fingerprint in a working tree that differs from HEAD', () =
   test('is the same when run from a subfolder of the checkout', () => {
     const run = fingerprintCall(join(repo.dir, folder), 'inputs_fingerprint', ['linux/amd64', ...fingerprintArguments(inputs)]);
     expect(run.stdout.trim()).toBe(fingerprintOf(repo.dir, inputs));
+  });
+});
+
+describe.each(SEED_IMAGES)('the workflow and the local tasks name $id by the same inputs tag', (seed) => {
+  let repo: InputsRepository;
+  beforeAll(() => {
+    repo = new InputsRepository();
+  });
+  afterAll(() => repo.remove());
+
+  /** The inputs tag the workflow's own step writes, run in the checkout as the runner runs it. */
+  const workflowTag = (): string => {
+    const step = loadWorkflow(seed.workflow).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Fingerprint the inputs');
+    const outputs = join(repo.dir, '..', `outputs-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(outputs, '');
+    const run = runScript(step.run, repo.dir, { ...step.env, GITHUB_OUTPUT: outputs });
+    expect(run.stderr).toBe('');
+    const tag = /^tag=(.*)$/m.exec(readFileSync(outputs, 'utf8'))![1];
+    rmSync(outputs);
+    return tag;
+  };
+  /** The inputs tag `docker/image-tasks.sh fingerprint` names, run in the same checkout. */
+  const localTag = (): string => {
+    const run = spawnSync('bash', ['docker/image-tasks.sh', 'fingerprint', seed.id, 'v9'], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+    expect(run.stderr).toBe('');
+    return run.stdout.trim().replace(/^.*:/, '');
+  };
+
+  test('in a clean checkout', () => {
+    const tag = workflowTag();
+    expect(tag).toMatch(/^inputs-[0-9a-f]{16}$/);
+    expect(localTag()).toBe(tag);
+  });
+
+  test('with uncommitted edits to the image\'s files, both name the edited content', () => {
+    const clean = workflowTag();
+    appendFileSync(join(repo.dir, firstScriptFolder(seed), 'README.md'), 'an uncommitted edit\n');
+    const edited = workflowTag();
+    expect(edited).not.toBe(clean);
+    expect(localTag()).toBe(edited);
   });
 });
 

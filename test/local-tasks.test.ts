@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { IMAGE_JOB_ID, ImageKind, Pipeline, TargetPlatform } from '../src';
+import { IMAGE_JOB_ID, ImageKind, Pipeline, SMOKE_TEST_STEP, TargetPlatform } from '../src';
 import { gitRepo } from './support/git-fixture';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
 import { newPlatform, synth } from './support/project';
@@ -16,6 +16,15 @@ const ECR = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 const IMAGES = SEED_IMAGES.map((i) => [i.id, i.workflow, i.repository] as const);
 const tasks = JSON.parse(readFileSync(join(REPO_ROOT, '.projen/tasks.json'), 'utf8')).tasks;
 const workflowStep = (file: string, name: string) => loadWorkflow(file).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === name);
+
+/** The image named by its inputs tag, as the local script computes it in a checkout. */
+function inputsImage(checkout: LocalCheckout, id: string, env: Record<string, string> = {}): string {
+  const run = checkout.script(['fingerprint', id, 'v9'], env);
+  if (run.status !== 0) {
+    throw new Error(`fingerprint failed: ${run.stderr}`);
+  }
+  return run.stdout.trim();
+}
 
 describe('the local image tasks', () => {
   test.each(IMAGES)('%s has build, test and push tasks that run the generated script with the tag argument verbatim', (id) => {
@@ -118,9 +127,12 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`${engine} output: ${command[0]}`);
     const [call] = fake.calls();
-    const build = workflowStep(workflow, 'Build image').with;
+    const build = workflowStep(workflow, 'Build and push image').with;
     const file = call[command.length + 3];
-    expect(call.slice(0, command.length + 6)).toEqual([...command, '--platform', build.platforms, '--file', file, '--tag', ref]);
+    // Tagged as the workflow pushes it too: by its inputs, from the same fingerprint function
+    const inputs = inputsImage(checkout, id);
+    expect(inputs).toMatch(new RegExp(`^${ECR}/${repository}:inputs-[0-9a-f]{16}$`));
+    expect(call.slice(0, command.length + 8)).toEqual([...command, '--platform', build.platforms, '--file', file, '--tag', ref, '--tag', inputs]);
     // docker builds the reviewed Dockerfile; podman and buildah, which reject COPY --link and key a cached
     // LABEL on its text, a temporary copy without --link and with a no-op RUN before the labels
     const reviewed = readFileSync(join(checkout.dir, build.file), 'utf8');
@@ -145,20 +157,30 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     expect(call).not.toContain('--label');
   });
 
-  test('docker runs the workflow\'s smoke test command in the local image, never pulling it', () => {
+  test('docker runs the smoke test of the Dockerfile\'s smoke-test stage in the local image, never pulling it', () => {
     const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['test', id, 'v9'], { PATH: fake.path });
     expect(run.status).toBe(0);
-    const ciCommand = workflowStep(workflow, 'Test image').run.match(/ python -c "(.*)"\n$/)[1];
-    expect(fake.calls()).toEqual([['image', 'inspect', ref], ['run', '--rm', '--pull', 'never', ref, 'python', '-c', ciCommand]]);
+    const dockerfile = readFileSync(join(checkout.dir, workflowStep(workflow, SMOKE_TEST_STEP).with.file), 'utf8');
+    const ciCommand: string[] = JSON.parse(dockerfile.match(/^FROM python AS smoke-test\nRUN (\[.*\])$/m)![1]);
+    expect(fake.calls()).toEqual([['image', 'inspect', ref], ['run', '--rm', '--pull', 'never', ref, ...ciCommand]]);
   });
 
-  test('docker pushes the local image to IMAGE_REGISTRY when set', () => {
+  test('docker pushes the local image to IMAGE_REGISTRY when set, under its tag and its inputs tag', () => {
     const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['push', id, 'v9'], { PATH: fake.path, IMAGE_REGISTRY: '127.0.0.1:5000' });
     expect(run.status).toBe(0);
     const pushed = `127.0.0.1:5000/${repository}:v9`;
-    expect(fake.calls()).toEqual([['image', 'inspect', pushed], ['push', pushed]]);
+    const inputs = inputsImage(checkout, id, { IMAGE_REGISTRY: '127.0.0.1:5000' });
+    expect(fake.calls()).toEqual([['image', 'inspect', pushed], ['image', 'inspect', inputs], ['push', pushed], ['push', inputs]]);
+  });
+
+  test('an image built before its files changed is pushed under its tag alone, saying why', () => {
+    const fake = recordingEngine(checkout, 'docker', { absent: '*:inputs-*' });
+    const run = checkout.script(['push', id, 'v9'], { PATH: fake.path });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('==> Not pushing an inputs tag: the image\'s files changed since');
+    expect(fake.calls().filter((c) => c[0] === 'push')).toEqual([['push', ref]]);
   });
 });
 
@@ -175,7 +197,7 @@ describe('local task failures end with one clear line and a non-zero exit', () =
       'image-tasks: no image mlserver-training is declared; declared: triton-training, triton-deployment, vllm-training, vllm-deployment'],
     ['a registry that is not a host', ['push', 'triton-training', 'v9'], { IMAGE_REGISTRY: 'http://x y' },
       `image-tasks: IMAGE_REGISTRY=http://x\\ y is not a registry such as 127.0.0.1:5000 or ${ECR}`],
-    ['a missing action', ['triton-training'], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag IMAGE_ID [TAG]'],
+    ['a missing action', ['triton-training'], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG]'],
   ])('%s', (_case, args, env, message) => {
     const run = checkout.script(args, env);
     expect(run.status).toBe(1);
@@ -424,7 +446,9 @@ describe('a declared platform other than the default', () => {
     const engines = mkdtempSync(join(tmpdir(), 'engines-'));
     try {
       // WHEN the workflow is read and the local build runs with each engine
-      const build = parse(files['.github/workflows/edge-build-deployment-image.yaml']).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build image');
+      const steps = parse(files['.github/workflows/edge-build-deployment-image.yaml']).jobs[IMAGE_JOB_ID].steps;
+      const build = steps.find((s: any) => s.name === 'Build and push image');
+      const smoke = steps.find((s: any) => s.name === SMOKE_TEST_STEP);
       const platforms = BUILD_COMMANDS.map(([engine]) => {
         const fake = recordingEngine({ tempDir: (prefix) => mkdtempSync(join(engines, prefix)) }, engine);
         spawnSync('bash', ['docker/image-tasks.sh', 'build', 'edge-deployment', 'v1'], {
@@ -433,8 +457,9 @@ describe('a declared platform other than the default', () => {
         const [call] = fake.calls();
         return call[call.indexOf('--platform') + 1];
       });
-      // THEN all of them name linux/arm64
+      // THEN all of them name linux/arm64, the workflow's smoke test too
       expect(build.with.platforms).toBe('linux/arm64');
+      expect(smoke.with.platforms).toBe('linux/arm64');
       expect(platforms).toEqual(['linux/arm64', 'linux/arm64', 'linux/arm64']);
     } finally {
       rmSync(repo, { recursive: true, force: true });

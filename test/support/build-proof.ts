@@ -1,11 +1,12 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Buildah } from './buildah';
 import { buildBusyboxBaseImage } from './busybox-base-image';
 import { gitRepo, runScript, ScriptRun } from './git-fixture';
 import type { LocalRegistry } from './registry';
-import { fingerprintArguments, FingerprintedImage, renderFingerprintFunctions } from '../../src/shell/fingerprint';
+import { renderInputsScript, renderReuseScript } from '../../src/github/reuse-steps';
+import { fingerprintArguments, FingerprintedImage } from '../../src/shell/fingerprint';
 import { quote } from '../../src/shell/quote';
 import { renderRegistryFunctions } from '../../src/shell/registry-functions';
 
@@ -75,42 +76,50 @@ export function pushBaseImage(root: string, registry: LocalRegistry, name: strin
 }
 
 /**
- * What a CI job would run for one image, with the real fingerprint and
- * registry functions: compute the fingerprint; if the registry has the
- * inputs tag, promote it to TAG; otherwise build with the registry cache kept
- * in the image's own repository, push under the inputs tag and promote that.
- * Prints `fingerprint <sha256>`, `inputs-tag <tag>`, then `built <digest>` or
- * `promoted <digest>`.
+ * The build a CI job runs when no image of the inputs exists, with buildah
+ * standing in for BuildKit: build with the registry cache kept in the image's
+ * own repository and push under the inputs tag, then add the wanted tag to the
+ * very same manifest (BuildKit pushes both tags of one image at once). Prints
+ * the digest.
  */
-export function renderBuildOrPromoteStep(image: FingerprintedImage = PROOF_IMAGE): string {
+export function renderBuildStep(image: FingerprintedImage = PROOF_IMAGE): string {
   return [
     'set -euo pipefail',
-    renderFingerprintFunctions(),
     renderRegistryFunctions(),
     '',
-    `fingerprint=$(inputs_fingerprint "$PLATFORM" ${fingerprintArguments(image).map(quote).join(' ')})`,
-    'inputs=$(inputs_tag "$fingerprint")',
-    'printf \'fingerprint %s\\ninputs-tag %s\\n\' "$fingerprint" "$inputs"',
-    'status=0',
-    'manifest_digest "$REGISTRY" "$REPOSITORY" "$inputs" >/dev/null || status=$?',
-    'case "$status" in',
-    '  0) action=promoted ;;',
-    '  1)',
-    '    action=built',
-    '    args=()',
-    '    while IFS= read -r line || [[ -n "$line" ]]; do',
-    '      [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")',
-    `    done < ${quote(image.buildArgsFile)}`,
-    '    ref="$REGISTRY/$REPOSITORY"',
-    `    buildah bud --layers --cache-from "$ref" --cache-to "$ref" --file ${quote(image.dockerfile)} "\${args[@]}" \\`,
-    '      --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" --tag "$ref:$inputs" . >&2',
-    '    buildah push --quiet "$ref:$inputs" >&2 ;;',
-    '  *) exit 1 ;;',
-    'esac',
-    'digest=$(promote_image "$REGISTRY" "$REPOSITORY" "$inputs" "$TAG")',
-    'printf \'%s %s\\n\' "$action" "$digest"',
+    'args=()',
+    'while IFS= read -r line || [[ -n "$line" ]]; do',
+    '  [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")',
+    `done < ${quote(image.buildArgsFile)}`,
+    'ref="$ECR_REGISTRY/$ECR_REPOSITORY"',
+    `buildah bud --layers --cache-from "$ref" --cache-to "$ref" --file ${quote(image.dockerfile)} "\${args[@]}" \\`,
+    '  --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" --tag "$ref:$INPUTS_TAG" . >&2',
+    'buildah push --quiet "$ref:$INPUTS_TAG" >&2',
+    'promote_image "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" "$IMAGE_TAG"',
     '',
   ].join('\n');
+}
+
+/**
+ * A stand-in `aws` for the reuse step's login: the local registry asks for no
+ * credentials, so any token will do.
+ */
+function loginStandIn(dir: string): string {
+  writeFileSync(join(dir, 'aws'), '#!/bin/sh\n[ "$1 $2" = "ecr get-login-password" ] && echo local-token\n', { mode: 0o755 });
+  return `${dir}:${process.env.PATH}`;
+}
+
+/** Runs one step's script in the checkout as the runner would, returning it with what it wrote to GITHUB_OUTPUT. */
+function runJobStep(script: string, checkout: string, env: Record<string, string>): ScriptRun & { outputs: Record<string, string> } {
+  const outputs = join(env.RUNNER_DIR, `outputs-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(outputs, '');
+  const run = runScript(script, checkout, { ...env, GITHUB_OUTPUT: outputs });
+  if (run.status !== 0) {
+    throw new Error(`a step failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  }
+  const written = Object.fromEntries(readFileSync(outputs, 'utf8').split('\n').filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return { ...run, outputs: written };
 }
 
 /** One run of the step on a fresh runner. */
@@ -134,29 +143,38 @@ export const HOST_PLATFORM = `linux/${process.arch === 'x64' ? 'amd64' : process
  * is deleted afterwards, as on a GitHub-hosted runner: every layer not in the
  * registry must be built, every layer reused must be pulled.
  */
-export function runOnFreshRunner(root: string, checkout: string, registry: LocalRegistry, env: { REPOSITORY: string; TAG: string }): StepResult {
+export function runOnFreshRunner(root: string, checkout: string, registry: LocalRegistry, target: { REPOSITORY: string; TAG: string }): StepResult {
   const buildah = new Buildah(join(root, `runner-${Date.now()}-${Math.random().toString(36).slice(2)}`));
   try {
     const start = performance.now();
-    const run = runScript(renderBuildOrPromoteStep(), checkout, {
+    const env = {
       ...buildah.env,
+      RUNNER_DIR: buildah.root,
       CONTAINERS_REGISTRIES_CONF: registry.registriesConf,
-      PLATFORM: HOST_PLATFORM,
-      REGISTRY: registry.host,
-      ...env,
-    });
+      PATH: loginStandIn(buildah.root),
+      IMAGE_PLATFORM: HOST_PLATFORM,
+      IMAGE_TAG: target.TAG,
+      ECR_REGISTRY: registry.host,
+      ECR_REPOSITORY: target.REPOSITORY,
+      ECR_REGION: 'eu-central-1',
+      REBUILD: 'false',
+    };
+    // The workflow's own steps: fingerprint the inputs, then reuse an image of the same inputs.
+    const inputs = runJobStep(renderInputsScript(fingerprintArguments(PROOF_IMAGE)), checkout, env);
+    const reuse = runJobStep(renderReuseScript(), checkout, { ...env, INPUTS_TAG: inputs.outputs.tag });
+    const built = reuse.outputs.promoted === 'true'
+      ? undefined
+      : runJobStep(renderBuildStep(), checkout, { ...env, INPUTS_TAG: inputs.outputs.tag });
     const seconds = (performance.now() - start) / 1000;
-    if (run.status !== 0) {
-      throw new Error(`the step failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
-    }
-    const field = (name: string) => run.stdout.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? '';
-    const result = run.stdout.match(/^(built|promoted) (\S+)$/m);
+    const run = built ?? reuse;
     return {
       ...run,
-      fingerprint: field('fingerprint'),
-      inputsTag: field('inputs-tag'),
-      action: result?.[1] ?? '',
-      digest: result?.[2] ?? '',
+      stdout: [inputs, reuse, built].filter((r) => r).map((r) => r!.stdout).join(''),
+      stderr: [inputs, reuse, built].filter((r) => r).map((r) => r!.stderr).join(''),
+      fingerprint: inputs.outputs.fingerprint,
+      inputsTag: inputs.outputs.tag,
+      action: built ? 'built' : 'promoted',
+      digest: built ? built.stdout.trim() : reuse.outputs.digest,
       seconds,
       runnerImages: buildah.run('images', '--quiet').split('\n').filter((l) => l !== ''),
     };

@@ -76,6 +76,11 @@ export interface EngineBehaviour {
   readonly status?: number;
   /** Whether an image lookup (`image inspect`, buildah's `inspect`) finds the image. @default true */
   readonly imagePresent?: boolean;
+  /**
+   * Images a lookup does not find though `imagePresent`, as a bash glob, e.g. `*:inputs-*`.
+   * @default - none
+   */
+  readonly absent?: string;
 }
 
 /**
@@ -101,6 +106,7 @@ export function recordingEngine(checkout: Pick<LocalCheckout, 'tempDir'>, name: 
     `  [[ "\${args[i]}" != --file ]] || cp "\${args[i + 1]}" '${dockerfile}'`,
     'done',
     'if [[ "$1 $2" == "image inspect" || "$1" == inspect ]]; then',
+    ...(behaviour.absent ? [`  [[ "\${*: -1}" != ${behaviour.absent} ]] || exit 1`] : []),
     `  exit ${behaviour.imagePresent === false ? 1 : 0}`,
     'fi',
     `echo "${name} output: $1"`,
