@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { header, row, Stats, stats } from './stats';
+import { StorageDriver } from '../support/buildah';
 import { PROOF_SCRIPT, proofRepository, pushBaseImage, runOnFreshRunner, StepResult } from '../support/build-proof';
 import { commitAll } from '../support/fingerprint-fixture';
 import { writeFiles } from '../support/git-fixture';
@@ -30,6 +31,8 @@ import { RegistryRequest, registryRequests, uploadedBlobs } from '../support/reg
 
 const RUNS = Number(process.env.BENCH_BUILD_RUNS ?? 3);
 const HEAVY_MB = Number(process.env.BENCH_HEAVY_MB ?? 128);
+/** Layer storage of the fresh runners: overlay, as a runner's Docker has it, unless BENCH_STORAGE says vfs. */
+const DRIVER: StorageDriver = process.env.BENCH_STORAGE === 'vfs' ? 'vfs' : 'overlay';
 const VARIANTS = ['full', 'scripts', 'promotion'] as const;
 type Variant = typeof VARIANTS[number];
 
@@ -42,7 +45,7 @@ interface Sample {
 }
 
 async function main(root: string): Promise<void> {
-  console.log(`\nBuild benchmark: ${RUNS} rounds after one warm-up, ${HEAVY_MB} MB heavy layer, buildah (vfs, chroot), fresh storage per run, in ${root}`);
+  console.log(`\nBuild benchmark: ${RUNS} rounds after one warm-up, ${HEAVY_MB} MB heavy layer, buildah (${DRIVER}, chroot), fresh storage per run, in ${root}`);
   const registry = await startRegistry(root, { logRequests: true });
   try {
     const base = pushBaseImage(root, registry, 'bench-base:1');
@@ -52,7 +55,7 @@ async function main(root: string): Promise<void> {
       const repository = `bench-${round}`;
       const measured = async (tag: string, expected: string): Promise<Sample> => {
         const mark = registry.log().length;
-        const run = runOnFreshRunner(root, checkout, registry, { REPOSITORY: repository, TAG: tag });
+        const run = runOnFreshRunner(root, checkout, registry, { REPOSITORY: repository, TAG: tag }, DRIVER);
         expectAction(run, expected);
         return sample(registry, repository, run, registryRequests(registry.log().slice(mark)));
       };

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Buildah } from './buildah';
+import { Buildah, StorageDriver } from './buildah';
 import { buildBusyboxBaseImage } from './busybox-base-image';
 import { gitRepo, runScript, ScriptRun } from './git-fixture';
 import type { LocalRegistry } from './registry';
@@ -143,8 +143,10 @@ export const HOST_PLATFORM = `linux/${process.arch === 'x64' ? 'amd64' : process
  * is deleted afterwards, as on a GitHub-hosted runner: every layer not in the
  * registry must be built, every layer reused must be pulled.
  */
-export function runOnFreshRunner(root: string, checkout: string, registry: LocalRegistry, target: { REPOSITORY: string; TAG: string }): StepResult {
-  const buildah = new Buildah(join(root, `runner-${Date.now()}-${Math.random().toString(36).slice(2)}`));
+export function runOnFreshRunner(
+  root: string, checkout: string, registry: LocalRegistry, target: { REPOSITORY: string; TAG: string }, driver: StorageDriver = 'vfs',
+): StepResult {
+  const buildah = new Buildah(join(root, `runner-${Date.now()}-${Math.random().toString(36).slice(2)}`), driver);
   try {
     const start = performance.now();
     const env = {

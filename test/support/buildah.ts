@@ -3,25 +3,32 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
+ * How buildah stores layers: `vfs` copies the whole root file system for each
+ * step and needs no kernel support; `overlay` stacks layers as a runner's
+ * Docker and BuildKit do, which this machine's kernel allows as root.
+ */
+export type StorageDriver = 'vfs' | 'overlay';
+
+/**
  * buildah on a storage of its own below `root`, so a test never touches the
- * machine's images and removing the folder removes everything it made. vfs
- * and chroot isolation need neither overlay mounts nor user namespaces.
+ * machine's images and removing the folder removes everything it made.
+ * Chroot isolation needs no user namespaces.
  */
 export class Buildah {
   /** The environment every buildah call, and every task the test runs, gets. */
   public readonly env: Record<string, string>;
 
-  constructor(public readonly root: string) {
+  constructor(public readonly root: string, driver: StorageDriver = 'vfs') {
     mkdirSync(root, { recursive: true });
     const conf = join(root, 'storage.conf');
     writeFileSync(conf, [
       '[storage]',
-      'driver = "vfs"',
+      `driver = "${driver}"`,
       `runroot = "${join(root, 'run')}"`,
       `graphroot = "${join(root, 'graph')}"`,
       '',
     ].join('\n'));
-    this.env = { CONTAINERS_STORAGE_CONF: conf, STORAGE_DRIVER: 'vfs', BUILDAH_ISOLATION: 'chroot' };
+    this.env = { CONTAINERS_STORAGE_CONF: conf, STORAGE_DRIVER: driver, BUILDAH_ISOLATION: 'chroot' };
   }
 
   /** Runs buildah; throws with its output when it fails. */
