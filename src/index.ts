@@ -32,6 +32,7 @@ export * from './docker/build-args';
 export * from './docker/build-args-file';
 export * from './docker/build-context-ignore';
 export * from './docker/image-dockerfile';
+export * from './docker/smoke-test-stage';
 export * from './docker/local-image-tasks';
 export * from './aws/aws-setup';
 export * from './aws/ecr-manifest';

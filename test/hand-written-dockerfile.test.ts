@@ -28,9 +28,12 @@ function platformWithDockerfile(text: string) {
 
 const COMPLETE = [
   'ARG BASE_IMAGE',
-  'FROM ${BASE_IMAGE}',
+  'FROM ${BASE_IMAGE} AS base',
   'ARG REQUESTS_VERSION AWS_CLI_VERSION AWS_CLI_MIRROR',
   'RUN pip install "requests==${REQUESTS_VERSION}"',
+  'FROM base AS smoke-test',
+  'RUN ["python", "-c", "import requests"]',
+  'FROM base',
   'arg IMAGE_SOURCE',
   'ARG IMAGE_REVISION=unknown',
   'ARG IMAGE_VERSION',
@@ -49,7 +52,7 @@ describe('a hand-written Dockerfile', () => {
     expect(project.tryFindFile(PATH)).toBeUndefined();
     expect(files[PATH]).toBe(COMPLETE);
     const build = parse(files['.github/workflows/custom-build-deployment-image.yaml'])
-      .jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build image');
+      .jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build and push image');
     expect(build.with.file).toBe(PATH);
     expect(build.with['build-args'].split('\n').map((l: string) => l.split('=')[0])).toEqual([
       'BASE_IMAGE', 'REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED',
@@ -57,9 +60,33 @@ describe('a hand-written Dockerfile', () => {
     expect(files['docker/custom/custom-deployment.build-args']).toContain('REQUESTS_VERSION=2.32.3\n');
   });
 
+  test('runs its workflow on a change to anything it copies: a folder with all below it, a file as itself', () => {
+    // GIVEN a hand-written Dockerfile that copies a folder and a file of the repository
+    const { project, platform } = platformWithDockerfile(`${COMPLETE}COPY shared/ /opt/shared/\nCOPY config/app.yaml /etc/app.yaml\n`);
+    mkdirSync(join(project.outdir, 'shared'));
+    mkdirSync(join(project.outdir, 'config'));
+    writeFileSync(join(project.outdir, 'config/app.yaml'), 'a: 1\n');
+    // WHEN the image is declared with it
+    const image = platform.addImage(declaration());
+    // THEN both are path filters, next to the Dockerfile and its build arguments
+    expect(image.pathFilters).toEqual([
+      'deployment/custom/**', PATH, 'docker/custom/custom-deployment.build-args', 'shared/**', 'config/app.yaml', '.dockerignore',
+      '.github/workflows/custom-build-deployment-image.yaml',
+    ]);
+  });
+
+  test('without a smoke-test stage fails the declaration, giving the stage to add with the image\'s own imports', () => {
+    // GIVEN a hand-written Dockerfile whose stages the workflow could not smoke-test
+    const { platform } = platformWithDockerfile(COMPLETE.replace('FROM base AS smoke-test', 'FROM base AS check'));
+    // THEN the declaration fails with the stage to add
+    expect(() => platform.addImage(declaration())).toThrow(
+      `hand-written Dockerfile '${PATH}' has no stage 'smoke-test', which the workflow builds before the image to test its Python environment: `
+      + 'add one on the stage the image starts from, e.g. \'FROM <that stage> AS smoke-test\' then \'RUN ["python", "-c", "import requests"]\'');
+  });
+
   test('that lacks build arguments fails the declaration, naming every missing one', () => {
     // GIVEN a hand-written Dockerfile that declares only BASE_IMAGE and IMAGE_VERSION
-    const { platform } = platformWithDockerfile('ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG IMAGE_VERSION\n');
+    const { platform } = platformWithDockerfile('ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS smoke-test\nFROM ${BASE_IMAGE}\nARG IMAGE_VERSION\n');
     // WHEN the image is declared
     // THEN one error lists each missing ARG with the fix
     expect(() => platform.addImage(declaration())).toThrow([
@@ -75,6 +102,7 @@ describe('a hand-written Dockerfile', () => {
       'ARG BASE_IMAGE',
       'ARG IMAGE_SOURCE',
       'ARG IMAGE_REVISION',
+      'FROM ${BASE_IMAGE} AS smoke-test',
       'FROM ${BASE_IMAGE}',
       'ARG REQUESTS_VERSION AWS_CLI_VERSION AWS_CLI_MIRROR IMAGE_VERSION IMAGE_CREATED',
       'LABEL org.opencontainers.image.source="${IMAGE_SOURCE}" org.opencontainers.image.revision="${IMAGE_REVISION}"',

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_JOB_ID } from '../src';
 import { evaluate, render } from './support/expressions';
 import { SEED_IMAGES } from './support/seed-images';
-import { loadWorkflow, readWorkflowText, WORKFLOWS_DIR } from './support/workflows';
+import { loadWorkflow, readWorkflowText, REPO_ROOT, WORKFLOWS_DIR } from './support/workflows';
+import { pathFilterRegex } from '../src/github/path-filter';
+import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 
@@ -41,13 +43,31 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     });
   });
 
-  test('runs on pushes to main and develop touching its own paths, and on every v* tag', () => {
+  test('runs on pushes to main and develop touching what the image is built from, and on every v* tag', () => {
+    // The seed's script folders and Dockerfile, and every other input of the fingerprint: build arguments,
+    // the AWS CLI's signing key, the .dockerignore; then the workflow itself.
     expect(workflow.on.push).toEqual({
       branches: ['main', 'develop'],
       tags: ['v*'],
-      paths: [...image.paths, image.dockerfile, `.github/workflows/${image.workflow}`],
+      paths: [
+        ...image.paths, image.dockerfile, image.buildArgs, `docker/keys/${AWS_CLI_SIGNING_KEY.fingerprint}.asc`, '.dockerignore',
+        `.github/workflows/${image.workflow}`,
+      ],
     });
     expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch']);
+  });
+
+  test('runs on a change to any input of the image\'s fingerprint, as GitHub matches path filters', () => {
+    // GIVEN the paths the fingerprint hashes, a file inside each folder of them, and the filters as GitHub reads them
+    const step = job.steps.find((s: any) => s.name === 'Fingerprint the inputs');
+    const inputs = [...step.run.matchAll(/^fingerprint=\$\(inputs_fingerprint "\$IMAGE_PLATFORM" (.*)\)$/gm)][0][1].split(' ').map((q: string) => q.replace(/^'|'$/g, ''));
+    const changed = inputs.map((path: string) => (existsSync(join(REPO_ROOT, path)) && statSync(join(REPO_ROOT, path)).isDirectory() ? `${path}/run.py` : path));
+    const filters = workflow.on.push.paths.map(pathFilterRegex);
+    const matches = (file: string) => filters.reduce((hit: boolean, f: { exclude: boolean; regex: string }) =>
+      (new RegExp(f.regex).test(file) ? !f.exclude : hit), false);
+    // THEN each such change runs the workflow
+    expect(changed.filter((file: string) => !matches(file))).toEqual([]);
+    expect(changed).toContain('.dockerignore');
   });
 
   test('grants exactly id-token: write and contents: read', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { DockerfileParser, Instruction } from 'dockerfile-ast';
+import { SMOKE_TEST_STAGE } from './smoke-test-stage';
 
 let parser: typeof DockerfileParser | undefined;
 
@@ -49,12 +50,13 @@ export function copiedPaths(dockerfile: string): string[] {
 
 /**
  * What is wrong with a hand-written Dockerfile, given the build arguments
- * projen passes to it: it is missing, or it lacks an `ARG` for some of them,
- * or declares one only before the first `FROM`, where only `FROM` lines can
- * use it. An engine ignores or warns about an argument nobody declares, so
- * the value would silently not reach the image.
+ * projen passes to it and the image's smoke test: it is missing, or it lacks
+ * an `ARG` for some of them, or declares one only before the first `FROM`,
+ * where only `FROM` lines can use it (an engine ignores or warns about an
+ * argument nobody declares, so the value would silently not reach the image),
+ * or it has no `smoke-test` stage, which the workflow builds before the image.
  */
-export function handWrittenDockerfileViolations(root: string, path: string, passed: readonly string[]): string[] {
+export function handWrittenDockerfileViolations(root: string, path: string, passed: readonly string[], smokeTest: readonly string[]): string[] {
   const file = join(root, path);
   if (!existsSync(file)) {
     return [`hand-written Dockerfile '${path}' does not exist: write it, or drop \`dockerfile\` so projen generates one`];
@@ -64,12 +66,16 @@ export function handWrittenDockerfileViolations(root: string, path: string, pass
   const inGlobal = new Set(global.filter((i) => i.getKeyword() === 'ARG').flatMap(argNames));
   const fromLines = stages.filter((i) => i.getKeyword() === 'FROM').map((i) => i.getTextContent());
   const usedByFrom = (name: string) => fromLines.some((line) => new RegExp(`\\$\\{?${name}\\b`).test(line));
-  return passed.flatMap((name) => {
+  const smokeStage = fromLines.some((line) => new RegExp(`\\sAS\\s+${SMOKE_TEST_STAGE}\\s*$`, 'i').test(line))
+    ? []
+    : [`hand-written Dockerfile '${path}' has no stage '${SMOKE_TEST_STAGE}', which the workflow builds before the image to test its Python environment: `
+      + `add one on the stage the image starts from, e.g. 'FROM <that stage> AS ${SMOKE_TEST_STAGE}' then 'RUN [${smokeTest.map((a) => JSON.stringify(a)).join(', ')}]'`];
+  return [...smokeStage, ...passed.flatMap((name) => {
     if (inStage.has(name) || (inGlobal.has(name) && usedByFrom(name))) {
       return [];
     }
     return inGlobal.has(name)
       ? [`hand-written Dockerfile '${path}' declares 'ARG ${name}' only before the first FROM, where only FROM lines see it (a LABEL or RUN gets an empty value): repeat 'ARG ${name}' inside the stage that uses it`]
       : [`hand-written Dockerfile '${path}' has no 'ARG ${name}', but projen passes ${name}: add the line 'ARG ${name}' to the stage that uses it`];
-  });
+  })];
 }

@@ -1,5 +1,6 @@
 import { FileBase } from 'projen/lib/file';
 import { PROVENANCE_ARGS } from './build-args';
+import { SMOKE_TEST_STAGE } from './smoke-test-stage';
 import { toolKeyPath, TOOLS_PREFIX } from './tool-install';
 import type { PythonPackage } from '../declaration/python-package';
 import type { ContainerImage } from '../platform/container-image';
@@ -7,8 +8,6 @@ import type { ContainerImage } from '../platform/container-image';
 const TOOLS_STAGE = 'tools';
 /** The stage with the image's Python environment: system packages, Python packages, environment. */
 const PYTHON_STAGE = 'python';
-/** The stage that imports every Python dependency on top of the Python environment. */
-export const SMOKE_TEST_STAGE = 'smoke-test';
 
 /**
  * The Dockerfile projen writes for an image from its declared layers.

@@ -7,7 +7,7 @@ import { renderCiTagScript, renderFreeDiskScript } from './step-scripts';
 import { roleSessionName } from '../declaration/oidc-role';
 import { BUILD_CACHE_TAG, LATEST_TAG, SMOKE_TEST_CACHE_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
-import { SMOKE_TEST_STAGE } from '../docker/image-dockerfile';
+import { SMOKE_TEST_STAGE } from '../docker/smoke-test-stage';
 import type { ContainerImage } from '../platform/container-image';
 import { fingerprintArguments } from '../shell/fingerprint';
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Component } from 'projen/lib/component';
 import type { PlatformScope } from './platform-settings';
@@ -17,6 +17,7 @@ import {
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
 import { copiedPaths, handWrittenDockerfileViolations } from '../docker/dockerfile-args';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
+import { fingerprintArguments } from '../shell/fingerprint';
 
 // An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
 const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -272,18 +273,28 @@ export class ContainerImage extends Component {
   }
 
   /**
-   * The workflow's path filters: the script folders, extra paths, the
-   * Dockerfile and the workflow file itself, the last two escaped so each
-   * matches only its own path.
+   * The workflow's path filters: the script folders, extra paths, every other
+   * path of the inputs fingerprint (the Dockerfile, its build arguments file,
+   * the tools' signing keys, what a hand-written Dockerfile copies, the
+   * `.dockerignore`) and the workflow file itself: a change that changes the
+   * fingerprint runs the workflow. Declared paths are escaped, so each matches
+   * only itself; extra paths are filters as written.
    */
   public get pathFilters(): readonly string[] {
-    // Declared paths are literal; only extraPaths are filters as written.
+    const scripts = new Set(this.scripts.map((s) => s.source));
+    const inputs = fingerprintArguments(this).filter((path) => !scripts.has(path)).map((path) =>
+      (this.isFolder(path) ? `${literalPathFilter(path)}/**` : literalPathFilter(path)));
     return [
       ...this.scripts.map((s) => s.pathFilter),
       ...this.extraPaths,
-      literalPathFilter(this.dockerfile),
+      ...inputs,
       literalPathFilter(this.workflowPath),
     ];
+  }
+
+  /** Whether a path of the repository is a folder; a COPY source of a hand-written Dockerfile can be either. */
+  private isFolder(path: string): boolean {
+    return !this.dockerfileGenerated && existsSync(join(this.project.outdir, path)) && statSync(join(this.project.outdir, path)).isDirectory();
   }
 
   private validate(): void {
@@ -334,7 +345,7 @@ export class ContainerImage extends Component {
       v.add(`build argument '${name}' would be passed ${owners.length} times (two tools, or a pinned Python package whose name maps to another argument): pin only one of them`);
     }
     if (!this.dockerfileGenerated && repoPathViolation('Dockerfile', this.dockerfile) === undefined) {
-      for (const message of handWrittenDockerfileViolations(this.project.outdir, this.dockerfile, this.buildArgNames)) {
+      for (const message of handWrittenDockerfileViolations(this.project.outdir, this.dockerfile, this.buildArgNames, this.smokeTestCommand)) {
         v.add(message);
       }
     }
