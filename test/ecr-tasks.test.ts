@@ -54,6 +54,23 @@ describe('ecr:ensure as a process', () => {
     expect(server.repositoriesNamed()).toEqual([...declared].sort());
   });
 
+  test('leaves the inputs tags movable, so a forced rebuild moves one to its fresh build, while a release tag never moves', async () => {
+    // GIVEN a repository ecr:ensure set up, and an image released as v1.0.0 with its inputs tag
+    const env = localAwsEnv(await startServer());
+    expect((await runEcrTask('ecr:ensure', [], env)).status).toBe(0);
+    const [repository] = declared;
+    const released = server.pushImage(repository, { tags: ['v1.0.0', 'inputs-0123456789abcdef'], manifest: '{"build":1}' });
+    // WHEN a dispatch with rebuild builds the same inputs again and pushes the inputs tag
+    const rebuilt = server.pushImage(repository, { tags: ['inputs-0123456789abcdef'], manifest: '{"build":2}' });
+    // THEN ECR moved the inputs tag to the fresh build, and v1.0.0 still names the release
+    expect(rebuilt.digest).not.toBe(released.digest);
+    const tagged = (tag: string) => server.repository(repository)!.images.find((i) => i.tags.includes(tag))!.digest;
+    expect(tagged('inputs-0123456789abcdef')).toBe(rebuilt.digest);
+    expect(tagged('v1.0.0')).toBe(released.digest);
+    // AND pushing v1.0.0 onto another image is refused, as ECR refuses an immutable tag
+    expect(() => server.pushImage(repository, { tags: ['v1.0.0'], manifest: '{"build":3}' })).toThrow(/ImageTagAlreadyExists|already exists/);
+  });
+
   test('every request is signed for the declared region and names the declared account wherever ECR accepts one', async () => {
     // GIVEN runs that send every call the operator policy allows: create, repair a repository changed by hand, show
     const env = localAwsEnv(await startServer());
