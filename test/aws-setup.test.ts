@@ -237,13 +237,8 @@ describe('.github/aws', () => {
         name: 'triton-training-tools',
         imageId: 'triton-training',
         scanOnPush: true,
-        imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-        imageTagMutabilityExclusionFilters: [
-          { filter: 'latest', filterType: 'WILDCARD' },
-          { filter: 'buildcache*', filterType: 'WILDCARD' },
-          { filter: 'inputs-*', filterType: 'WILDCARD' },
-          { filter: 'develop-*', filterType: 'WILDCARD' },
-        ],
+        // The exclusions themselves are test/tag-immutability.test.ts's subject.
+        ...platform.tagImmutability,
         sizeThreshold: { bytes: 4_500_000_000, label: '4.5 GB' },
       }],
     });

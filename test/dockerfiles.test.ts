@@ -154,7 +154,7 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
 
   test('declares an ARG for exactly the build arguments the workflow passes, whose fixed values the build-args file lists', () => {
     // GIVEN the workflow's build step and the generated build arguments file
-    const build = loadWorkflow(image.workflow).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build image');
+    const build = loadWorkflow(image.workflow).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build and push image');
     const ciArgs: string[] = build.with['build-args'].split('\n');
     const fileArgs = readRepoFile(image.buildArgs).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     // THEN the Dockerfile declares each passed name, the file holds the workflow's fixed values, and the rest are provenance

@@ -38,7 +38,7 @@ describe('ecr:ensure', () => {
   test('the manifest it reads declares the four images of .projenrc.ts with one lifecycle policy and the tags that move', () => {
     expect(declared).toEqual(['triton-training-tools', 'mlops-deployment-tools', 'vllm-training-tools', 'vllm-deployment-tools']);
     expect(manifest.lifecyclePolicy?.rules.length).toBeGreaterThan(0);
-    expect(EXCLUSIONS.map((f) => f.filter)).toEqual(['latest', 'buildcache', 'develop-*']);
+    expect(EXCLUSIONS.map((f) => f.filter)).toEqual(['latest', 'buildcache*', 'inputs-*', 'develop-*']);
   });
 
   test('creates every missing repository with scan on push, immutable tags except the moving ones, and the lifecycle policy', async () => {
@@ -53,7 +53,7 @@ describe('ecr:ensure', () => {
         scanOnPush: true, imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: EXCLUSIONS,
       });
       expect(JSON.parse(ecr.repository(name)?.lifecyclePolicyText ?? '')).toEqual(manifest.lifecyclePolicy);
-      expect(io.lineFor(name)).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache, develop-\*\); put lifecycle policy \(5 rules\)$/);
+      expect(io.lineFor(name)).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache\*, inputs-\*, develop-\*\); put lifecycle policy \(6 rules\)$/);
     }
     expect(io.stdout.at(-1)).toBe('Changed 4 of 4 repositories.');
   });
@@ -63,7 +63,7 @@ describe('ecr:ensure', () => {
     await ensure();
     const repository = ecr.repository('triton-training-tools')!;
     // THEN ECR's exclusion filters, as set, let exactly the moving tags be pushed again
-    for (const tag of ['latest', 'buildcache', 'develop-0123abc']) {
+    for (const tag of ['latest', 'buildcache', 'buildcache-smoke-test', 'inputs-0123456789abcdef', 'develop-0123abc']) {
       expect({ tag, immutable: tagIsImmutable(repository, tag) }).toEqual({ tag, immutable: false });
     }
     for (const tag of ['v1.2.3', 'v2.0.0-rc.1', 'my-experiment', 'latest-gpu', 'developer']) {
@@ -102,8 +102,8 @@ describe('ecr:ensure', () => {
     expect(ecr.writes()).toEqual([]);
     expect(ecr.repositoryNames()).toEqual(['mlops-deployment-tools']);
     expect(io.stdout[0]).toBe('Dry run: planning 4 declared ECR repositories in account 123456789012, region eu-central-1');
-    expect(io.lineFor('triton-training-tools')).toMatch(/would create repository \(scan on push, immutable tags except latest, buildcache, develop-\*\); would put lifecycle policy \(5 rules\)$/);
-    expect(io.lineFor('mlops-deployment-tools')).toMatch(/would put lifecycle policy \(5 rules\); would turn scan on push on; would make immutable tags except latest, buildcache, develop-\* \(now mutable tags\)$/);
+    expect(io.lineFor('triton-training-tools')).toMatch(/would create repository \(scan on push, immutable tags except latest, buildcache\*, inputs-\*, develop-\*\); would put lifecycle policy \(6 rules\)$/);
+    expect(io.lineFor('mlops-deployment-tools')).toMatch(/would put lifecycle policy \(6 rules\); would turn scan on push on; would make immutable tags except latest, buildcache\*, inputs-\*, develop-\* \(now mutable tags\)$/);
     expect(io.stdout.at(-1)).toBe('Dry run: 4 of 4 repositories would change; nothing was changed.');
   });
 
@@ -122,7 +122,7 @@ describe('ecr:ensure', () => {
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(0);
-    expect(io.lineFor('vllm-training-tools')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts; turned scan on push on; made immutable tags except latest, buildcache, develop-\* \(was mutable tags\)$/);
+    expect(io.lineFor('vllm-training-tools')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts; turned scan on push on; made immutable tags except latest, buildcache\*, inputs-\*, develop-\* \(was mutable tags\)$/);
     expect(ecr.repository('vllm-training-tools')).toMatchObject({ scanOnPush: true, ...DECLARED_MUTABILITY });
     expect(JSON.parse(ecr.repository('vllm-training-tools')?.lifecyclePolicyText ?? '')).toEqual(manifest.lifecyclePolicy);
     expect(ecr.writes().map((w) => `${w.operation} ${w.input.repositoryName}`)).toEqual([
@@ -134,7 +134,7 @@ describe('ecr:ensure', () => {
 
   test.each<[string, Parameters<EcrServer['addRepository']>[1], string]>([
     ['all tags immutable', { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] }, 'immutable tags'],
-    ['one exclusion missing', { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: EXCLUSIONS.slice(0, 2) }, 'immutable tags except latest, buildcache'],
+    ['one exclusion missing', { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: EXCLUSIONS.slice(0, 2) }, 'immutable tags except latest, buildcache*'],
     ['mutable with exclusions', { imageTagMutability: 'MUTABLE_WITH_EXCLUSION', exclusionFilters: [{ filter: 'v*', filterType: 'WILDCARD' }] }, 'mutable tags except v*'],
   ])('replaces a tag immutability set by hand (%s), where it used to warn and leave it', async (_case, setting, was) => {
     // GIVEN
@@ -146,7 +146,7 @@ describe('ecr:ensure', () => {
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(0);
-    expect(io.lineFor('vllm-deployment-tools')).toBe(`vllm-deployment-tools   made immutable tags except latest, buildcache, develop-* (was ${was})`);
+    expect(io.lineFor('vllm-deployment-tools')).toBe(`vllm-deployment-tools   made immutable tags except latest, buildcache*, inputs-*, develop-* (was ${was})`);
     expect(ecr.repository('vllm-deployment-tools')).toMatchObject(DECLARED_MUTABILITY);
   });
 
@@ -203,7 +203,7 @@ describe('ecr:ensure', () => {
     // THEN
     expect(ecr.repository('triton-training-tools')?.lifecyclePolicyText).toBeUndefined();
     expect(io.lineFor('triton-training-tools')).toMatch(/removed the lifecycle policy \(\.projenrc\.ts declares no lifecycle rules\)$/);
-    expect(io.lineFor('vllm-training-tools')).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache, develop-\*\)$/);
+    expect(io.lineFor('vllm-training-tools')).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache\*, inputs-\*, develop-\*\)$/);
   });
 
   test('never touches a repository that is not declared', async () => {
@@ -251,7 +251,7 @@ describe('ecr:ensure', () => {
     // THEN
     expect(code).toBe(1);
     expect(io.lineFor('triton-training-tools')).toBe(
-      'triton-training-tools   FAILED: created repository (scan on push, immutable tags except latest, buildcache, develop-*); ecr:PutLifecyclePolicy failed: InvalidParameterException: Invalid parameter at \'LifecyclePolicyText\'');
+      'triton-training-tools   FAILED: created repository (scan on push, immutable tags except latest, buildcache*, inputs-*, develop-*); ecr:PutLifecyclePolicy failed: InvalidParameterException: Invalid parameter at \'LifecyclePolicyText\'');
   });
 
   test('an ECR that answers slowly, but within the request timeout, is waited for and not asked twice', async () => {

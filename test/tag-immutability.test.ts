@@ -14,7 +14,7 @@ test('by default every tag is immutable except latest, the build caches, inputs 
     imageTagMutabilityExclusionFilters: [
       { filter: 'latest', filterType: 'WILDCARD' },
       { filter: 'buildcache*', filterType: 'WILDCARD' },
-      // A forced rebuild moves the inputs tag to the fresh build of the same inputs (issue 11).
+      // A forced rebuild moves the inputs tag to the fresh build of the same inputs.
       { filter: 'inputs-*', filterType: 'WILDCARD' },
       { filter: 'develop-*', filterType: 'WILDCARD' },
     ],
