@@ -119,7 +119,8 @@ describe('push policy', () => {
     const actions = commands.map((c) => `ecr:${operation(c)}`);
     // THEN the committed push policy allows each: the login token on '*', everything else on the repositories
     const policy = JSON.parse(readFileSync(join(REPO_ROOT, '.github/aws/ecr-push-policy.json'), 'utf8'));
-    const allowedOn = (resource: (r: unknown) => boolean) => policy.Statement.filter((s: any) => resource(s.Resource)).flatMap((s: any) => [s.Action].flat());
+    const allowedOn = (resource: (r: unknown) => boolean) =>
+      policy.Statement.filter((s: any) => resource(s.Resource)).flatMap((s: any) => [s.Action].flat());
     const allowed = [...allowedOn((r) => r !== '*'), ...allowedOn((r) => r === '*').filter((a: string) => a === 'ecr:GetAuthorizationToken')];
     expect(actions).toEqual(expect.arrayContaining(['ecr:DescribeImages', 'ecr:GetAuthorizationToken']));
     expect(actions.filter((a) => !allowed.includes(a))).toEqual([]);

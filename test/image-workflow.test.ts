@@ -4,8 +4,8 @@ import { IMAGE_JOB_ID } from '../src';
 import { evaluate, render } from './support/expressions';
 import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, readWorkflowText, REPO_ROOT, WORKFLOWS_DIR } from './support/workflows';
-import { pathFilterRegex } from '../src/github/path-filter';
 import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
+import { pathFilterRegex } from '../src/github/path-filter';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 
@@ -59,8 +59,9 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
 
   test('runs on a change to any input of the image\'s fingerprint, as GitHub matches path filters', () => {
     // GIVEN the paths the fingerprint hashes, a file inside each folder of them, and the filters as GitHub reads them
-    const step = job.steps.find((s: any) => s.name === 'Fingerprint the inputs');
-    const inputs = [...step.run.matchAll(/^fingerprint=\$\(inputs_fingerprint "\$IMAGE_PLATFORM" (.*)\)$/gm)][0][1].split(' ').map((q: string) => q.replace(/^'|'$/g, ''));
+    const fingerprint = step('Fingerprint the inputs').run;
+    const inputs = [...fingerprint.matchAll(/^fingerprint=\$\(inputs_fingerprint "\$IMAGE_PLATFORM" (.*)\)$/gm)][0][1]
+      .split(' ').map((q: string) => q.replace(/^'|'$/g, ''));
     const changed = inputs.map((path: string) => (existsSync(join(REPO_ROOT, path)) && statSync(join(REPO_ROOT, path)).isDirectory() ? `${path}/run.py` : path));
     const filters = workflow.on.push.paths.map(pathFilterRegex);
     const matches = (file: string) => filters.reduce((hit: boolean, f: { exclude: boolean; regex: string }) =>

@@ -169,13 +169,17 @@ describe('image_revision against a docker-registry on 127.0.0.1', () => {
     registry = await startRegistry(work);
     await pushImages(registry.host, REPOSITORY);
     const configText = JSON.stringify({
-      architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] },
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
       config: { Labels: { 'org.opencontainers.image.revision': revision, 'org.opencontainers.image.version': 'v1' } },
     });
     const config = await putBlob(registry.host, REPOSITORY, configText);
     labelled = await putManifest(registry.host, REPOSITORY, 'labelled', JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: Buffer.byteLength(configText) }, layers: [],
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: Buffer.byteLength(configText) },
+      layers: [],
     }), 'application/vnd.oci.image.manifest.v1+json');
   });
   afterAll(async () => {

@@ -53,7 +53,9 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
     registry = await startRegistry(join(work, 'registry'), { htpasswd: TEST_LOGIN.htpasswd, logRequests: true });
     const auth = { username: TEST_LOGIN.username, password: TEST_LOGIN.password };
     const configText = JSON.stringify({
-      architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] },
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
       config: { Labels: { 'org.opencontainers.image.revision': BUILT_FROM } },
     });
     const config = await putBlob(registry.host, REPOSITORY, configText, auth);
@@ -148,8 +150,15 @@ describe('the step that records where the image came from', () => {
   const step = stepOf('triton-build-training-image.yaml', 'Record where the image came from');
   const runner = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/ml-platform', GITHUB_SHA: 'a'.repeat(40) };
   const record = (env: Record<string, string>) => runStep(step.run, {
-    ...runner, IMAGE_REPOSITORY: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}`, IMAGE_TAG: 'v1.0.0',
-    IMAGE_DIGEST: `sha256:${'d'.repeat(64)}`, INPUTS_TAG, PROMOTED: '', BUILT_FROM: '', REBUILD: '', ...env,
+    ...runner,
+    IMAGE_REPOSITORY: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}`,
+    IMAGE_TAG: 'v1.0.0',
+    IMAGE_DIGEST: `sha256:${'d'.repeat(64)}`,
+    INPUTS_TAG,
+    PROMOTED: '',
+    BUILT_FROM: '',
+    REBUILD: '',
+    ...env,
   });
 
   test.each<[string, Record<string, string>, string]>([

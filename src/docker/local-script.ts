@@ -3,8 +3,8 @@ import { BUILD_CONTEXT_EXCLUDES } from './build-context-ignore';
 import { LATEST_TAG, TagPolicy } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
-import { quote } from '../shell/quote';
 import { fingerprintArguments, renderFingerprintFunctions } from '../shell/fingerprint';
+import { quote } from '../shell/quote';
 import { renderTagFunctions } from '../shell/tag-functions';
 
 /** The engines the local tasks drive, docker first as the default. */

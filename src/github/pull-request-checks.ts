@@ -1,6 +1,6 @@
 import * as build from 'projen/lib/build';
-import * as github from 'projen/lib/github';
 import { Component } from 'projen/lib/component';
+import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import { renderAffectedImagesScript, renderChangedFilesScript } from './affected-images-script';
 import { renderDriftCheckScript } from './drift-script';

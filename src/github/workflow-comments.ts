@@ -1,6 +1,6 @@
-import * as github from 'projen/lib/github';
 import { Component } from 'projen/lib/component';
 import type { IResolver } from 'projen/lib/file';
+import * as github from 'projen/lib/github';
 import { Project } from 'projen/lib/project';
 import { YamlFile } from 'projen/lib/yaml';
 import { ImageBuildWorkflow } from './image-build-workflow';

@@ -1,5 +1,5 @@
-import * as github from 'projen/lib/github';
 import { FileBase } from 'projen/lib/file';
+import * as github from 'projen/lib/github';
 import { ImageBuildWorkflow } from './image-build-workflow';
 import type { PullRequestChecks } from './pull-request-checks';
 import {

@@ -1,6 +1,6 @@
+import { Component } from 'projen/lib/component';
 import * as github from 'projen/lib/github';
 import * as javascript from 'projen/lib/javascript';
-import { Component } from 'projen/lib/component';
 import { Project } from 'projen/lib/project';
 import { ContainerImage, ContainerImageOptions, PlatformView } from './container-image';
 import { AwsSetup } from '../aws/aws-setup';
@@ -19,10 +19,10 @@ import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
-import { WorkflowComments } from '../github/workflow-comments';
 import { pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
 import { PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
+import { WorkflowComments } from '../github/workflow-comments';
 import { WorkflowsReadme } from '../github/workflows-readme';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */

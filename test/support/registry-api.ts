@@ -71,7 +71,9 @@ export async function putBlob(host: string, repository: string, bytes: Buffer | 
 }
 
 /** Writes manifest bytes under a tag with their media type; returns their digest. */
-export async function putManifest(host: string, repository: string, tag: string, bytes: string, mediaType: string, login?: RegistryLogin): Promise<string> {
+export async function putManifest(
+  host: string, repository: string, tag: string, bytes: string, mediaType: string, login?: RegistryLogin,
+): Promise<string> {
   const response = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, {
     method: 'PUT',
     body: Buffer.from(bytes),
