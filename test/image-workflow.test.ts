@@ -60,7 +60,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
   test('runs on a change to any input of the image\'s fingerprint, as GitHub matches path filters', () => {
     // GIVEN the paths the fingerprint hashes, a file inside each folder of them, and the filters as GitHub reads them
     const fingerprint = step('Fingerprint the inputs').run;
-    const inputs = [...fingerprint.matchAll(/^fingerprint=\$\(inputs_fingerprint "\$IMAGE_PLATFORM" (.*)\)$/gm)][0][1]
+    const inputs = [...fingerprint.matchAll(/^document=\$\(inputs_document "\$IMAGE_PLATFORM" (.*)\)$/gm)][0][1]
       .split(' ').map((q: string) => q.replace(/^'|'$/g, ''));
     const changed = inputs.map((path: string) => (existsSync(join(REPO_ROOT, path)) && statSync(join(REPO_ROOT, path)).isDirectory() ? `${path}/run.py` : path));
     const filters = workflow.on.push.paths.map(pathFilterRegex);

@@ -17,12 +17,14 @@ export function renderInputsScript(inputs: readonly string[]): string {
     'set -euo pipefail',
     renderFingerprintFunctions(),
     '',
-    `fingerprint=$(inputs_fingerprint ${args})`,
+    // The document once: it is hashed and printed, as `inputs_fingerprint` hashes it.
+    `document=$(inputs_document ${args})`,
+    'fingerprint=$(printf \'%s\\n\' "$document" | inputs_sha256)',
     'tag=$(inputs_tag "$fingerprint")',
     'echo "fingerprint=$fingerprint" >> "$GITHUB_OUTPUT"',
     'echo "tag=$tag" >> "$GITHUB_OUTPUT"',
     'echo "Inputs $tag (sha256 $fingerprint):"',
-    `inputs_document ${args}`,
+    'printf \'%s\\n\' "$document"',
     '',
   ].join('\n');
 }
