@@ -41,7 +41,7 @@ resolve_tag() {
       fi
       case "$ref_name" in
         'main') printf '%s\n' latest ;;
-        'develop') printf '%s-%s\n' 'develop' "${sha:0:7}" ;;
+        'develop') printf '%s%s\n' 'develop-' "${sha:0:7}" ;;
         *)
           printf '::error title=No tag rule::branch %q has no tagging rule; push to %s or dispatch with a tag\n' \
             "$ref_name" 'main, develop' >&2
@@ -228,7 +228,7 @@ local_tag() {
 # Whether CI pushes tags of this form: latest, a snapshot tag or a release tag.
 is_ci_tag() {
   case "$1" in
-    'latest'|'develop'-*|v*) return 0 ;;
+    'latest'|'develop-'*|v*) return 0 ;;
     *) return 1 ;;
   esac
 }
@@ -335,8 +335,6 @@ require_engine() {
     || fail "container engine $engine is not installed (not on PATH): install it, or set CONTAINER_ENGINE to another of docker, podman, buildah"
 }
 
-# Provenance goes in as build arguments only, as in the workflow: the labels come
-# from the Dockerfile's ARG and LABEL lines, the path CI relies on.
 # The Dockerfile for engines other than docker. buildah before 1.41 and podman
 # before 5 reject COPY --link, which only spares BuildKit earlier layers, so
 # their copy has none. They also key a cached LABEL step on its text, not on
@@ -358,6 +356,8 @@ engine_dockerfile() {
     }' "$dockerfile"
 }
 
+# Provenance goes in as build arguments only, as in the workflow: the labels come
+# from the Dockerfile's ARG and LABEL lines, the path CI relies on.
 build() {
   local line revision inputs_image file=$dockerfile args=()
   revision=$(build_revision)

@@ -7,7 +7,7 @@ import {
 import {
   PolicyDocument, renderOperatorPolicy, renderPushPolicy, renderTrustPolicy,
 } from './iam-policies';
-import { BUILD_CACHE_TAG, INPUTS_TAG_PREFIX } from '../declaration/tagging';
+import { RESERVED_TAGS } from '../declaration/tagging';
 import type { PlatformView } from '../platform/container-image';
 
 export const TRUST_POLICY_PATH = `${AWS_DIR}/trust-policy.json`;
@@ -78,7 +78,7 @@ export class AwsSetup extends Component {
     return {
       version: MANIFEST_VERSION,
       registry: { account: registry.account, region: registry.region },
-      internalTagPatterns: [`${BUILD_CACHE_TAG}*`, `${INPUTS_TAG_PREFIX}*`],
+      internalTagPatterns: RESERVED_TAGS.map((r) => r.glob),
       ...(lifecyclePolicy ? { lifecyclePolicy } : {}),
       repositories: this.platform.images.map((image) => ({
         name: image.repository,

@@ -1,6 +1,6 @@
 import type { TagImmutability } from './ecr-manifest';
 import { globsIntersect } from './lifecycle-policy';
-import { movingTags, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
+import { LATEST_TAG, movingTags, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
 import { Violations } from '../declaration/violations';
 
 /**
@@ -37,7 +37,7 @@ export function renderTagImmutability(policy: TagPolicy): TagImmutability {
   }
   // What the branch rules of the tag step push, each again on a later run.
   const branchTags = [
-    { branch: policy.latestBranch, tag: 'latest' },
+    { branch: policy.latestBranch, tag: LATEST_TAG },
     ...policy.snapshotBranches.map((branch) => ({ branch, tag: `${snapshotTagPrefix(branch)}0123abc` })),
   ];
   for (const { branch, tag } of branchTags) {

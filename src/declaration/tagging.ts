@@ -160,7 +160,7 @@ export function resolveTagPolicy(options: TaggingOptions = {}): TagPolicy {
     }
   }
   for (const branch of policy.snapshotBranches) {
-    const tag = `${branch.replace(/\//g, '-')}-0123abc`;
+    const tag = `${snapshotTagPrefix(branch)}0123abc`;
     const reserved = reservedTag(tag);
     if (reserved) {
       v.add(`snapshot branch '${branch}' gives image tags such as '${tag}', reserved for ${reserved.purpose}: tag another branch`);

@@ -1,6 +1,6 @@
 import { PROVENANCE_ARGS, ProvenanceKey } from './build-args';
 import { BUILD_CONTEXT_EXCLUDES } from './build-context-ignore';
-import { LATEST_TAG, TagPolicy } from '../declaration/tagging';
+import { LATEST_TAG, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
 import { fingerprintArguments, renderFingerprintFunctions } from '../shell/fingerprint';
@@ -181,8 +181,6 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '    || fail "container engine $engine is not installed (not on PATH): install it, or set CONTAINER_ENGINE to another of docker, podman, buildah"',
     '}',
     '',
-    '# Provenance goes in as build arguments only, as in the workflow: the labels come',
-    '# from the Dockerfile\'s ARG and LABEL lines, the path CI relies on.',
     '# The Dockerfile for engines other than docker. buildah before 1.41 and podman',
     '# before 5 reject COPY --link, which only spares BuildKit earlier layers, so',
     '# their copy has none. They also key a cached LABEL step on its text, not on',
@@ -204,6 +202,8 @@ export function renderLocalScript(platform: PlatformSettings, images: readonly C
     '    }\' "$dockerfile"',
     '}',
     '',
+    '# Provenance goes in as build arguments only, as in the workflow: the labels come',
+    '# from the Dockerfile\'s ARG and LABEL lines, the path CI relies on.',
     'build() {',
     '  local line revision inputs_image file=$dockerfile args=()',
     '  revision=$(build_revision)',
@@ -339,7 +339,7 @@ function renderBashVersionCheck(): string[] {
 function renderCiTagCheck(policy: TagPolicy): string[] {
   const patterns = [
     quote(LATEST_TAG),
-    ...policy.snapshotBranches.map((branch) => `${quote(branch.replace(/\//g, '-'))}-*`),
+    ...policy.snapshotBranches.map((branch) => `${quote(snapshotTagPrefix(branch))}*`),
     // Validated to letters, digits, '.', '_', '-' and '*' (see tagging.ts): safe as a bare glob.
     policy.releaseTagPattern,
   ];

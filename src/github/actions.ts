@@ -64,7 +64,7 @@ export const ACTIONS = {
   amazonEcrLogin: PinnedAction.of('aws-actions/amazon-ecr-login', '03f1aad4c6c7ffd436567f42f9384779290529bd', 'v2.1.7'),
   /** @see https://github.com/docker/build-push-action */
   buildPush: PinnedAction.of('docker/build-push-action', '53b7df96c91f9c12dcc8a07bcb9ccacbed38856a', 'v7.3.0'),
-  /** Not used yet: the BuildKit builder of a later build step. @see https://github.com/docker/setup-buildx-action */
+  /** The BuildKit builder the image build and its smoke test run on. @see https://github.com/docker/setup-buildx-action */
   setupBuildx: PinnedAction.of('docker/setup-buildx-action', '37fe631027851001ddb9b187196cc803df7f5f0e', 'v4.3.0'),
   /** Used by projen's build workflow. @see https://github.com/actions/setup-node */
   setupNode: PinnedAction.of('actions/setup-node', '820762786026740c76f36085b0efc47a31fe5020', 'v7.0.0'),

@@ -1,3 +1,4 @@
+import { ECR_CONNECT_TIMEOUT_SECONDS, ECR_READ_TIMEOUT_SECONDS } from './size-script';
 import { movingTags, TagPolicy } from '../declaration/tagging';
 import { quote } from '../shell/quote';
 
@@ -29,7 +30,7 @@ export function renderReleaseTagScript(policy: TagPolicy): string {
     'if answer=$(aws ecr describe-images --registry-id "$ECR_REGISTRY_ID" --region "$ECR_REGION" \\',
     '    --repository-name "$ECR_REPOSITORY" --image-ids "imageTag=$IMAGE_TAG" \\',
     '    --query \'imageDetails[0].imageDigest\' --output text \\',
-    '    --cli-connect-timeout 10 --cli-read-timeout 30 2>&1); then',
+    `    --cli-connect-timeout ${ECR_CONNECT_TIMEOUT_SECONDS} --cli-read-timeout ${ECR_READ_TIMEOUT_SECONDS} 2>&1); then`,
     '  printf \'::error title=Tag already in ECR::%s:%s already names image %s, and ECR never moves this tag: use a new tag (a new git tag, or dispatch with -f tag=<new tag>); to replace the image on purpose, delete the tag in ECR first\\n\' \\',
     '    "$ECR_REPOSITORY" "$IMAGE_TAG" "$(one_line "$answer")" >&2',
     '  exit 1',

@@ -7,7 +7,7 @@ import { RUNNER_BLOAT } from './step-scripts';
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
 import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from '../aws/iam-policies';
-import { INPUTS_TAG_PREFIX, RESERVED_TAGS } from '../declaration/tagging';
+import { INPUTS_TAG_PREFIX, LATEST_TAG, RESERVED_TAGS, snapshotTagPrefix } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
 import { quote } from '../shell/quote';
@@ -91,11 +91,11 @@ export function triggersSection(platform: PlatformSettings, images: readonly Doc
     '### Tagging strategy',
     '',
     ...table(['Trigger', 'Image tag'], [
-      [`Push to ${code(policy.latestBranch)}`, '`latest`'],
-      ...policy.snapshotBranches.map((b) => [`Push to ${code(b)}`, code(`${b.replace(/\//g, '-')}-<short-sha>`)]),
+      [`Push to ${code(policy.latestBranch)}`, code(LATEST_TAG)],
+      ...policy.snapshotBranches.map((b) => [`Push to ${code(b)}`, code(`${snapshotTagPrefix(b)}<short-sha>`)]),
       [`Git tag matching ${code(policy.releaseTagPattern)}`, 'the git tag itself'],
       ['Manual with `tag` input', 'the input, if it is a valid Docker tag'],
-      ['Manual without `tag` input', '`latest`'],
+      ['Manual without `tag` input', code(LATEST_TAG)],
     ]),
     '',
     `In ECR every tag is immutable except ${platform.tagImmutability.imageTagMutabilityExclusionFilters.map((f) => code(f.filter)).join(', ')}, which later runs move`

@@ -1,5 +1,5 @@
 import { quote } from './quote';
-import { DOCKER_TAG_PATTERN, RESERVED_TAGS, TagPolicy } from '../declaration/tagging';
+import { DOCKER_TAG_PATTERN, LATEST_TAG, RESERVED_TAGS, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
 
 /**
  * The tag rules as bash functions, shared by the workflow step and the local
@@ -12,20 +12,20 @@ import { DOCKER_TAG_PATTERN, RESERVED_TAGS, TagPolicy } from '../declaration/tag
  */
 export function renderTagFunctions(policy: TagPolicy): string {
   const snapshotCases = policy.snapshotBranches.map((branch) =>
-    `        ${quote(branch)}) printf '%s-%s\\n' ${quote(branch.replace(/\//g, '-'))} "\${sha:0:7}" ;;`);
+    `        ${quote(branch)}) printf '%s%s\\n' ${quote(snapshotTagPrefix(branch))} "\${sha:0:7}" ;;`);
   return [
     'resolve_tag() {',
     '  local event=$1 ref_type=$2 ref_name=$3 sha=$4 requested=$5',
     '  case "$event" in',
     '    workflow_dispatch)',
-    '      printf \'%s\\n\' "${requested:-latest}" ;;',
+    `      printf '%s\\n' "\${requested:-${LATEST_TAG}}" ;;`,
     '    push)',
     '      if [[ "$ref_type" == tag ]]; then',
     '        printf \'%s\\n\' "$ref_name"',
     '        return 0',
     '      fi',
     '      case "$ref_name" in',
-    `        ${quote(policy.latestBranch)}) printf '%s\\n' latest ;;`,
+    `        ${quote(policy.latestBranch)}) printf '%s\\n' ${LATEST_TAG} ;;`,
     ...snapshotCases,
     '        *)',
     '          printf \'::error title=No tag rule::branch %q has no tagging rule; push to %s or dispatch with a tag\\n\' \\',
