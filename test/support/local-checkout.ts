@@ -2,20 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFiles } from './git-fixture';
+import { GIT_ENV, writeFiles } from './git-fixture';
 import { REPO_ROOT } from './workflows';
 
 // Resolved once, so a test can hand the script a PATH without bash on it.
 const BASH = spawnSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).stdout.trim();
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
 
 /** Runs git in `dir` with a fixed identity and no user or system config; throws when it fails. */
 export function git(dir: string, ...args: string[]): string {
