@@ -248,6 +248,17 @@ describe('a plain object where a declaration class belongs fails with one line n
   });
 });
 
+describe('options that are no object fail with one line naming the interface', () => {
+  test.each<[string, () => unknown, string]>([
+    ['a string for nested options', () => synthesize({ tagging: 'main' }, image()), "ImagePlatform › tagging: 'main' is not an object of TaggingOptions"],
+    ['a list for nested options', () => synthesize({ pullRequestBuild: [] }, image()), 'ImagePlatform › pullRequestBuild: a list is not an object of PullRequestBuildOptions'],
+    ['nothing for a factory\'s required options', () => LifecycleRule.keepLast(20, undefined as any),
+      'LifecycleRule.keepLast: undefined is not an object of LifecycleTagFilter'],
+  ])('%s', (_case, declare, message) => {
+    expect(errorOf(declare)?.message).toBe(message);
+  });
+});
+
 describe('a declared script folder', () => {
   /** A fixture project whose folders are exactly the ones given, declaring one image. */
   function declareWith(folders: Record<string, 'folder' | 'file'>, overrides: Options = {}) {

@@ -91,9 +91,6 @@ export class OptionKeys<T> {
 
   /** The problems of `value` at `path`, one line each. */
   public problems(value: unknown, path: string): string[] {
-    if (value === undefined) {
-      return [];
-    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return [`${path}: ${describe(value)} is not an object of ${this.typeName}`];
     }
