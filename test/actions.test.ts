@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { ACTIONS, ImageKind, ImagePlatform, PinnedAction, Pipeline } from '../src';
+import { ACTIONS, ImageKind, PinnedAction, Pipeline } from '../src';
 import { actionMetadata, newestRelease, releasesOf, requiredInputs } from './support/external-actions';
-import { newProject, synth, TEST_REGISTRY } from './support/project';
+import { FixturePlatform, newProject, synth, TEST_REGISTRY } from './support/project';
 import { readWorkflowText, workflowFiles } from './support/workflows';
 
 interface UsesStep {
@@ -110,7 +110,7 @@ describe('the action table', () => {
     const project = newProject();
     const pinned = 'actions/checkout@0123456789abcdef0123456789abcdef01234567';
     project.github!.actions.set('actions/checkout', pinned);
-    const platform = new ImagePlatform(project, { registry: TEST_REGISTRY });
+    const platform = new FixturePlatform(project, { registry: TEST_REGISTRY });
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
     // WHEN it is synthesized
     const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);

@@ -257,7 +257,7 @@ describe('.github/aws', () => {
 test('synthesis needs no AWS credentials and never loads the AWS SDK', () => {
   // GIVEN a process with no AWS settings at all
   const script = `
-    const { mkdtempSync, readdirSync } = require('node:fs');
+    const { mkdirSync, mkdtempSync, readdirSync } = require('node:fs');
     const { join } = require('node:path');
     const { tmpdir } = require('node:os');
     const { javascript } = require('projen');
@@ -265,6 +265,7 @@ test('synthesis needs no AWS credentials and never loads the AWS SDK', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'synth-no-aws-'));
     const project = new javascript.NodeProject({ name: 'x', defaultReleaseBranch: 'main', outdir, packageManager: javascript.NodePackageManager.NPM, jest: false, release: false, buildWorkflow: false, depsUpgrade: false, pullRequestTemplate: false, githubOptions: { mergify: false, pullRequestLint: false } });
     const platform = new src.ImagePlatform(project, { registry: src.Registry.ecr({ account: '123456789012', region: 'eu-central-1' }), githubRepository: src.GitHubRepository.of('acme', 'ml-platform') });
+    mkdirSync(join(outdir, 'training/triton'), { recursive: true });
     platform.addImage({ pipeline: src.Pipeline.of('triton'), kind: src.ImageKind.TRAINING, repository: 'triton-training-tools' });
     project.synth();
     const sdk = Object.keys(require.cache).filter((p) => /[\\\\/]@(aws-sdk|smithy)[\\\\/]/.test(p));

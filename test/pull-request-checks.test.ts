@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javascript } from 'projen';
 import { parse } from 'yaml';
-import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, ImagePlatform, Pipeline } from '../src';
+import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, Pipeline } from '../src';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
-import { newPlatform, synth, TEST_REGISTRY } from './support/project';
+import { FixturePlatform, newPlatform, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { renderAffectedImagesScript } from '../src/github/affected-images-script';
 
@@ -301,7 +301,7 @@ describe('PullRequestChecks', () => {
   test('the summary step follows the declarations: an image declared with extra paths is reported for them', () => {
     // GIVEN a project with projen's build workflow and an image rebuilt by changes to shared code
     const project = projectWithBuildWorkflow();
-    const platform = new ImagePlatform(project, { registry: TEST_REGISTRY });
+    const platform = new FixturePlatform(project, { registry: TEST_REGISTRY });
     platform.addImage({
       pipeline: Pipeline.of('mlserver', 'MLServer'),
       kind: ImageKind.DEPLOYMENT,

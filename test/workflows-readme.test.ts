@@ -6,7 +6,7 @@ import {
   TRUST_POLICY_PATH, WorkflowsReadme,
 } from '../src';
 import { codeSpans, fencedAfter, section, tableRows } from './support/markdown';
-import { newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
+import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT, workflowFiles } from './support/workflows';
 
 const README = readFileSync(join(REPO_ROOT, WorkflowsReadme.PATH), 'utf8');
@@ -174,7 +174,7 @@ describe('WorkflowsReadme', () => {
   test('is marked as generated in an HTML comment, read-only and the same on every synthesis', () => {
     // GIVEN a project with images, synthesized to disk
     const project = newProject();
-    const platform = new ImagePlatform(project, { registry: TEST_REGISTRY });
+    const platform = new FixturePlatform(project, { registry: TEST_REGISTRY });
     declareTwoImages(platform);
     const previous = process.env.PROJEN_DISABLE_POST;
     process.env.PROJEN_DISABLE_POST = 'true';

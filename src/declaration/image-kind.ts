@@ -1,3 +1,4 @@
+import { instanceOf, OptionKeys, required } from './option-keys';
 import { Size } from './size';
 import { checkName } from './violations';
 
@@ -10,6 +11,12 @@ export interface ImageKindOptions {
   /** Whether the runner's pre-installed toolchains are removed before the build to make disk room. */
   readonly freeDiskSpace: boolean;
 }
+
+const IMAGE_KIND_OPTION_KEYS = new OptionKeys<ImageKindOptions>('ImageKindOptions', {
+  title: required(),
+  sizeWarning: required(instanceOf(Size, 'Size.gigabytes(n) or Size.megabytes(n)')),
+  freeDiskSpace: required(),
+});
 
 /**
  * The role an image plays in its pipeline: training or deployment.
@@ -34,6 +41,7 @@ export class ImageKind {
 
   /** Another kind of image, e.g. `evaluation`. */
   public static custom(name: string, options: ImageKindOptions): ImageKind {
+    IMAGE_KIND_OPTION_KEYS.check(`ImageKind.custom('${name}')`, options);
     return new ImageKind(name, options);
   }
 

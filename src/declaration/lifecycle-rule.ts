@@ -1,3 +1,4 @@
+import { OptionKeys, optional } from './option-keys';
 import { DeclarationError } from './violations';
 import type { LifecycleSelection } from '../aws/ecr-manifest';
 
@@ -11,6 +12,8 @@ export interface LifecycleTagFilter {
    */
   readonly tagPattern?: string;
 }
+
+const LIFECYCLE_TAG_FILTER_KEYS = new OptionKeys<LifecycleTagFilter>('LifecycleTagFilter', { tagPrefix: optional(), tagPattern: optional() });
 
 const TAG_PREFIX = /^[A-Za-z0-9_.-]{1,128}$/;
 const TAG_PATTERN = /^[A-Za-z0-9_.*-]{1,128}$/;
@@ -32,7 +35,7 @@ const MAX_WILDCARDS = 4;
 export class LifecycleRule {
   /** Keeps the newest `count` images whose tag matches, and expires older ones. */
   public static keepLast(count: number, filter: LifecycleTagFilter): LifecycleRule {
-    const tagPattern = resolveFilter(filter);
+    const tagPattern = resolveFilter('LifecycleRule.keepLast', filter);
     checkCount('keepLast', 'count', count);
     return new LifecycleRule(`keep the last ${count} images tagged ${tagPattern}`, tagPattern, {
       tagStatus: 'tagged', tagPatternList: [tagPattern], countType: 'imageCountMoreThan', countNumber: count,
@@ -41,7 +44,7 @@ export class LifecycleRule {
 
   /** Expires images whose tag matches once they were pushed `days` days ago. */
   public static expireAfterDays(days: number, filter: LifecycleTagFilter): LifecycleRule {
-    const tagPattern = resolveFilter(filter);
+    const tagPattern = resolveFilter('LifecycleRule.expireAfterDays', filter);
     checkCount('expireAfterDays', 'days', days);
     return new LifecycleRule(`expire images tagged ${tagPattern} ${days} days after push`, tagPattern, {
       tagStatus: 'tagged', tagPatternList: [tagPattern], countType: 'sinceImagePushed', countUnit: 'days', countNumber: days,
@@ -69,7 +72,8 @@ export class LifecycleRule {
   ) {}
 }
 
-function resolveFilter(filter: LifecycleTagFilter): string {
+function resolveFilter(factory: string, filter: LifecycleTagFilter): string {
+  LIFECYCLE_TAG_FILTER_KEYS.check(factory, filter);
   const { tagPrefix, tagPattern } = filter;
   if ((tagPrefix === undefined) === (tagPattern === undefined)) {
     throw new DeclarationError('A lifecycle rule needs exactly one of `tagPrefix` (e.g. \'develop-\') or `tagPattern` (e.g. \'exp-*-gpu\')');

@@ -1,3 +1,4 @@
+import { OptionKeys, optional } from './option-keys';
 import { DeclarationError } from './violations';
 
 /** Options shared by every way of naming the role. */
@@ -10,6 +11,8 @@ export interface OidcRoleOptions {
    */
   readonly sessionDurationSeconds?: number;
 }
+
+const OIDC_ROLE_OPTION_KEYS = new OptionKeys<OidcRoleOptions>('OidcRoleOptions', { sessionDurationSeconds: optional() });
 
 const SECRET = /^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -29,6 +32,7 @@ export class OidcRole {
    * @param secretName @default 'AWS_ROLE_ARN'
    */
   public static fromSecret(secretName: string = 'AWS_ROLE_ARN', options: OidcRoleOptions = {}): OidcRole {
+    OIDC_ROLE_OPTION_KEYS.check('OidcRole.fromSecret', options);
     if (!SECRET.test(secretName)) {
       throw new DeclarationError(`OIDC role secret '${secretName}' is not a valid GitHub secret name: letters, digits and '_', not starting with a digit or 'GITHUB_', e.g. 'AWS_ROLE_ARN'`);
     }
@@ -37,6 +41,7 @@ export class OidcRole {
 
   /** The role ARN is written into the workflows as is. */
   public static fromArn(roleArn: string, options: OidcRoleOptions = {}): OidcRole {
+    OIDC_ROLE_OPTION_KEYS.check('OidcRole.fromArn', options);
     if (!ROLE_ARN.test(roleArn)) {
       throw new DeclarationError(`OIDC role '${roleArn}' is not an IAM role ARN, e.g. 'arn:aws:iam::123456789012:role/github-ecr-push'`);
     }

@@ -1,3 +1,4 @@
+import { OptionKeys, optional } from './option-keys';
 import { Violations } from './violations';
 
 /** Options for a Python package. */
@@ -15,6 +16,8 @@ export interface PythonPackageOptions {
    */
   readonly version?: string;
 }
+
+const PYTHON_PACKAGE_OPTION_KEYS = new OptionKeys<PythonPackageOptions>('PythonPackageOptions', { importName: optional(), version: optional() });
 
 // Distributions whose module name cannot be derived from the distribution name.
 const KNOWN_IMPORT_NAMES: Readonly<Record<string, string>> = {
@@ -40,6 +43,7 @@ const VERSION = /^[0-9][A-Za-z0-9.+!-]*$/;
 export class PythonPackage {
   /** A package by its distribution name, e.g. `PythonPackage.of('pyyaml')`. */
   public static of(name: string, options: PythonPackageOptions = {}): PythonPackage {
+    PYTHON_PACKAGE_OPTION_KEYS.check(`PythonPackage.of('${name}')`, options);
     return new PythonPackage(name, options);
   }
 

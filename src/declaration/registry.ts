@@ -1,3 +1,4 @@
+import { OptionKeys, required } from './option-keys';
 import { Violations } from './violations';
 
 /** Where an ECR registry lives. */
@@ -11,6 +12,8 @@ export interface EcrRegistryOptions {
   readonly region: string;
 }
 
+const ECR_REGISTRY_OPTION_KEYS = new OptionKeys<EcrRegistryOptions>('EcrRegistryOptions', { account: required(), region: required() });
+
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 
@@ -22,6 +25,7 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 export class Registry {
   /** A private Amazon ECR registry. */
   public static ecr(options: EcrRegistryOptions): Registry {
+    ECR_REGISTRY_OPTION_KEYS.check('Registry.ecr', options);
     const v = new Violations();
     if (!ACCOUNT.test(options.account)) {
       v.add(`account '${options.account}' must be the 12-digit AWS account id, e.g. '123456789012'`);

@@ -1,4 +1,6 @@
 import { posix } from 'node:path';
+import type { ImageKind } from './image-kind';
+import type { Pipeline } from './pipeline';
 import { DeclarationError, repoPathViolation } from './violations';
 
 /**
@@ -14,6 +16,11 @@ export class ScriptCopy {
    */
   public static of(source: string, destination: string): ScriptCopy {
     return new ScriptCopy(source, destination);
+  }
+
+  /** An image's scripts unless it declares others: `<kind>/<pipeline>` to `/scripts`, e.g. `training/triton`. */
+  public static defaultFor(pipeline: Pipeline, kind: ImageKind): ScriptCopy {
+    return new ScriptCopy(`${kind.name}/${pipeline.name}`, '/scripts');
   }
 
   /** The source folder, normalized without a trailing '/'. */

@@ -1,3 +1,4 @@
+import { OptionKeys, optional } from './option-keys';
 import { Violations } from './violations';
 
 /**
@@ -25,6 +26,13 @@ export interface TaggingOptions {
    */
   readonly releaseTagPattern?: string;
 }
+
+/** The keys of {@link TaggingOptions}, checked when `.projenrc.ts` runs. */
+export const TAGGING_OPTION_KEYS = new OptionKeys<TaggingOptions>('TaggingOptions', {
+  latestBranch: optional(),
+  snapshotBranches: optional(),
+  releaseTagPattern: optional(),
+});
 
 /** Tagging rules with every default resolved. */
 export interface TagPolicy {

@@ -1,4 +1,5 @@
 import { AWS_CLI_SIGNING_KEY } from './aws-cli-signing-key';
+import { instanceOf, nested, OptionKeys, optional, required } from './option-keys';
 import { SigningKey } from './signing-key';
 import { Violations } from './violations';
 import { BuildArg } from '../docker/build-args';
@@ -61,6 +62,20 @@ export interface KubectlOptions {
   readonly mirror?: string;
 }
 
+const AWS_CLI_OPTION_KEYS = new OptionKeys<AwsCliOptions>('AwsCliOptions', {
+  version: optional(),
+  mirror: optional(),
+  signingKey: optional(instanceOf(SigningKey, 'SigningKey.of(fingerprint, armored)')),
+});
+
+const ARCHITECTURE_CHECKSUMS_KEYS = new OptionKeys<ArchitectureChecksums>('ArchitectureChecksums', { amd64: required(), arm64: required() });
+
+const KUBECTL_OPTION_KEYS = new OptionKeys<KubectlOptions>('KubectlOptions', {
+  version: optional(),
+  sha256: optional(nested(ARCHITECTURE_CHECKSUMS_KEYS)),
+  mirror: optional(),
+});
+
 const DEFAULT_KUBECTL = {
   version: '1.33.3',
   // From https://dl.k8s.io/release/v1.33.3/bin/linux/{amd64,arm64}/kubectl.sha256,
@@ -82,6 +97,7 @@ export class Tool {
    * @see https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html
    */
   public static awsCliV2(options: AwsCliOptions = {}): Tool {
+    AWS_CLI_OPTION_KEYS.check('Tool.awsCliV2', options);
     const signingKey = options.signingKey ?? AWS_CLI_SIGNING_KEY;
     return new Tool({
       name: 'aws-cli',
@@ -100,6 +116,7 @@ export class Tool {
    * @see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/
    */
   public static kubectl(options: KubectlOptions = {}): Tool {
+    KUBECTL_OPTION_KEYS.check('Tool.kubectl', options);
     const version = options.version ?? DEFAULT_KUBECTL.version;
     const sha256 = options.sha256 ?? (version === DEFAULT_KUBECTL.version ? DEFAULT_KUBECTL.sha256 : undefined);
     const v = new Violations();

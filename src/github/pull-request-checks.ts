@@ -4,6 +4,7 @@ import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import { renderAffectedImagesScript, renderChangedFilesScript } from './affected-images-script';
 import { renderDriftCheckScript } from './drift-script';
+import { nested, OptionKeys, optional, required } from '../declaration/option-keys';
 import type { PlatformView } from '../platform/container-image';
 
 const { JobPermission } = github.workflows;
@@ -61,6 +62,14 @@ export interface PullRequestBuildOptions {
    */
   readonly timeoutMinutes?: number;
 }
+
+/** The keys of {@link PullRequestBuildOptions} and its container, checked when `.projenrc.ts` runs. */
+export const PULL_REQUEST_BUILD_OPTION_KEYS = new OptionKeys<PullRequestBuildOptions>('PullRequestBuildOptions', {
+  container: optional(nested(new OptionKeys<PullRequestBuildContainer>('PullRequestBuildContainer', { image: required(), options: optional() }))),
+  installCommand: optional(),
+  testCommand: optional(),
+  timeoutMinutes: optional(),
+});
 
 /**
  * What projen's build workflow checks and reports on every pull request for

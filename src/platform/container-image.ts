@@ -5,6 +5,7 @@ import type { PlatformScope } from './platform-settings';
 import { DockerfileSource } from '../declaration/dockerfile-source';
 import { ImageKind } from '../declaration/image-kind';
 import { roleSessionNameViolation } from '../declaration/oidc-role';
+import { instanceOf, listOf, OptionKeys, optional, required } from '../declaration/option-keys';
 import { Pipeline } from '../declaration/pipeline';
 import { PythonPackage } from '../declaration/python-package';
 import { ScriptCopy } from '../declaration/script-copy';
@@ -135,6 +136,33 @@ export interface ContainerImageOptions {
   readonly workdir?: string;
 }
 
+const PYTHON_PACKAGE = instanceOf(PythonPackage, 'a name, or PythonPackage.of(name, { version, importName })', true);
+
+/** The keys of {@link ContainerImageOptions}, checked when `.projenrc.ts` runs. */
+export const CONTAINER_IMAGE_OPTION_KEYS = new OptionKeys<ContainerImageOptions>('ContainerImageOptions', {
+  pipeline: required(instanceOf(Pipeline, 'Pipeline.of(name, title)')),
+  kind: required(instanceOf(ImageKind, 'ImageKind.TRAINING, ImageKind.DEPLOYMENT or ImageKind.custom(name, options)')),
+  repository: required(),
+  id: optional(),
+  workflowName: optional(),
+  workflowFileName: optional(),
+  dockerfile: optional(instanceOf(DockerfileSource, 'a path, DockerfileSource.generated(path) or DockerfileSource.handWritten(path)', true)),
+  sizeWarning: optional(instanceOf(Size, 'Size.gigabytes(n) or Size.megabytes(n)')),
+  freeDiskSpace: optional(),
+  targetPlatform: optional(instanceOf(TargetPlatform, 'TargetPlatform.LINUX_AMD64 or TargetPlatform.LINUX_ARM64')),
+  runsOn: optional(),
+  timeoutMinutes: optional(),
+  extraPaths: optional(),
+  baseImage: optional(),
+  systemPackages: optional(),
+  heavyPythonPackages: optional(listOf(PYTHON_PACKAGE)),
+  pythonPackages: optional(listOf(PYTHON_PACKAGE)),
+  tools: optional(listOf(instanceOf(Tool, 'Tool.awsCliV2() or Tool.kubectl()'))),
+  scripts: optional(listOf(instanceOf(ScriptCopy, 'ScriptCopy.of(source, destination)'))),
+  env: optional(),
+  workdir: optional(),
+});
+
 /**
  * A container image declared once: its workflow and, through the platform,
  * everything else generated for it follow from this declaration.
@@ -196,7 +224,7 @@ export class ContainerImage extends Component {
     this.heavyPythonPackages = (options.heavyPythonPackages ?? []).map(PythonPackage.from);
     this.pythonPackages = (options.pythonPackages ?? []).map(PythonPackage.from);
     this.tools = options.tools ?? [Tool.awsCliV2()];
-    this.scripts = options.scripts ?? [ScriptCopy.of(`${kind.name}/${pipeline.name}`, '/scripts')];
+    this.scripts = options.scripts ?? [ScriptCopy.defaultFor(pipeline, kind)];
     this.env = options.env ?? {};
     this.workdir = options.workdir ?? this.scripts[0]?.destination ?? '/';
     try {
@@ -344,6 +372,9 @@ export class ContainerImage extends Component {
     for (const [name, owners] of duplicates(this.buildArgNames, (n) => n)) {
       v.add(`build argument '${name}' would be passed ${owners.length} times (two tools, or a pinned Python package whose name maps to another argument): pin only one of them`);
     }
+    if (this.dockerfileGenerated) {
+      this.scripts.forEach((s) => v.add(scriptFolderViolation(this.project.outdir, s)));
+    }
     if (!this.dockerfileGenerated && repoPathViolation('Dockerfile', this.dockerfile) === undefined) {
       for (const message of handWrittenDockerfileViolations(this.project.outdir, this.dockerfile, this.buildArgNames, this.smokeTestCommand)) {
         v.add(message);
@@ -351,6 +382,24 @@ export class ContainerImage extends Component {
     }
     v.throwIfAny(`Invalid image declaration '${this.imageId}'`);
   }
+}
+
+/**
+ * A declared script folder must exist: the generated Dockerfile copies it, and
+ * a build would fail on it only later, on a runner. Synthesis does not create
+ * it: a README projen wrote there would be projen's read-only file, copied into
+ * the image and part of its inputs fingerprint (README, "Adding an image"). An
+ * empty folder passes here; git keeps no empty folder, so on a fresh clone the
+ * pull request build's `npx projen` reports it.
+ */
+function scriptFolderViolation(root: string, script: ScriptCopy): string | undefined {
+  const path = join(root, script.source);
+  if (!existsSync(path)) {
+    return `script folder '${script.source}' does not exist: create it with the files the image carries in ${script.destination}, or declare \`scripts\` (\`[]\` for none)`;
+  }
+  return statSync(path).isDirectory()
+    ? undefined
+    : `script folder '${script.source}' is a file, not a folder: put the image's files in a folder and declare that`;
 }
 
 /**

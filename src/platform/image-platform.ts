@@ -2,16 +2,17 @@ import { Component } from 'projen/lib/component';
 import * as github from 'projen/lib/github';
 import * as javascript from 'projen/lib/javascript';
 import { Project } from 'projen/lib/project';
-import { ContainerImage, ContainerImageOptions, PlatformView } from './container-image';
+import { CONTAINER_IMAGE_OPTION_KEYS, ContainerImage, ContainerImageOptions, PlatformView } from './container-image';
 import { AwsSetup } from '../aws/aws-setup';
 import type { LifecyclePolicyDocument, TagImmutability } from '../aws/ecr-manifest';
 import { defaultLifecycleRules, renderLifecyclePolicy } from '../aws/lifecycle-policy';
 import { renderTagImmutability } from '../aws/tag-immutability';
-import type { GitHubRepository } from '../declaration/github-repository';
-import type { LifecycleRule } from '../declaration/lifecycle-rule';
+import { GitHubRepository } from '../declaration/github-repository';
+import { LifecycleRule } from '../declaration/lifecycle-rule';
 import { OidcRole } from '../declaration/oidc-role';
+import { instanceOf, listOf, nested, OptionKeys, optional, required } from '../declaration/option-keys';
 import { Registry } from '../declaration/registry';
-import { resolveTagPolicy, TaggingOptions, TagPolicy } from '../declaration/tagging';
+import { resolveTagPolicy, TAGGING_OPTION_KEYS, TaggingOptions, TagPolicy } from '../declaration/tagging';
 import { TrustScope } from '../declaration/trust-scope';
 import { duplicates, Violations } from '../declaration/violations';
 import { BuildArgsFile } from '../docker/build-args-file';
@@ -21,7 +22,7 @@ import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
 import { pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
-import { PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
+import { PULL_REQUEST_BUILD_OPTION_KEYS, PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowComments } from '../github/workflow-comments';
 import { WorkflowsReadme } from '../github/workflows-readme';
 
@@ -78,6 +79,18 @@ export interface ImagePlatformOptions {
   readonly pullRequestBuild?: PullRequestBuildOptions;
 }
 
+const IMAGE_PLATFORM_OPTION_KEYS = new OptionKeys<ImagePlatformOptions>('ImagePlatformOptions', {
+  registry: required(instanceOf(Registry, 'Registry.ecr({ account, region })')),
+  role: optional(instanceOf(OidcRole, 'OidcRole.fromSecret(name) or OidcRole.fromArn(arn)')),
+  tagging: optional(nested(TAGGING_OPTION_KEYS)),
+  runsOn: optional(),
+  timeoutMinutes: optional(),
+  githubRepository: optional(instanceOf(GitHubRepository, 'GitHubRepository.of(owner, name)')),
+  trustScope: optional(instanceOf(TrustScope, 'TrustScope.imageRefs() or TrustScope.anyRef()')),
+  lifecycleRules: optional(listOf(instanceOf(LifecycleRule, 'LifecycleRule.keepLast(...), .expireAfterDays(...) or .expireUntaggedAfterDays(...)'))),
+  pullRequestBuild: optional(nested(PULL_REQUEST_BUILD_OPTION_KEYS)),
+});
+
 /**
  * The ML platform's images: one registry, one OIDC role and the images built
  * into it, each with a generated GitHub Actions workflow. The platform also
@@ -114,6 +127,7 @@ export class ImagePlatform extends Component implements PlatformView {
   private aws?: AwsSetup;
 
   constructor(project: Project, options: ImagePlatformOptions) {
+    IMAGE_PLATFORM_OPTION_KEYS.check('ImagePlatform', options);
     super(project, 'image-platform');
     const gh = github.GitHub.of(project);
     if (!gh) {
@@ -157,6 +171,7 @@ export class ImagePlatform extends Component implements PlatformView {
    * repository.
    */
   public addImage(options: ContainerImageOptions): ContainerImage {
+    CONTAINER_IMAGE_OPTION_KEYS.check(`addImage #${this._images.length + 1}`, options);
     const image = new ContainerImage(this, options);
     const clashes = new Violations();
     this.clashes([...this._images, image]).forEach((c) => clashes.add(c));

@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javascript, Testing } from 'projen';
-import { ImagePlatform, ImagePlatformOptions, Registry } from '../../src';
+import { ContainerImage, ContainerImageOptions, ImagePlatform, ImagePlatformOptions, Registry, ScriptCopy } from '../../src';
 
 /** A throwaway project with GitHub support, synthesized into its own temp folder. */
 export function newProject(): javascript.NodeProject {
@@ -23,10 +23,28 @@ export function newProject(): javascript.NodeProject {
 
 export const TEST_REGISTRY = Registry.ecr({ account: '123456789012', region: 'eu-central-1' });
 
+/**
+ * An image platform whose project folder has the script folders of the images
+ * declared on it, as a repository does: synthesis refuses a declared script
+ * folder that does not exist.
+ */
+export class FixturePlatform extends ImagePlatform {
+  public override addImage(options: ContainerImageOptions): ContainerImage {
+    // A declaration with a mistake in these options is left for addImage to report.
+    const scripts = options.scripts ?? (options.pipeline && options.kind ? [ScriptCopy.defaultFor(options.pipeline, options.kind)] : []);
+    for (const script of Array.isArray(scripts) ? scripts : []) {
+      if (script instanceof ScriptCopy) {
+        mkdirSync(join(this.project.outdir, script.source), { recursive: true });
+      }
+    }
+    return super.addImage(options);
+  }
+}
+
 /** A project with an image platform on the test registry. */
 export function newPlatform(options: Partial<ImagePlatformOptions> = {}): { project: javascript.NodeProject; platform: ImagePlatform } {
   const project = newProject();
-  const platform = new ImagePlatform(project, { registry: TEST_REGISTRY, ...options });
+  const platform = new FixturePlatform(project, { registry: TEST_REGISTRY, ...options });
   return { project, platform };
 }
 
