@@ -55,44 +55,49 @@ describe('this repository\'s committed trust policy', () => {
   const repo = platform.githubRepository!;
   const { latestBranch, snapshotBranches, releaseTagPattern } = platform.tagPolicy;
   const policy = JSON.parse(readFileSync(join(REPO_ROOT, TRUST_POLICY_PATH), 'utf8'));
+  // The subject forms the declaration accepts (true: immutable), and the one it does not, if any.
+  const declaredForms = [true, false].filter((immutable) => (immutable ? repo.subjectFormat.immutable : repo.subjectFormat.nameOnly));
+  const otherForms = [true, false].filter((immutable) => !declaredForms.includes(immutable));
   const declared: GitHubRun = {
     owner: repo.owner,
     ownerId: repo.ownerId,
     repo: repo.name,
     repoId: repo.repositoryId,
-    immutable: true,
+    immutable: declaredForms[0],
     context: `ref:refs/heads/${latestBranch}`,
   };
   const allows = (run: Partial<GitHubRun>) => allowsWebIdentity(policy, githubRequest(platform.registry.account, { ...declared, ...run }));
   const releaseTag = releaseTagPattern.replace('*', '1.2.3');
+  const form = (immutable: boolean) => (immutable ? 'immutable' : 'name-only');
 
-  test('declares the immutable subject form, as repositories created since 2026-07-15 use', () => {
-    expect(repo.subjectFormat).toEqual(SubjectFormat.immutable());
-  });
-
-  test.each<[string, Partial<GitHubRun>]>([
-    [`the latest branch ${latestBranch}`, {}],
-    ...snapshotBranches.map((b): [string, Partial<GitHubRun>] => [`the snapshot branch ${b}`, { context: `ref:refs/heads/${b}` }]),
-    [`the release tag ${releaseTag}`, { context: `ref:refs/tags/${releaseTag}` }],
-  ])('lets in an immutable-subject token of the declared IDs from %s', (_ref, run) => {
-    expect(allows(run)).toBe(true);
-  });
+  test.each(declaredForms.flatMap((immutable) => [
+    `ref:refs/heads/${latestBranch}`,
+    ...snapshotBranches.map((b) => `ref:refs/heads/${b}`),
+    `ref:refs/tags/${releaseTag}`,
+  ].map((context): [string, string, boolean] => [form(immutable), context, immutable])))(
+    'lets in a token of the declared repository in the declared %s subject form from %s', (_form, context, immutable) => {
+      expect(allows({ context, immutable })).toBe(true);
+    });
 
   test.each<[string, Partial<GitHubRun>]>([
-    ['a feature branch', { context: 'ref:refs/heads/feature/gpu' }],
-    ['a branch named like a release tag', { context: `ref:refs/heads/${releaseTag}` }],
-    ['a tag outside the release pattern', { context: 'ref:refs/tags/nightly' }],
-    ['a pull request', { context: 'pull_request' }],
-    ['a job with an environment', { context: 'environment:production' }],
-    ['the name-only subject form, which is not declared', { immutable: false }],
-    ['another owner ID', { ownerId: repo.ownerId + 1 }],
-    ['another repository ID', { repoId: repo.repositoryId + 1 }],
-    ['an owner ID that is a prefix of the declared one', { ownerId: Math.floor(repo.ownerId / 10) }],
-    ['an owner ID that extends the declared one', { ownerId: repo.ownerId * 10 + 7 }],
-    ['a repository ID that is a prefix of the declared one', { repoId: Math.floor(repo.repositoryId / 10) }],
-    ['a repository ID that extends the declared one', { repoId: repo.repositoryId * 10 + 7 }],
-    ['another owner name with the declared IDs', { owner: `${repo.owner}-x` }],
-    ['another audience than sts.amazonaws.com', { audience: `https://github.com/${repo.owner}` }],
+    ...declaredForms.flatMap((immutable): Array<[string, Partial<GitHubRun>]> => [
+      [`a feature branch (${form(immutable)})`, { immutable, context: 'ref:refs/heads/feature/gpu' }],
+      [`a branch named like a release tag (${form(immutable)})`, { immutable, context: `ref:refs/heads/${releaseTag}` }],
+      [`a tag outside the release pattern (${form(immutable)})`, { immutable, context: 'ref:refs/tags/nightly' }],
+      [`a pull request (${form(immutable)})`, { immutable, context: 'pull_request' }],
+      [`a job with an environment (${form(immutable)})`, { immutable, context: 'environment:production' }],
+      [`another audience than sts.amazonaws.com (${form(immutable)})`, { immutable, audience: `https://github.com/${repo.owner}` }],
+    ]),
+    ...otherForms.map((immutable): [string, Partial<GitHubRun>] => [`the ${form(immutable)} subject form, which is not declared`, { immutable }]),
+    // Tokens with IDs: the immutable form.
+    ['another owner ID', { immutable: true, ownerId: repo.ownerId + 1 }],
+    ['another repository ID', { immutable: true, repoId: repo.repositoryId + 1 }],
+    ['an owner ID that is a prefix of the declared one', { immutable: true, ownerId: Math.floor(repo.ownerId / 10) }],
+    ['an owner ID that extends the declared one', { immutable: true, ownerId: repo.ownerId * 10 + 7 }],
+    ['a repository ID that is a prefix of the declared one', { immutable: true, repoId: Math.floor(repo.repositoryId / 10) }],
+    ['a repository ID that extends the declared one', { immutable: true, repoId: repo.repositoryId * 10 + 7 }],
+    ['another owner name with the declared IDs', { immutable: true, owner: `${repo.owner}-x` }],
+    ['another repository name with the declared IDs', { immutable: true, repo: `${repo.name}-x` }],
   ])('refuses a token from %s', (_case, run) => {
     expect(allows(run)).toBe(false);
   });
@@ -240,6 +245,12 @@ describe('GitHubRepository', () => {
       '  - ownerId undefined is not the owner\'s numeric ID: a positive whole number; read both with `gh api repos/acme*/ml-? --jq \'.owner.id, .id\'`',
       '  - repositoryId undefined is not the repository\'s numeric ID: a positive whole number; read both with `gh api repos/acme*/ml-? --jq \'.owner.id, .id\'`',
     ].join('\n'));
+  });
+
+  test('refuses a subject format that is not one of SubjectFormat\'s', () => {
+    const subjectFormat = 'immutable' as unknown as SubjectFormat;
+    expect(() => GitHubRepository.of('acme', 'ml-platform', { ownerId: 12, repositoryId: 34, subjectFormat })).toThrow(
+      '  - subjectFormat \'immutable\' is not a subject format: use SubjectFormat.immutable(), SubjectFormat.nameOnly() or SubjectFormat.migrating()');
   });
 
   test.each(['-acme', 'ac--me', 'a'.repeat(40)])('refuses owner %s', (owner) => {

@@ -59,6 +59,9 @@ export class GitHubRepository {
     const lookup = `read both with \`gh api repos/${owner}/${name} --jq '.owner.id, .id'\``;
     v.add(idViolation('ownerId', ids.ownerId, 'the owner\'s numeric ID', lookup));
     v.add(idViolation('repositoryId', ids.repositoryId, 'the repository\'s numeric ID', lookup));
+    if (ids.subjectFormat !== undefined && !(ids.subjectFormat instanceof SubjectFormat)) {
+      v.add(`subjectFormat ${shown(ids.subjectFormat)} is not a subject format: use SubjectFormat.immutable(), SubjectFormat.nameOnly() or SubjectFormat.migrating()`);
+    }
     v.throwIfAny(`Invalid GitHub repository ${owner}/${name}`);
     return new GitHubRepository(owner, name, ids.ownerId, ids.repositoryId, ids.subjectFormat ?? SubjectFormat.immutable());
   }
@@ -99,6 +102,9 @@ function idViolation(field: string, value: unknown, what: string, lookup: string
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) {
     return undefined;
   }
-  const shown = typeof value === 'string' ? `'${value}'` : String(value);
-  return `${field} ${shown} is not ${what}: a positive whole number; ${lookup}`;
+  return `${field} ${shown(value)} is not ${what}: a positive whole number; ${lookup}`;
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
 }
