@@ -149,8 +149,9 @@ describe('a declared repository\'s trust policy', () => {
     expect(allows(policyOf(format), run({ immutable, context }))).toBe(expected);
   });
 
-  // Someone else's repository, in both subject forms, under both scopes: the
-  // `*` of `v*` or of anyRef's `:*` must never reach into the repository part.
+  // Someone else's repository, in each subject form the declaration accepts,
+  // under both scopes: the `*` of `v*` or of anyRef's `:*` must never reach
+  // into the repository part.
   const impostors: Array<[string, Partial<GitHubRun>]> = [
     ['another owner ID', { ownerId: 99 }],
     ['another repository ID', { repoId: 99 }],
@@ -164,7 +165,7 @@ describe('a declared repository\'s trust policy', () => {
   ];
   const cases = (Object.keys(FORMATS) as Format[]).flatMap((format) =>
     (['imageRefs', 'anyRef'] as const).flatMap((scope) =>
-      [true, false].flatMap((immutable) =>
+      [true, false].filter((immutable) => (immutable ? format !== 'name-only' : format !== 'immutable')).flatMap((immutable) =>
         impostors
           // Under the name-only form a token carries no IDs: only the name impostors differ.
           .filter(([, over]) => immutable || over.owner || over.repo)
@@ -175,10 +176,11 @@ describe('a declared repository\'s trust policy', () => {
     const key = `${format} ${scope}`;
     if (!scoped.has(key)) scoped.set(key, policyOf(format, { trustScope: TrustScope[scope]() }));
     const policy = scoped.get(key);
-    expect(allows(policy, run({ ...over, immutable }))).toBe(false);
-    // The same token from the declared repository would be let in.
-    const declaredForm = immutable ? format !== 'name-only' : format !== 'immutable';
-    expect(allows(policy, run({ immutable }))).toBe(declaredForm);
+    for (const context of ['ref:refs/heads/main', 'ref:refs/tags/v1.2.3']) {
+      expect({ context, allowed: allows(policy, run({ ...over, immutable, context })) }).toEqual({ context, allowed: false });
+      // The same token from the declared repository is let in.
+      expect({ context, allowed: allows(policy, run({ immutable, context })) }).toEqual({ context, allowed: true });
+    }
   });
 
   test.each<[Format, string]>([
