@@ -10,6 +10,10 @@ const project = new typescript.TypeScriptProject({
   name: 'ml-image-pipelines',
   description: 'Container images for ML pipelines, built by GitHub Actions and pushed to Amazon ECR, declared once with projen',
   defaultReleaseBranch: 'main',
+  // The folder synthesis runs in, also when a test loads this file: projen
+  // would otherwise give a project loaded under jest a new temporary folder,
+  // without the script folders the declaration checks.
+  outdir: '.',
   packageManager: javascript.NodePackageManager.NPM,
   projenVersion: '0.103.25',
   minNodeVersion: '20.0.0',
@@ -61,10 +65,14 @@ project.eslint?.addOverride({
 project.tasks.addEnvironment('PATH', '$(echo "$PWD/node_modules/.bin:$PATH")');
 
 const platform = new ImagePlatform(project, {
+  // Placeholders to replace (README, "AWS set-up"): the registry's account and region, and the
+  // repository whose workflow runs may assume the role, with its numeric IDs from
+  // `gh api repos/OWNER/REPO --jq '.owner.id, .id'`. The trust policy matches GitHub's immutable
+  // OIDC subject `repo:OWNER@OWNER_ID/REPO@REPO_ID:...`; a repository whose runs still carry
+  // `repo:OWNER/REPO:...` declares `subjectFormat: SubjectFormat.nameOnly()` or `.migrating()`.
   registry: Registry.ecr({ account: '123456789012', region: 'eu-central-1' }),
   role: OidcRole.fromSecret('AWS_ROLE_ARN'),
-  // Placeholder: the repository whose workflow runs may assume the role. Set yours (README, "AWS set-up").
-  githubRepository: GitHubRepository.of('acme', 'ml-platform'),
+  githubRepository: GitHubRepository.of('acme', 'ml-platform', { ownerId: 12345678, repositoryId: 123456789 }),
   lifecycleRules: [
     LifecycleRule.keepLast(20, { tagPrefix: 'develop-' }),
     LifecycleRule.expireUntaggedAfterDays(14),

@@ -12,6 +12,7 @@ export * from './declaration/registry';
 export * from './declaration/script-copy';
 export * from './declaration/signing-key';
 export * from './declaration/size';
+export * from './declaration/subject-format';
 export * from './declaration/tagging';
 export * from './declaration/target-platform';
 export * from './declaration/tool';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ContainerImageOptions, ImageKind, ImagePlatform, ImagePlatformOptions, LifecycleRule, OidcRole, Pipeline, PythonPackage, Registry,
+  ContainerImageOptions, GitHubRepository, ImageKind, ImagePlatform, ImagePlatformOptions, LifecycleRule, OidcRole, Pipeline, PythonPackage, Registry,
   ScriptCopy, Size, Tool,
 } from '../src';
 import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
@@ -117,6 +117,14 @@ const OPTIONS_CASES: OptionsCase[] = [
     typo: ['account', 'acount'],
     typoMessage: "Registry.ecr › acount: unknown option of EcrRegistryOptions; did you mean 'account'?",
     unrelatedMessage: 'Registry.ecr › colour: unknown option of EcrRegistryOptions, whose options are account, region',
+  },
+  {
+    name: 'GitHubRepositoryOptions',
+    valid: { ownerId: 12, repositoryId: 34 },
+    declare: (options) => synthesize({ githubRepository: GitHubRepository.of('acme', 'ml-platform', options as any) }, image()),
+    typo: ['repositoryId', 'repositryId'],
+    typoMessage: "GitHubRepository.of('acme', 'ml-platform') › repositryId: unknown option of GitHubRepositoryOptions; did you mean 'repositoryId'?",
+    unrelatedMessage: "GitHubRepository.of('acme', 'ml-platform') › colour: unknown option of GitHubRepositoryOptions, whose options are ownerId, repositoryId, subjectFormat",
   },
   {
     name: 'OidcRoleOptions',

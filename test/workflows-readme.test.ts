@@ -204,7 +204,7 @@ describe('WorkflowsReadme', () => {
   test('custom tagging rules change the triggers, the tagging table and the trust policy together', () => {
     // GIVEN a trunk, a release-candidate branch and tags `ver-*`
     const readme = readmeOf({
-      githubRepository: GitHubRepository.of('acme', 'ml-platform'),
+      githubRepository: GitHubRepository.of('acme', 'ml-platform', { ownerId: 12, repositoryId: 34 }),
       tagging: { latestBranch: 'trunk', snapshotBranches: ['release/next'], releaseTagPattern: 'ver-*' },
     });
     // THEN every section says so
@@ -218,9 +218,9 @@ describe('WorkflowsReadme', () => {
     ]);
     const trust = JSON.parse(fencedAfter(section(readme, '## Authentication: GitHub OIDC to AWS'), '**Trust policy**').join('\n'));
     expect(trust.Statement[0].Condition.StringLike['token.actions.githubusercontent.com:sub']).toEqual([
-      'repo:acme/ml-platform:ref:refs/heads/trunk',
-      'repo:acme/ml-platform:ref:refs/heads/release/next',
-      'repo:acme/ml-platform:ref:refs/tags/ver-*',
+      'repo:acme@12/ml-platform@34:ref:refs/heads/trunk',
+      'repo:acme@12/ml-platform@34:ref:refs/heads/release/next',
+      'repo:acme@12/ml-platform@34:ref:refs/tags/ver-*',
     ]);
     expect(readme).toContain('gh workflow run "Build Triton Training Image" --ref trunk ');
   });

@@ -91,10 +91,14 @@ export class AwsSetup extends Component {
   }
 
   private readmeLines(marker: string | undefined): string[] {
-    const trust = this.platform.githubRepository
+    const repo = this.platform.githubRepository;
+    const trust = repo
       ? ['- `trust-policy.json`: the trust policy of the role behind the workflows\' OIDC role'
-        + ` (${this.platform.role.description}), for runs of ${this.platform.githubRepository.fullName}`
-        + ` on ${this.platform.trustScope.description}.`]
+        + ` (${this.platform.role.description}), for runs of ${repo.fullName}`
+        + ` (owner ID ${repo.ownerId}, repository ID ${repo.repositoryId})`
+        + ` on ${this.platform.trustScope.description}. It accepts ${repo.subjectFormat.description} of GitHub's OIDC \`sub\` claim:`
+        + ` ${repo.subjectRepos.map((r) => `\`${r}:…\``).join(' and ')}. How to tell which form the repository's runs carry:`
+        + ' the project README, section "AWS set-up".']
       : ['- no `trust-policy.json`: declare `githubRepository` on the ImagePlatform in .projenrc.ts to generate it.'];
     return [
       `<!-- ${marker} -->`,

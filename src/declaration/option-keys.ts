@@ -97,14 +97,7 @@ export class OptionKeys<T> {
     const given = Object.keys(value);
     const rules = this.keys as Readonly<Record<string, OptionalKey | RequiredKey>>;
     const suggested = new Set<string>();
-    const unknown = given.filter((key) => !Object.hasOwn(rules, key)).map((key) => {
-      const near = nearest(key, this.names);
-      if (near) {
-        suggested.add(near);
-        return `${path} › ${key}: unknown option of ${this.typeName}; did you mean '${near}'?`;
-      }
-      return `${path} › ${key}: unknown option of ${this.typeName}, whose options are ${this.names.join(', ')}`;
-    });
+    const unknown = this.unknownKeys(value, path, suggested);
     // A misspelled required key is reported once, by its suggestion.
     const missing = this.names
       .filter((key) => rules[key].required && (value as Record<string, unknown>)[key] === undefined && !suggested.has(key))
@@ -112,6 +105,22 @@ export class OptionKeys<T> {
     const values = given.filter((key) => Object.hasOwn(rules, key) && (value as Record<string, unknown>)[key] !== undefined)
       .flatMap((key) => rules[key].check((value as Record<string, unknown>)[key], `${path} › ${key}`));
     return [...unknown, ...missing, ...values];
+  }
+
+  /**
+   * One line per key of `value` the interface does not have, naming the
+   * nearest valid one, for a factory that checks the values itself.
+   * @param suggested collects the keys suggested
+   */
+  public unknownKeys(value: object, path: string, suggested = new Set<string>()): string[] {
+    return Object.keys(value).filter((key) => !Object.hasOwn(this.keys, key)).map((key) => {
+      const near = nearest(key, this.names);
+      if (near) {
+        suggested.add(near);
+        return `${path} › ${key}: unknown option of ${this.typeName}; did you mean '${near}'?`;
+      }
+      return `${path} › ${key}: unknown option of ${this.typeName}, whose options are ${this.names.join(', ')}`;
+    });
   }
 }
 

@@ -3,9 +3,15 @@ import type { TagPolicy } from './tagging';
 
 /**
  * Which workflow runs of the GitHub repository may assume the push role: the
- * `sub` claims the role's trust policy accepts.
+ * `sub` claims the role's trust policy accepts, in each form the repository's
+ * `SubjectFormat` declares.
+ *
+ * A run of a reusable workflow carries its caller's `sub` (the caller's
+ * repository and ref), so the scope names the refs that trigger the image
+ * workflows, whichever workflow file holds the job.
  *
  * @see https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+ * @see https://docs.github.com/en/actions/deployment/security-hardening-your-deployments/using-openid-connect-with-reusable-workflows
  */
 export class TrustScope {
   /**
@@ -15,19 +21,21 @@ export class TrustScope {
    * refused by STS before it can push.
    */
   public static imageRefs(): TrustScope {
-    return new TrustScope('the refs that push images', (repo, tags) => [
-      ...[tags.latestBranch, ...tags.snapshotBranches].map((branch) => `repo:${repo.fullName}:ref:refs/heads/${branch}`),
-      `repo:${repo.fullName}:ref:refs/tags/${tags.releaseTagPattern}`,
-    ]);
+    return new TrustScope('the refs that push images', (repo, tags) => repo.subjectRepos.flatMap((subjectRepo) => [
+      ...[tags.latestBranch, ...tags.snapshotBranches].map((branch) => `${subjectRepo}:ref:refs/heads/${branch}`),
+      `${subjectRepo}:ref:refs/tags/${tags.releaseTagPattern}`,
+    ]));
   }
 
   /**
    * Any run of the repository: every branch, tag, pull request and
-   * environment (`repo:<owner>/<name>:*`). Opt in only when feature branches
-   * must push too: anyone who can push a branch can then overwrite images.
+   * environment (`repo:<owner>@<owner id>/<name>@<repository id>:*`). Opt in
+   * only when feature branches must push too: anyone who can push a branch
+   * can then overwrite images.
    */
   public static anyRef(): TrustScope {
-    return new TrustScope('any ref (every branch, tag, pull request and environment)', (repo) => [`repo:${repo.fullName}:*`]);
+    return new TrustScope('any ref (every branch, tag, pull request and environment)',
+      (repo) => repo.subjectRepos.map((subjectRepo) => `${subjectRepo}:*`));
   }
 
   private constructor(

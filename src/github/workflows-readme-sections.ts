@@ -143,7 +143,9 @@ export function oidcSection(platform: PlatformSettings, images: readonly Documen
     `2. **OIDC identity provider** for ${code(GITHUB_OIDC_HOST)} in account ${code(registry.account)}, audience ${code(STS_AUDIENCE)}`,
     ...(githubRepository
       ? [
-        `3. **Trust policy** of the role, [${code(TRUST_POLICY_PATH)}](${relative(TRUST_POLICY_PATH)}): runs of ${code(githubRepository.fullName)} on ${trustScope.description}:`,
+        `3. **Trust policy** of the role, [${code(TRUST_POLICY_PATH)}](${relative(TRUST_POLICY_PATH)}): runs of ${code(githubRepository.fullName)}`
+          + ` (owner ID ${code(String(githubRepository.ownerId))}, repository ID ${code(String(githubRepository.repositoryId))})`
+          + ` on ${trustScope.description}, whose OIDC \`sub\` claim takes ${githubRepository.subjectFormat.description}:`,
         ...json(renderTrustPolicy(registry, trustScope.subjects(githubRepository, tagPolicy))),
       ]
       : [`3. **Trust policy** of the role: declare \`githubRepository\` in \`.projenrc.ts\` and \`npx projen\` writes it to ${code(TRUST_POLICY_PATH)}, accepting runs on ${trustScope.description}`]),

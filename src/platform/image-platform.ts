@@ -52,8 +52,8 @@ export interface ImagePlatformOptions {
   readonly timeoutMinutes?: number;
   /**
    * The GitHub repository whose workflows push the images, e.g.
-   * `GitHubRepository.of('acme', 'ml-platform')`. Only its runs may assume the
-   * role: it is the subject of the generated trust policy.
+   * `GitHubRepository.of('acme', 'ml-platform', { ownerId: 12345678, repositoryId: 123456789 })`.
+   * Only its runs may assume the role: it is the subject of the generated trust policy.
    * @default - no trust policy is generated
    * @see https://docs.github.com/en/actions/reference/security/oidc
    */
