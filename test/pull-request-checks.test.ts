@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javascript } from 'projen';
 import { parse } from 'yaml';
-import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, ImagePlatform, Pipeline } from '../src';
+import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, Pipeline } from '../src';
 import { render } from './support/expressions';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
 import { newPlatform, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { renderAffectedImagesScript } from '../src/github/affected-images-script';
+import { ImagePlatform } from '../src/platform/image-platform';
 
 const BUILD = loadWorkflow('build.yml');
 
