@@ -96,7 +96,7 @@ export function dockerfileContextUse(text: string, file: string, exists: (path: 
       for (const mount of flags(instruction).filter((f) => f.getName().toLowerCase() === 'mount')) {
         const options = new Map(mount.getOptions().map((o) => [o.getName().toLowerCase(), o.getValue() ?? '']));
         // A mount without a type binds; without a source it binds the whole context.
-        if ((options.get('type') ?? 'bind') === 'bind' && !options.has('from')) {
+        if ((options.get('type') ?? 'bind').toLowerCase() === 'bind' && !options.has('from')) {
           const source = options.get('source') ?? options.get('src') ?? '.';
           const shown = shorten(`${instruction.getInstruction()} ${mount.toString()} …`);
           check({ value: source, line: mount.getRange().start.line }, MOUNT, shown);

@@ -9,9 +9,15 @@ export const RUNNER_ENVIRONMENT_ENV = 'RUNNER_KIND';
  * persistent host and everything later jobs leave on it.
  *
  * Why a failing step and not a job-level `if:`: `jobs.<id>.if` is evaluated
- * before a runner is assigned, so the `runner` context does not exist there,
+ * before a runner is assigned, so the `runner` context does not exist there
+ * (GitHub's workflow parser rejects it: "Unrecognized named-value: 'runner'"),
  * and a skipped job reports success, which satisfies a required check. A
- * failed step fails the check.
+ * failed step fails the check. The job container has started by then, from
+ * the declared image, but no code of the pull request has been checked out.
+ *
+ * It guards against a runner that merely carries the label: a pull request
+ * that edits this workflow edits the guard too, so self-hosted runners must
+ * also be kept from this repository's runner groups.
  *
  * `runner.environment` is read in the step's `env:`, which the runner
  * evaluates on its host before the step starts, so the value does not depend
