@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ContainerImageOptions, ImageKind, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Size } from '../src';
 import { newPlatform, synth } from './support/project';
-import { cleanEnv, copyProject } from './support/sandbox';
+import { cleanEnv, copyProject, projectFiles } from './support/sandbox';
 import { REPO_ROOT } from './support/workflows';
 
 const triton = Pipeline.of('triton');
@@ -144,26 +144,12 @@ describe('npx projen with a bad declaration', () => {
 
   afterEach(() => rmSync(copy, { recursive: true, force: true }));
 
-  /** Every file of the copy with its content, aside from node_modules and .cache (transpiled .ts files). */
-  function snapshotFiles(): Map<string, string> {
-    const files = new Map<string, string>();
-    const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.name === 'node_modules' || (dir === copy && entry.name === '.cache')) continue;
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) walk(path); else files.set(path, readFileSync(path, 'utf8'));
-      }
-    };
-    walk(copy);
-    return files;
-  }
-
   function synthWith(edit: (projenrc: string) => string) {
     const projenrc = join(copy, '.projenrc.ts');
     writeFileSync(projenrc, edit(readFileSync(projenrc, 'utf8')));
-    const before = snapshotFiles();
+    const before = projectFiles(copy);
     const result = spawnSync('node', [PROJEN, '--no-post'], { cwd: copy, env: cleanEnv(), encoding: 'utf8' });
-    return { ...result, unchanged: isDeepStrictEqual(snapshotFiles(), before) };
+    return { ...result, unchanged: isDeepStrictEqual(projectFiles(copy), before) };
   }
 
   test('fails with the declaration\'s message alone, no stack trace, and writes no file', () => {

@@ -1,8 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
-import { ContainerImageOptions, DockerfileSource, ImageKind, IMAGE_JOB_ID, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
+import { ContainerImage, ContainerImageOptions, DockerfileSource, ImageKind, IMAGE_JOB_ID, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
+import { documentOf, fingerprintOf } from './support/fingerprint-fixture';
+import { gitRepo, writeFiles } from './support/git-fixture';
 import { newPlatform, synth } from './support/project';
+import { cleanEnv, copyProject, projectFiles } from './support/sandbox';
+import { REPO_ROOT } from './support/workflows';
 
 const PATH = 'docker/custom/Dockerfile';
 
@@ -151,17 +158,157 @@ describe('the files an image is built from', () => {
       'deployment/custom',
     ]);
   });
+});
 
-  test('of a hand-written Dockerfile: what it copies from the build context, not from a stage or a URL', () => {
-    const { platform } = platformWithDockerfile([
-      COMPLETE,
-      'COPY --chown=1000 app/ config/settings.yaml /app/',
-      'COPY --from=builder /out /out',
+/** Where the lines after COMPLETE start in a fixture Dockerfile. */
+const FIRST_ADDED_LINE = COMPLETE.split('\n').length;
+const WORKFLOW = '.github/workflows/custom-build-deployment-image.yaml';
+/** The path filters every image of the fixture has, whatever its Dockerfile copies. */
+const FIXED_FILTERS = ['deployment/custom/**', PATH, 'docker/custom/custom-deployment.build-args', '.dockerignore', WORKFLOW];
+/** The repository files of the fixture project, for the Dockerfiles below to use. */
+const REPOSITORY = {
+  'shared/util.py': 'x = 1\n',
+  'config/app.yaml': 'a: 1\n',
+  'vendor/lib.tar': 'tar\n',
+  'app/main.py': 'print()\n',
+  'requirements.txt': 'requests\n',
+  'lib/c++/a.h': '//\n',
+  'my file': 'x\n',
+};
+
+/** A git repository holding what the image is built from: its Dockerfile, build arguments and .dockerignore as synthesized, and REPOSITORY. */
+function committed(files: Record<string, any>, image: ContainerImage): string {
+  return gitRepo({ ...REPOSITORY, [PATH]: files[PATH], [image.buildArgsFile]: files[image.buildArgsFile], '.dockerignore': files['.dockerignore'] });
+}
+
+/** A platform whose Dockerfile is COMPLETE followed by `lines`, in a project holding REPOSITORY. */
+function platformCopying(lines: readonly string[]) {
+  const fixture = platformWithDockerfile(`${COMPLETE}${lines.join('\n')}\n`);
+  writeFiles(fixture.project.outdir, REPOSITORY);
+  return fixture;
+}
+
+describe('what a hand-written Dockerfile takes from the repository', () => {
+  test.each<[string, string[], string[], string[]]>([
+    ['a folder and a file', ['COPY shared/ /opt/shared/', 'COPY config/app.yaml /etc/app.yaml'], ['shared', 'config/app.yaml'], ['shared/**', 'config/app.yaml']],
+    ['sources written with ./ or a leading / (the context root)', ['ADD ./vendor/lib.tar /vendor/', 'COPY /app/ /srv/'], ['vendor/lib.tar', 'app'], ['vendor/lib.tar', 'app/**']],
+    ['the JSON form, with flags', ['COPY --chown=1000 --link ["config/app.yaml", "shared", "/etc/"]'], ['config/app.yaml', 'shared'], ['config/app.yaml', 'shared/**']],
+    ['a source on a continuation line', ['COPY config/app.yaml \\', '  shared /etc/'], ['config/app.yaml', 'shared'], ['config/app.yaml', 'shared/**']],
+    ['a path with characters path filters read as patterns, escaped', ['COPY lib/c++ /usr/include/'], ['lib/c++'], ['lib/c\\+\\+/**']],
+    ['a stage or an image (COPY --from): built from this Dockerfile, or not in the repository', ['COPY --from=base /usr/bin/python3 /opt/', 'COPY --from=python:3.11-slim /usr/local/bin/ /opt/'], [], []],
+    ['a URL (ADD), with or without a checksum: not in the repository', [
       'ADD https://example.com/data.tar.gz /data/',
-      'ADD ./vendor /vendor',
-      '',
-    ].join('\n'));
+      'ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/x.tgz /x/',
+      'ADD git@github.com:acme/models.git /models/',
+    ], [], []],
+    ['a heredoc: its text is in the Dockerfile, and a body line is no instruction', ['COPY <<EOF /etc/motd', 'COPY . /app', 'EOF', 'RUN <<EOT bash', 'ADD ./ /srv', 'EOT'], [], []],
+    ['a bind mount with a source', ['RUN --mount=type=bind,source=requirements.txt,target=/tmp/r.txt pip install -r /tmp/r.txt'], ['requirements.txt'], ['requirements.txt']],
+    ['a mount without a type (a bind) and src= for source', ['RUN --mount=src=shared,target=/s python /s/util.py'], ['shared'], ['shared/**']],
+    ['a bind mount from a stage or an image', ['RUN --mount=type=bind,from=base,source=/usr,target=/u true', 'RUN --mount=type=bind,from=busybox,target=/b true'], [], []],
+    ['cache, secret and tmpfs mounts', ['RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=token --mount=type=tmpfs,target=/t true'], [], []],
+  ])('%s', (_, lines, inputs, filters) => {
+    // GIVEN a hand-written Dockerfile with these lines
+    const { project, platform } = platformCopying(lines);
+    // WHEN the image is declared and the project synthesized
     const image = platform.addImage(declaration());
-    expect(image.buildInputs).toEqual([PATH, 'docker/custom/custom-deployment.build-args', 'app', 'config/settings.yaml', 'vendor']);
+    const files = synth(project);
+    const paths: string[] = parse(files[WORKFLOW]).on.push.paths;
+    // THEN exactly these paths are inputs of the fingerprint and path filters of the workflow
+    expect(image.buildInputs).toEqual([PATH, image.buildArgsFile, ...inputs]);
+    expect(paths.filter((p) => !FIXED_FILTERS.includes(p))).toEqual(filters);
+    expect(paths).toEqual(expect.arrayContaining(FIXED_FILTERS));
+    // and the fingerprint, run on a commit of the project, hashes each as a git tree entry
+    const repo = committed(files, image);
+    try {
+      const hashed = documentOf(repo, image).filter((l) => l.startsWith('input ')).map((l) => l.split(' ').slice(1, 3));
+      expect(hashed.filter(([path]) => inputs.includes(path))).toEqual(inputs.map((path) => [path, expect.stringMatching(/^(100644|040000)$/)]));
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  test('editing a bind-mounted file changes the inputs fingerprint; editing a file the Dockerfile does not use does not', () => {
+    // GIVEN an image whose Dockerfile installs from a bind-mounted requirements file, committed
+    const { project, platform } = platformCopying(['RUN --mount=type=bind,source=requirements.txt,target=/tmp/r.txt pip install -r /tmp/r.txt']);
+    const image = platform.addImage(declaration());
+    const repo = committed(synth(project), image);
+    try {
+      const before = fingerprintOf(repo, image);
+      // WHEN a file it does not use changes, THEN the fingerprint stays
+      writeFiles(repo, { 'config/app.yaml': 'a: 2\n' });
+      expect(fingerprintOf(repo, image)).toBe(before);
+      // WHEN the mounted file changes, THEN it moves: the next run builds
+      writeFiles(repo, { 'requirements.txt': 'requests==2.32.3\n' });
+      expect(fingerprintOf(repo, image)).not.toBe(before);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  const at = (line: number) => `${PATH}:${FIRST_ADDED_LINE + line}:`;
+  const whole = (example: string) => `the whole repository, so every commit would rebuild the image: name the folders it needs, e.g. '${example}'`;
+  test.each<[string, string[], string]>([
+    ['the whole repository', ['COPY . /app'], `${at(0)} \`COPY . /app\` copies ${whole('COPY src/ /app/src/')}`],
+    ['the whole repository, as ./ in ADD', ['ADD --chown=1000 ./ /srv'], `${at(0)} \`ADD --chown=1000 ./ /srv\` adds ${whole('ADD src/ /app/src/')}`],
+    ['a wildcard', ['COPY shared/ \\', '  app/*.py /app/'],
+      `${at(1)} \`COPY shared/ app/*.py /app/\` copies 'app/*.py', a wildcard, which the inputs fingerprint cannot hash as one git path: copy its folder, or name each file`],
+    ['a character class', ['COPY requirement[s].txt /r/'],
+      `${at(0)} \`COPY requirement[s].txt /r/\` copies 'requirement[s].txt', a wildcard, which the inputs fingerprint cannot hash as one git path: copy its folder, or name each file`],
+    ['a variable', ['ARG SRC=shared', 'COPY ${SRC} /app/'],
+      `${at(1)} \`COPY \${SRC} /app/\` copies '\${SRC}', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself`],
+    ['a path outside the build context', ['COPY ../outside /x'],
+      `${at(0)} \`COPY ../outside /x\` copies '../outside', outside the build context, which is the repository root: move it into the repository`],
+    ['a name the fingerprint does not accept', ['COPY ["my file", "/x"]'],
+      `${at(0)} \`COPY ["my file", "/x"]\` copies 'my file', a name the inputs fingerprint does not accept: use only letters, digits, '.', '_', '@', '+', '-' and '/'`],
+    ['a path that does not exist', ['COPY config/missing.yaml /etc/'],
+      `${at(0)} \`COPY config/missing.yaml /etc/\` copies 'config/missing.yaml', which is not in the repository: add it, or correct the path`],
+    ['a bind mount without a source: the whole repository', ['RUN --mount=type=bind,target=/src make -C /src'],
+      `${at(0)} \`RUN --mount=type=bind,target=/src …\` mounts ${whole('--mount=type=bind,source=src,target=/src')}`],
+    ['a bind mount of the whole repository, on a continuation line', ['RUN --mount=type=cache,target=/c \\', '  --mount=type=bind,source=.,target=/src make'],
+      `${at(1)} \`RUN --mount=type=bind,source=.,target=/src …\` mounts ${whole('--mount=type=bind,source=src,target=/src')}`],
+    ['a bind mount of a wildcard', ['RUN --mount=type=bind,source=shared/*.py,target=/x true'],
+      `${at(0)} \`RUN --mount=type=bind,source=shared/*.py,target=/x …\` mounts 'shared/*.py', a wildcard, which the inputs fingerprint cannot hash as one git path: mount its folder, or name each file`],
+  ])('%s is refused when the image is declared, with one line naming the place and the fix', (_, lines, refusal) => {
+    // GIVEN a hand-written Dockerfile with these lines
+    const { platform } = platformCopying(lines);
+    // WHEN the image is declared
+    // THEN the declaration fails with exactly that line
+    expect(() => platform.addImage(declaration())).toThrow(new Error(`Invalid image declaration 'custom-deployment':\n  - ${refusal}`));
+  });
+});
+
+describe('npx projen with a hand-written Dockerfile that copies the whole repository', () => {
+  test('fails with the refusal line alone, no stack trace, and writes nothing', () => {
+    // GIVEN a copy of this project that declares an image with a hand-written Dockerfile ending in `COPY . /app`
+    const copy = copyProject(mkdtempSync(join(tmpdir(), 'hand-written-')));
+    try {
+      writeFiles(copy, { [PATH]: `${COMPLETE}COPY . /app\n` });
+      const projenrc = join(copy, '.projenrc.ts');
+      writeFileSync(projenrc, [
+        "import { DockerfileSource as HandWritten } from './src';",
+        readFileSync(projenrc, 'utf8').replace('project.synth();', [
+          'platform.addImage({',
+          "  pipeline: Pipeline.of('custom'), kind: ImageKind.DEPLOYMENT, repository: 'custom-tools',",
+          `  dockerfile: HandWritten.handWritten('${PATH}'),`,
+          "  pythonPackages: [PythonPackage.of('requests', { version: '2.32.3' })], tools: [Tool.awsCliV2()],",
+          '});',
+          'project.synth();',
+        ].join('\n')),
+      ].join('\n'));
+      const before = projectFiles(copy);
+      // WHEN it is synthesized
+      const run = spawnSync('node', [join(REPO_ROOT, 'node_modules', 'projen', 'bin', 'projen'), '--no-post'], { cwd: copy, env: cleanEnv(), encoding: 'utf8' });
+      // THEN it fails with the image and the one refusal line, and every file is as it was
+      expect(run.status).toBe(1);
+      // (besides the line projen's task runner adds for any failed synthesis)
+      expect(run.stderr.split('\n').filter((line) => !line.startsWith('👾 Synthesis failed: Task "default" failed')).join('\n')).toBe([
+        "Invalid image declaration 'custom-deployment':",
+        `  - ${PATH}:${FIRST_ADDED_LINE}: \`COPY . /app\` copies the whole repository, so every commit would rebuild the image: name the folders it needs, e.g. 'COPY src/ /app/src/'`,
+        '',
+      ].join('\n'));
+      expect(isDeepStrictEqual(projectFiles(copy), before)).toBe(true);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { javascript } from 'projen';
 import { parse } from 'yaml';
 import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, Pipeline } from '../src';
+import { render } from './support/expressions';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
 import { FixturePlatform, newPlatform, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { renderAffectedImagesScript } from '../src/github/affected-images-script';
+import { ImagePlatform } from '../src/platform/image-platform';
 
 const BUILD = loadWorkflow('build.yml');
 
@@ -20,6 +22,7 @@ function step(job: string, name: string): any {
 }
 
 const DRIFT_STEP = 'Check generated files are up to date';
+const GUARD_STEP = 'Require a GitHub-hosted runner';
 const LIST_STEP = step(AFFECTED_IMAGES_JOB_ID, 'List changed files');
 const SUMMARY_STEP = step(AFFECTED_IMAGES_JOB_ID, 'Summarize affected images');
 
@@ -91,6 +94,26 @@ describe('the build workflow on pull requests', () => {
     expect(naming).toEqual(['src/github/ci-container.ts']);
   });
 
+  test('the build job first refuses any runner but a GitHub-hosted one, before anything is checked out', () => {
+    // GIVEN the build job's steps
+    const [first, second] = BUILD.jobs.build.steps;
+    // THEN the guard comes first, unconditionally, reading runner.environment through env
+    expect(first.name).toBe(GUARD_STEP);
+    expect(first.if).toBeUndefined();
+    expect(first.env).toEqual({ RUNNER_KIND: '${{ runner.environment }}' });
+    expect(second.uses).toMatch(/^actions\/checkout@/);
+    // and the job itself has no `if:`, which would skip it (a skipped required check passes)
+    expect(BUILD.jobs.build.if).toBeUndefined();
+  });
+
+  test('the build job checks out the pull request\'s head commit, not its branch, and keeps no token', () => {
+    expect(step('build', 'Checkout').with).toEqual({
+      'ref': '${{ github.event.pull_request.head.sha }}',
+      'repository': '${{ github.event.pull_request.head.repo.full_name }}',
+      'persist-credentials': false,
+    });
+  });
+
   test('the drift check runs after the tests, even failed ones, in place of projen\'s silent mutation check', () => {
     // GIVEN the build job's steps
     const names = BUILD.jobs.build.steps.map((s: any) => s.name);
@@ -115,6 +138,41 @@ describe('the build workflow on pull requests', () => {
     // THEN it is skipped for manual runs and checks out two commits without keeping the token
     expect(job.if).toBe('github.event_name == \'pull_request\'');
     expect(step(AFFECTED_IMAGES_JOB_ID, 'Checkout').with).toEqual({ 'fetch-depth': 2, 'persist-credentials': false });
+  });
+});
+
+describe('the GitHub-hosted runner guard', () => {
+  /** Runs the committed guard step as the runner would: its env rendered from the runner context, then its script under bash. */
+  function guard(environment: string | null): ScriptRun {
+    const { env, run } = step('build', GUARD_STEP);
+    const rendered = Object.fromEntries(Object.entries<string>(env).map(([name, value]) => [name, render(value, { runner: { environment } })]));
+    const dir = mkdtempSync(join(tmpdir(), 'guard-'));
+    try {
+      return runScript(run, dir, rendered);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const errors = (run: ScriptRun) => run.stdout.split('\n').filter((l) => l.startsWith('::'));
+
+  test('lets a GitHub-hosted runner go on', () => {
+    const run = guard('github-hosted');
+    expect(run.status).toBe(0);
+    expect(errors(run)).toEqual([]);
+  });
+
+  test.each([
+    ['a self-hosted runner', 'self-hosted', 'self-hosted'],
+    ['a runner too old to say', null, '(empty)'],
+    ['a value that tries to start a workflow command', 'self-hosted\n::warning::x', 'self-hosted???warning??x'],
+  ])('fails the job on %s, with one error line saying why and what to do', (_, environment, shown) => {
+    const run = guard(environment);
+    expect(run.status).toBe(1);
+    expect(errors(run)).toEqual([
+      `::error title=GitHub-hosted runner required::runner.environment is '${shown}', not 'github-hosted': this job runs the pull request's code as root, `
+      + 'which must never reach a persistent self-hosted machine; run it on a GitHub-hosted runner and give no self-hosted runner the label in its runs-on.',
+    ]);
   });
 });
 
@@ -315,6 +373,18 @@ describe('PullRequestChecks', () => {
     expect(affected(summarize(['shared/lib/util.py'], script).summary)).toEqual(['mlserver-deployment-tools']);
     expect(affected(summarize(['shared/tests/test_util.py'], script).summary)).toEqual([]);
     expect(build.jobs.build.steps.map((s: any) => s.name)).toContain(DRIFT_STEP);
+  });
+
+  test('without a pull request build, projen\'s build job still checks out the head commit, and needs no runner guard', () => {
+    // GIVEN a project with projen's build workflow, which runs its build task on the runner
+    const project = projectWithBuildWorkflow();
+    new ImagePlatform(project, { registry: TEST_REGISTRY });
+    // WHEN it is synthesized
+    const steps = parse(synth(project)['.github/workflows/build.yml']).jobs.build.steps;
+    // THEN the checkout is of the head commit, without a stored token, and comes first
+    expect(steps[0].name).toBe('Checkout');
+    expect(steps[0].with).toMatchObject({ 'ref': '${{ github.event.pull_request.head.sha }}', 'persist-credentials': false });
+    expect(steps.map((s: any) => s.name)).not.toContain(GUARD_STEP);
   });
 
   test('a project without projen\'s build workflow gets no pull request checks', () => {

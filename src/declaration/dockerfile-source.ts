@@ -15,8 +15,11 @@ export class DockerfileSource {
   /**
    * A Dockerfile you write and maintain. projen still owns its build
    * arguments: synthesis fails unless the file declares an `ARG` for every
-   * one of them.
+   * one of them. What it copies, adds or bind-mounts from the repository
+   * becomes an input of the image; synthesis refuses a source that cannot
+   * be one (the whole repository, a wildcard, a variable, a missing path).
    * @param path relative to the repository root, e.g. `docker/custom/Dockerfile`
+   * @see README.md, "What a hand-written Dockerfile may take from the repository"
    */
   public static handWritten(path: string): DockerfileSource {
     return new DockerfileSource(false, path);

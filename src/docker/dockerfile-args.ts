@@ -1,20 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
-import type { DockerfileParser, Instruction } from 'dockerfile-ast';
+import { join } from 'node:path';
+import type { Instruction } from 'dockerfile-ast';
+import { dockerfileContextUse } from './dockerfile-context';
+import { dockerfileInstructions as instructions } from './dockerfile-parser';
 import { SMOKE_TEST_STAGE } from './smoke-test-stage';
-
-let parser: typeof DockerfileParser | undefined;
-
-/**
- * A Dockerfile's instructions. The parser loads on first use: only
- * hand-written Dockerfiles are ever parsed, and synthesis of generated ones
- * should not pay for loading it.
- */
-function instructions(dockerfile: string): Instruction[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  parser ??= (require('dockerfile-ast') as typeof import('dockerfile-ast')).DockerfileParser;
-  return parser.parse(dockerfile).getInstructions();
-}
 
 /** The names an `ARG` instruction declares, without their defaults. */
 function argNames(instruction: Instruction): string[] {
@@ -36,16 +25,11 @@ export function declaredArgs(dockerfile: string): Set<string> {
 }
 
 /**
- * The build context paths a Dockerfile copies (`COPY`/`ADD` sources, not
- * those from another stage or a URL), relative to the context root.
+ * The build context paths a Dockerfile copies, adds or bind-mounts, relative
+ * to the context root; sources {@link dockerfileContextUse} refuses are left out.
  */
 export function copiedPaths(dockerfile: string): string[] {
-  return instructions(dockerfile)
-    .filter((i) => ['COPY', 'ADD'].includes(i.getKeyword()))
-    .filter((i) => !/--from[= ]/i.test(i.getTextContent()))
-    .flatMap((i) => i.getArguments().slice(0, -1).map((a) => a.getValue()))
-    .filter((source) => !source.startsWith('--') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source))
-    .map((source) => posix.normalize(source).replace(/^\/+/, '').replace(/\/+$/, '') || '.');
+  return [...dockerfileContextUse(dockerfile, 'Dockerfile', () => true).inputs];
 }
 
 /**

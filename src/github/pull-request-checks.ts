@@ -4,6 +4,7 @@ import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import { renderAffectedImagesScript, renderChangedFilesScript } from './affected-images-script';
 import { renderDriftCheckScript } from './drift-script';
+import { renderHostedRunnerGuardScript, RUNNER_ENVIRONMENT_ENV } from './hosted-runner-script';
 import { nested, OptionKeys, optional, required } from '../declaration/option-keys';
 import type { PlatformView } from '../platform/container-image';
 
@@ -17,6 +18,12 @@ const PROJEN_DRIFT_STEPS = ['Find mutations', 'Upload patch', 'Fail build on mut
 
 /** The id of the job that lists the images a pull request affects. */
 export const AFFECTED_IMAGES_JOB_ID = 'affected-images';
+
+/** projen's checkout step, the build job's first, which checks out the pull request's commit instead of its branch. */
+const PROJEN_CHECKOUT_STEP = 'Checkout';
+
+/** The pull request's head commit: what the check is reported on. */
+const PULL_REQUEST_HEAD_SHA = '${{ github.event.pull_request.head.sha }}';
 
 /** projen's install step in the build job, which `installCommand` replaces. */
 const PROJEN_INSTALL_STEP = 'Install dependencies';
@@ -35,7 +42,11 @@ export interface PullRequestBuildContainer {
 /**
  * How projen's build job runs the project's own checks on a pull request.
  * Given any of these, the job installs, synthesizes with `npx projen`, runs
- * the test command and then checks for drift, the way `.ci/run` does.
+ * the test command and then checks for drift, the way `.ci/run` does. Its
+ * first step fails the job unless a GitHub-hosted runner runs it: the pull
+ * request's code runs as root there, in the container if one is given.
+ *
+ * @see https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#hardening-for-self-hosted-runners
  */
 export interface PullRequestBuildOptions {
   /**
@@ -81,13 +92,18 @@ export const PULL_REQUEST_BUILD_OPTION_KEYS = new OptionKeys<PullRequestBuildOpt
  *   Combine with `buildWorkflowOptions: { mutableBuild: false }`, so projen
  *   never pushes to a pull request branch either;
  * - a job summary lists the images whose path filters match the changed files:
- *   what merging will rebuild.
+ *   what merging will rebuild;
+ * - the build job checks out the pull request's head commit, not its branch,
+ *   which may have moved on since the event, and keeps no token in
+ *   `.git/config` for the pull request's code to read.
  *
  * Created by `ImagePlatform` when the project has projen's build workflow.
  *
  * @see https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/workflow-commands-for-github-actions#adding-a-job-summary
  */
 export class PullRequestChecks extends Component {
+  /** The pull request build's first step, which fails on any runner but a GitHub-hosted one. */
+  public readonly runnerGuardStepName = 'Require a GitHub-hosted runner';
   /** The build step that fails when generated files drift. */
   public readonly driftStepName = 'Check generated files are up to date';
   /** The name of the job whose summary lists the affected images. */
@@ -139,7 +155,8 @@ export class PullRequestChecks extends Component {
       run: renderDriftCheckScript(),
     };
     const { self_mutation_happened: _replaced, ...outputs } = job.outputs ?? {};
-    const built = this.buildOptions ? this.runSuite(steps.slice(0, at)) : steps.slice(0, at);
+    const checkedOut = [this.checkoutHeadCommit(steps[0]), ...steps.slice(1, at)];
+    const built = this.buildOptions ? [this.runnerGuard(), ...this.runSuite(checkedOut)] : checkedOut;
     this.buildWorkflow.workflow.updateJob(BUILD_JOB_ID, {
       ...job,
       ...(this.buildOptions?.container && {
@@ -150,6 +167,28 @@ export class PullRequestChecks extends Component {
       outputs: Object.keys(outputs).length > 0 ? outputs : undefined,
       steps: [...built, drift, ...steps.slice(at + PROJEN_DRIFT_STEPS.length)],
     });
+  }
+
+  /**
+   * projen's checkout, of the pull request's head commit (projen checks out
+   * the branch by name, whatever it points to when the job starts) without
+   * persisting the token: nothing in the job pushes.
+   */
+  private checkoutHeadCommit(step: github.workflows.JobStep | undefined): github.workflows.JobStep {
+    if (step?.name !== PROJEN_CHECKOUT_STEP || !step.uses?.startsWith('actions/checkout@')) {
+      throw new Error(`projen's build job no longer starts with its '${PROJEN_CHECKOUT_STEP}' step: update PullRequestChecks to this projen version`);
+    }
+    return { ...step, with: { ...step.with, 'ref': PULL_REQUEST_HEAD_SHA, 'persist-credentials': false } };
+  }
+
+  /** The first step: the job goes no further on a self-hosted runner (see `renderHostedRunnerGuardScript`). */
+  private runnerGuard(): github.workflows.JobStep {
+    return {
+      name: this.runnerGuardStepName,
+      shell: 'bash',
+      env: { [RUNNER_ENVIRONMENT_ENV]: '${{ runner.environment }}' },
+      run: renderHostedRunnerGuardScript(),
+    };
   }
 
   /** projen's steps up to its build task, with the install command and `npx projen` plus the tests for the build task. */

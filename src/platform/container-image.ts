@@ -16,7 +16,8 @@ import {
   duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
 } from '../declaration/violations';
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
-import { copiedPaths, handWrittenDockerfileViolations } from '../docker/dockerfile-args';
+import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
+import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile-context';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 import { fingerprintArguments } from '../shell/fingerprint';
 
@@ -194,6 +195,7 @@ export class ContainerImage extends Component {
   public readonly env: Readonly<Record<string, string>>;
   public readonly workdir: string;
   private readonly extraPaths: readonly string[];
+  private contextUse?: DockerfileContextUse;
 
   /** @internal use `ImagePlatform.addImage()` */
   constructor(public readonly platform: PlatformScope, options: ContainerImageOptions) {
@@ -289,21 +291,31 @@ export class ContainerImage extends Component {
 
   /**
    * The repository paths the image is built from: its Dockerfile, its build
-   * arguments file and everything the Dockerfile copies from the build
-   * context (script folders, signing keys). A change to one of them that is
-   * not committed makes the image differ from the commit its labels name.
+   * arguments file and everything the Dockerfile copies or bind-mounts from
+   * the build context (script folders, signing keys; for a hand-written one,
+   * see `dockerfileContextUse`). A change to one of them that is not
+   * committed makes the image differ from the commit its labels name.
    */
   public get buildInputs(): readonly string[] {
     const copied = this.dockerfileGenerated
       ? [...new Set(this.tools.flatMap((t) => (t.signingKey ? [t.signingKey.path] : []))), ...this.scripts.map((s) => s.source)]
-      : copiedPaths(readFileSync(join(this.project.outdir, this.dockerfile), 'utf8'));
+      : this.handWrittenContext().inputs;
     return [...new Set([this.dockerfile, this.buildArgsFile, ...copied])];
+  }
+
+  /** What the hand-written Dockerfile takes from the repository, read once. */
+  private handWrittenContext(): DockerfileContextUse {
+    this.contextUse ??= dockerfileContextUse(
+      readFileSync(join(this.project.outdir, this.dockerfile), 'utf8'),
+      this.dockerfile,
+      (path) => existsSync(join(this.project.outdir, path)));
+    return this.contextUse;
   }
 
   /**
    * The workflow's path filters: the script folders, extra paths, every other
    * path of the inputs fingerprint (the Dockerfile, its build arguments file,
-   * the tools' signing keys, what a hand-written Dockerfile copies, the
+   * the tools' signing keys, what a hand-written Dockerfile copies or mounts, the
    * `.dockerignore`) and the workflow file itself: a change that changes the
    * fingerprint runs the workflow. Declared paths are escaped, so each matches
    * only itself; extra paths are filters as written.
@@ -320,7 +332,7 @@ export class ContainerImage extends Component {
     ];
   }
 
-  /** Whether a path of the repository is a folder; a COPY source of a hand-written Dockerfile can be either. */
+  /** Whether a path of the repository is a folder; a source of a hand-written Dockerfile can be either. */
   private isFolder(path: string): boolean {
     return !this.dockerfileGenerated && existsSync(join(this.project.outdir, path)) && statSync(join(this.project.outdir, path)).isDirectory();
   }
@@ -378,6 +390,11 @@ export class ContainerImage extends Component {
     if (!this.dockerfileGenerated && repoPathViolation('Dockerfile', this.dockerfile) === undefined) {
       for (const message of handWrittenDockerfileViolations(this.project.outdir, this.dockerfile, this.buildArgNames, this.smokeTestCommand)) {
         v.add(message);
+      }
+      if (existsSync(join(this.project.outdir, this.dockerfile))) {
+        for (const refusal of this.handWrittenContext().refusals) {
+          v.add(refusal);
+        }
       }
     }
     v.throwIfAny(`Invalid image declaration '${this.imageId}'`);

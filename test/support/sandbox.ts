@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './workflows';
 
@@ -39,4 +39,21 @@ export function copyProject(dest: string): string {
 export function writeGenerated(path: string, content: string): void {
   chmodSync(path, 0o644);
   writeFileSync(path, content);
+}
+
+/**
+ * Every file of a project copy with its content, aside from node_modules and
+ * .cache (transpiled .ts files): equal before and after a command that wrote nothing.
+ */
+export function projectFiles(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || (dir === root && entry.name === '.cache')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path); else files.set(path, readFileSync(path, 'utf8'));
+    }
+  };
+  walk(root);
+  return files;
 }
