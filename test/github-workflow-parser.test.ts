@@ -7,7 +7,7 @@ import {
   TargetPlatform, Tool, TrustScope,
 } from '../src';
 import { githubWorkflowCheck } from './support/github-workflow-check';
-import { synth, TEST_REGISTRY } from './support/project';
+import { projectFolder, synth, TEST_REGISTRY } from './support/project';
 import { readWorkflowText, REPO_ROOT, workflowFiles } from './support/workflows';
 
 const WORKFLOWS = workflowFiles().map((file) => `.github/workflows/${file}`);
@@ -32,7 +32,7 @@ function everyOptionWorkflows(): Record<string, string> {
     name: 'every-option',
     defaultReleaseBranch: 'main',
     packageManager: javascript.NodePackageManager.NPM,
-    outdir: mkdtempSync(join(tmpdir(), 'every-option-')),
+    outdir: projectFolder('every-option-'),
     release: false,
     // As .projenrc.ts: projen's self-mutation job uses actions (download-artifact) outside the action table.
     buildWorkflowOptions: { mutableBuild: false },

@@ -5,7 +5,7 @@ import { javascript } from 'projen';
 import { parse } from 'yaml';
 import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, ImagePlatform, Pipeline } from '../src';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
-import { newPlatform, synth, TEST_REGISTRY } from './support/project';
+import { newPlatform, projectFolder, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { renderAffectedImagesScript } from '../src/github/affected-images-script';
 
@@ -288,7 +288,7 @@ describe('PullRequestChecks', () => {
       name: 'fixture',
       defaultReleaseBranch: 'main',
       packageManager: javascript.NodePackageManager.NPM,
-      outdir: mkdtempSync(join(tmpdir(), 'pr-checks-')),
+      outdir: projectFolder('pr-checks-'),
       buildWorkflowOptions: { mutableBuild: false },
       release: false,
       depsUpgrade: false,
