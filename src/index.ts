@@ -18,6 +18,9 @@ export * from './declaration/target-platform';
 export * from './declaration/tool';
 export * from './declaration/trust-scope';
 
+// What each pinned input resolved to: pins.lock.json.
+export * from './pins/lock-file';
+
 // The platform and its images.
 export * from './platform/container-image';
 export * from './platform/image-platform';

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isMap, isScalar, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { ACTIONS, ImageKind, PinnedAction, Pipeline } from '../src';
-import { actionMetadata, newestRelease, releasesOf, requiredInputs } from './support/external-actions';
+import { ACTIONS, ActionIntent, ImageKind, ImagePlatform, PINS_LOCK_FILE, PinsLock, Pipeline, readPinsLock } from '../src';
 import { FixturePlatform, newProject, synth, TEST_REGISTRY } from './support/project';
-import { readWorkflowText, workflowFiles } from './support/workflows';
+import { readWorkflowText, REPO_ROOT, workflowFiles } from './support/workflows';
 
 interface UsesStep {
   readonly where: string;
@@ -36,10 +37,16 @@ function usesSteps(text: string): UsesStep[] {
   });
 }
 
+const LOCK = readPinsLock(join(REPO_ROOT, PINS_LOCK_FILE));
 const STEPS = workflowFiles().flatMap((file) => usesSteps(readWorkflowText(file)).map((s) => [`${file} › ${s.where}`, s] as const));
-const PINS = Object.entries(ACTIONS);
+const INTENTS = Object.entries(ACTIONS);
 
-describe('every action of every generated workflow, checked against the actions\' real releases and action.yml', () => {
+/** The lock's entry for a step's action, by `owner/repo`. */
+function locked(step: UsesStep) {
+  return LOCK.actions[step.ref.split('@')[0]];
+}
+
+describe('every action of every generated workflow, checked against the committed lock', () => {
   test('every workflow file has at least one action, projen\'s build workflow included', () => {
     const files = new Set(STEPS.map(([name]) => name.split(' › ')[0]));
     expect([...files]).toEqual(workflowFiles());
@@ -52,24 +59,20 @@ describe('every action of every generated workflow, checked against the actions\
     expect(step.comment).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
-  test.each(STEPS)('%s: the commit is the one the commented tag points to', (_name, step) => {
-    const [action, commit] = step.ref.split('@');
-    expect(releasesOf(action).tags[step.comment!]).toBe(commit);
+  test.each(STEPS)('%s: the action is in the lock, with the lock\'s commit and the lock\'s tag as its comment', (_name, step) => {
+    const pin = locked(step);
+    expect(pin).toBeDefined();
+    expect({ ref: step.ref, comment: step.comment }).toEqual({ ref: `${step.ref.split('@')[0]}@${pin.commit}`, comment: pin.tag });
   });
 
-  test.each(STEPS)('%s: the tag is the newest release of the newest major', (_name, step) => {
-    expect(step.comment).toBe(newestRelease(step.ref.split('@')[0]).tag);
-  });
-
-  test.each(STEPS)('%s: every `with:` key is an input of that major, and every required one is given', (_name, step) => {
-    const metadata = actionMetadata(step.ref.split('@')[0], step.comment!);
-    const declared = Object.keys(metadata.inputs ?? {});
-    expect(Object.keys(step.with).filter((key) => !declared.includes(key))).toEqual([]);
-    expect(requiredInputs(metadata).filter((input) => !(input in step.with))).toEqual([]);
+  test.each(STEPS)('%s: every `with:` key is an input of that release, and every required one is given', (_name, step) => {
+    const inputs = locked(step).inputs;
+    expect(Object.keys(step.with).filter((key) => !(key in inputs))).toEqual([]);
+    expect(Object.entries(inputs).filter(([name, required]) => required && !(name in step.with)).map(([name]) => name)).toEqual([]);
   });
 
   test.each(STEPS)('%s runs on Node 24', (_name, step) => {
-    expect(actionMetadata(step.ref.split('@')[0], step.comment!).runs.using).toBe('node24');
+    expect(locked(step).runs).toBe('node24');
   });
 
   test.each(workflowFiles())('%s reads on one line as Renovate\'s github-actions manager expects, and is otherwise projen\'s YAML', (file) => {
@@ -87,22 +90,53 @@ describe('every action of every generated workflow, checked against the actions\
 });
 
 describe('the action table', () => {
-  test.each(PINS)('%s is the newest release of its action\'s newest major, on Node 24', (_key, pin) => {
+  test.each(INTENTS)('%s is locked at a release of its declared major, on Node 24', (_key, intent) => {
     // GIVEN the table entry, including actions no workflow uses yet
-    const release = newestRelease(pin.action);
-    // THEN tag and commit match releases.json and the major runs on Node 24
-    expect({ version: pin.version, commit: pin.commit }).toEqual({ version: release.tag, commit: release.commit });
-    expect(actionMetadata(pin.action, pin.version).runs.using).toBe('node24');
+    const pin = LOCK.actions[intent.action];
+    // THEN the lock has it, at a tag of the declared major, running on Node 24
+    expect(pin.tag.split('.')[0]).toBe(intent.major);
+    expect(pin.runs).toBe('node24');
   });
 
-  test.each(workflowFiles())('every action %s uses is one pinned in src/github/actions.ts', (file) => {
-    const refs = Object.values(ACTIONS).map((pin) => pin.ref);
-    expect(usesSteps(readWorkflowText(file)).filter((s) => !refs.includes(s.ref))).toEqual([]);
+  test('the lock pins no action the table does not declare', () => {
+    expect(Object.keys(LOCK.actions).sort()).toEqual(INTENTS.map(([, intent]) => intent.action).sort());
   });
 
-  test('a pin that is not a full commit SHA is refused', () => {
-    expect(() => PinnedAction.of('actions/checkout', 'v7', 'v7.0.1')).toThrow(/must be a full 40-character commit SHA/);
-    expect(() => PinnedAction.of('actions/checkout', '3d3c42e', 'v7.0.1')).toThrow(/must be a full 40-character commit SHA/);
+  test.each(workflowFiles())('every action %s uses is one of the table', (file) => {
+    const actions = INTENTS.map(([, intent]) => intent.action);
+    expect(usesSteps(readWorkflowText(file)).filter((s) => !actions.includes(s.ref.split('@')[0]))).toEqual([]);
+  });
+
+  test('an intent that is not a major release line is refused', () => {
+    expect(() => ActionIntent.of('actions/checkout', 'v7.0.1')).toThrow('major \'v7.0.1\' of actions/checkout must be a major release line such as \'v7\'');
+    expect(() => ActionIntent.of('checkout', 'v7')).toThrow('action \'checkout\' must be \'owner/repo\', e.g. \'actions/checkout\'');
+  });
+
+  test('the workflows render the commit and tag the lock gives, whatever they are', () => {
+    // GIVEN a lock that moved checkout to another release of v7
+    const lock: PinsLock = JSON.parse(readFileSync(join(REPO_ROOT, PINS_LOCK_FILE), 'utf8'));
+    const moved = { ...lock, actions: { ...lock.actions, 'actions/checkout': { ...lock.actions['actions/checkout'], tag: 'v7.9.9', commit: 'f'.repeat(40) } } };
+    const project = newProject();
+    const platform = new ImagePlatform(project, { registry: TEST_REGISTRY, pins: moved });
+    platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
+    // WHEN it is synthesized
+    const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);
+    // THEN checkout is that commit with that tag as its comment
+    const checkout = steps.filter((s) => s.ref.startsWith('actions/checkout@'));
+    expect(checkout.length).toBeGreaterThan(0);
+    checkout.forEach((s) => expect({ ref: s.ref, comment: s.comment }).toEqual({ ref: `actions/checkout@${'f'.repeat(40)}`, comment: 'v7.9.9' }));
+  });
+
+  test.each<[string, (lock: any) => void, string]>([
+    ['an action missing from the lock', (l) => { delete l.actions['docker/setup-buildx-action']; },
+      'docker/setup-buildx-action v4 has no entry in pins.lock.json (actions["docker/setup-buildx-action"]): run `npx projen upgrade-pins`'],
+    ['an action locked at another major', (l) => { l.actions['actions/checkout'].tag = 'v6.1.0'; },
+      'actions/checkout is locked at v6.1.0, not a release of the declared major v7: run `npx projen upgrade-pins`'],
+  ])('%s fails synthesis in one line', (_case, breakIt, line) => {
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, PINS_LOCK_FILE), 'utf8'));
+    breakIt(lock);
+    expect(() => new ImagePlatform(newProject(), { registry: TEST_REGISTRY, pins: lock }))
+      .toThrow(`The actions the workflows use are not all pinned by pins.lock.json:\n  - ${line}`);
   });
 
   test('an override set before the platform is declared is kept, without a version comment it cannot vouch for', () => {
@@ -114,8 +148,9 @@ describe('the action table', () => {
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
     // WHEN it is synthesized
     const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);
-    // THEN the workflow uses the override, uncommented, and the table for the rest
+    // THEN the workflow uses the override, uncommented, and the lock for the rest
+    const configure = LOCK.actions[ACTIONS.configureAwsCredentials.action];
     expect(steps.find((s) => s.ref === pinned)?.comment).toBeUndefined();
-    expect(steps.find((s) => s.ref === ACTIONS.configureAwsCredentials.ref)?.comment).toBe(ACTIONS.configureAwsCredentials.version);
+    expect(steps.find((s) => s.ref === `${ACTIONS.configureAwsCredentials.action}@${configure.commit}`)?.comment).toBe(configure.tag);
   });
 });

@@ -17,7 +17,8 @@ function declareMlserver() {
     pipeline: mlserver,
     kind: ImageKind.DEPLOYMENT,
     repository: 'mlserver-deployment-tools',
-    pythonPackages: ['mlserver', 'scikit-learn', 'boto3'],
+    // Packages the lock does not pin yet carry their version (or `npx projen upgrade-pins` adds them to the lock).
+    pythonPackages: [PythonPackage.of('mlserver', { version: '1.7.1' }), PythonPackage.of('scikit-learn', { version: '1.7.2' }), 'boto3'],
     tools: [Tool.awsCliV2(), Tool.kubectl()],
     runsOn: ['self-hosted', 'large'],
     sizeWarning: Size.megabytes(800),

@@ -221,7 +221,7 @@ test('synthesis needs no AWS credentials and never loads the AWS SDK', () => {
     const src = require('./src');
     const outdir = mkdtempSync(join(tmpdir(), 'synth-no-aws-'));
     const project = new javascript.NodeProject({ name: 'x', defaultReleaseBranch: 'main', outdir, packageManager: javascript.NodePackageManager.NPM, jest: false, release: false, buildWorkflow: false, depsUpgrade: false, pullRequestTemplate: false, githubOptions: { mergify: false, pullRequestLint: false } });
-    const platform = new src.ImagePlatform(project, { registry: src.Registry.ecr({ account: '123456789012', region: 'eu-central-1' }), githubRepository: src.GitHubRepository.of('acme', 'ml-platform', { ownerId: 12, repositoryId: 34 }) });
+    const platform = new src.ImagePlatform(project, { registry: src.Registry.ecr({ account: '123456789012', region: 'eu-central-1' }), githubRepository: src.GitHubRepository.of('acme', 'ml-platform', { ownerId: 12, repositoryId: 34 }), pins: src.readPinsLock('pins.lock.json') });
     mkdirSync(join(outdir, 'training/triton'), { recursive: true });
     platform.addImage({ pipeline: src.Pipeline.of('triton'), kind: src.ImageKind.TRAINING, repository: 'triton-training-tools' });
     project.synth();

@@ -72,7 +72,7 @@ const OPTIONS_CASES: OptionsCase[] = [
     typo: ['lifecycleRules', 'lifecycleRule'],
     typoMessage: "ImagePlatform › lifecycleRule: unknown option of ImagePlatformOptions; did you mean 'lifecycleRules'?",
     unrelatedMessage: 'ImagePlatform › colour: unknown option of ImagePlatformOptions, whose options are registry, role, tagging, runsOn, '
-      + 'timeoutMinutes, githubRepository, trustScope, lifecycleRules, pullRequestBuild',
+      + 'timeoutMinutes, githubRepository, trustScope, lifecycleRules, pullRequestBuild, pins',
   },
   {
     name: 'TaggingOptions',

@@ -39,7 +39,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(workflow.name).toBe(image.name);
     expect(workflow.on.workflow_dispatch.inputs).toEqual({
       tag: { description: expect.any(String), required: false, type: 'string' },
-      rebuild: { description: expect.stringMatching(/^Build even if an image of the same inputs exists/), required: false, type: 'boolean', default: 'false' },
+      rebuild: { description: expect.stringMatching(/^Build even if an image of the same inputs exists/), required: false, type: 'boolean', default: false },
     });
   });
 

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, Pipeline } from '../src';
 import { render } from './support/expressions';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
-import { FixturePlatform, newPlatform, synth, TEST_REGISTRY } from './support/project';
+import { FixturePlatform, newPlatform, projectFolder, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { renderAffectedImagesScript } from '../src/github/affected-images-script';
 import { ImagePlatform } from '../src/platform/image-platform';
@@ -346,7 +346,7 @@ describe('PullRequestChecks', () => {
       name: 'fixture',
       defaultReleaseBranch: 'main',
       packageManager: javascript.NodePackageManager.NPM,
-      outdir: mkdtempSync(join(tmpdir(), 'pr-checks-')),
+      outdir: projectFolder('pr-checks-'),
       buildWorkflowOptions: { mutableBuild: false },
       release: false,
       depsUpgrade: false,

@@ -1,5 +1,6 @@
 import { OptionKeys, optional } from './option-keys';
 import { Violations } from './violations';
+import { normalizePythonName, PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
 
 /** Options for a Python package. */
 export interface PythonPackageOptions {
@@ -10,9 +11,9 @@ export interface PythonPackageOptions {
    */
   readonly importName?: string;
   /**
-   * An exact version to pin (`==`). Pinned versions become build arguments, so
-   * a bump is a one-line change in `.projenrc.ts`.
-   * @default - unpinned: the newest version at build time
+   * An exact version to pin (`==`), to hold the package at a version the lock
+   * does not have. Every version becomes a build argument.
+   * @default - the lock's `pythonPackages["<normalized name>"].version` (`pins.lock.json`)
    */
   readonly version?: string;
 }
@@ -58,7 +59,7 @@ export class PythonPackage {
   /** The pinned version, if any. */
   public readonly version?: string;
 
-  private constructor(public readonly name: string, options: PythonPackageOptions) {
+  private constructor(public readonly name: string, private readonly options: PythonPackageOptions) {
     const normalized = name.toLowerCase().replace(/[._-]+/g, '-');
     this.importName = options.importName ?? KNOWN_IMPORT_NAMES[normalized] ?? normalized.replace(/-/g, '_');
     this.version = options.version;
@@ -73,6 +74,22 @@ export class PythonPackage {
       v.add(`version '${this.version}' is not an exact version such as '2.5.1'; give only the number, the pin '==' is added`);
     }
     v.throwIfAny(`Invalid Python package '${name}'`);
+  }
+
+  /**
+   * This package at the version `.projenrc.ts` declares, else the lock's.
+   * @returns the pinned package, or the one-line reason the lock cannot pin it
+   */
+  public pin(lock: PinsLock): PythonPackage | string {
+    if (this.version !== undefined) {
+      return this;
+    }
+    const key = normalizePythonName(this.name);
+    const locked = lock.pythonPackages[key];
+    if (!locked) {
+      return `Python package '${this.name}' has no version in ${PINS_LOCK_FILE} (pythonPackages["${key}"]): ${UPGRADE_PINS_FIX}, or declare its version`;
+    }
+    return new PythonPackage(this.name, { ...this.options, version: locked.version });
   }
 
   /**

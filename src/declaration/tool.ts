@@ -4,6 +4,7 @@ import { SigningKey } from './signing-key';
 import { Violations } from './violations';
 import { BuildArg } from '../docker/build-args';
 import { awsCliInstall, kubectlInstall } from '../docker/tool-install';
+import { PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
 
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -12,8 +13,8 @@ const MIRROR = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~%/-]*)?$/;
 /** AWS CLI v2, as `Tool.awsCliV2()` installs it. */
 export interface AwsCliOptions {
   /**
-   * The exact release.
-   * @default '2.27.50'
+   * The exact release, to hold the CLI at a version the lock does not have.
+   * @default - the lock's `tools["aws-cli"].version` (`pins.lock.json`)
    * @see https://github.com/aws/aws-cli/blob/v2/CHANGELOG.rst
    */
   readonly version?: string;
@@ -43,14 +44,14 @@ export interface ArchitectureChecksums {
 /** kubectl, as `Tool.kubectl()` installs it. */
 export interface KubectlOptions {
   /**
-   * The exact release.
-   * @default '1.33.3'
+   * The exact release, to hold kubectl at a version the lock does not have.
+   * @default - the lock's `tools.kubectl.version` (`pins.lock.json`)
    */
   readonly version?: string;
   /**
    * The published sha256 of that release's binaries. The download is checked
    * against these values, never against a checksum from the download server.
-   * @default - the published values of the default version; required with any other version
+   * @default - the lock's `tools.kubectl.sha256`; required with a declared `version`
    * @see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/
    */
   readonly sha256?: ArchitectureChecksums;
@@ -76,19 +77,28 @@ const KUBECTL_OPTION_KEYS = new OptionKeys<KubectlOptions>('KubectlOptions', {
   mirror: optional(),
 });
 
-const DEFAULT_KUBECTL = {
-  version: '1.33.3',
-  // From https://dl.k8s.io/release/v1.33.3/bin/linux/{amd64,arm64}/kubectl.sha256,
-  // as also pinned by kubespray's checksums.yml.
-  sha256: {
-    amd64: '2fcf65c64f352742dc253a25a7c95617c2aba79843d1b74e585c69fe4884afb0',
-    arm64: '3d514dbae5dc8c09f773df0ef0f5d449dfad05b3aca5c96b13565f886df345fd',
-  },
-};
+/** What a tool declaration needs to install one release. */
+interface ToolSpec {
+  /** Tool id, also its key in the lock's `tools`, e.g. `aws-cli`. */
+  readonly name: string;
+  readonly title: string;
+  /** The version `.projenrc.ts` declares, if it holds the tool back or ahead of the lock. */
+  readonly declaredVersion?: string;
+  /** Whether the download is verified by a sha256 per architecture (from the declaration or the lock). */
+  readonly verifiedByChecksum: boolean;
+  readonly declaredSha256?: ArchitectureChecksums;
+  readonly argPrefix: string;
+  readonly mirror: string;
+  readonly downloadPackages: string[];
+  readonly signingKey?: SigningKey;
+  readonly install: (tool: PinnedTool, sha256?: ArchitectureChecksums) => string[];
+}
 
 /**
- * A command-line tool installed into an image from its vendor's release,
- * pinned to a version and verified before it is installed.
+ * A command-line tool an image installs from its vendor's release, as
+ * `.projenrc.ts` declares it: the release is the declared one or, by default,
+ * the one the lock (`pins.lock.json`) pins, with its checksums. The image
+ * installs the {@link PinnedTool} that {@link Tool.pin} resolves.
  */
 export class Tool {
   /**
@@ -102,7 +112,8 @@ export class Tool {
     return new Tool({
       name: 'aws-cli',
       title: 'AWS CLI v2',
-      version: options.version ?? '2.27.50',
+      declaredVersion: options.version,
+      verifiedByChecksum: false,
       argPrefix: 'AWS_CLI',
       mirror: options.mirror ?? 'https://awscli.amazonaws.com',
       downloadPackages: ['ca-certificates', 'curl', 'gpg', 'unzip'],
@@ -112,18 +123,16 @@ export class Tool {
   }
 
   /**
-   * kubectl, verified against the sha256 pinned here for each architecture.
+   * kubectl, verified against the sha256 of each architecture, declared or locked.
    * @see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/
    */
   public static kubectl(options: KubectlOptions = {}): Tool {
     KUBECTL_OPTION_KEYS.check('Tool.kubectl', options);
-    const version = options.version ?? DEFAULT_KUBECTL.version;
-    const sha256 = options.sha256 ?? (version === DEFAULT_KUBECTL.version ? DEFAULT_KUBECTL.sha256 : undefined);
     const v = new Violations();
-    if (!sha256) {
-      v.add(`kubectl ${version} has no pinned sha256: give sha256: { amd64, arm64 } from https://dl.k8s.io/release/v${version}/bin/linux/<arch>/kubectl.sha256`);
+    if (options.version !== undefined && !options.sha256) {
+      v.add(`kubectl ${options.version} has no pinned sha256: give sha256: { amd64, arm64 } from https://dl.k8s.io/release/v${options.version}/bin/linux/<arch>/kubectl.sha256`);
     }
-    for (const [arch, value] of Object.entries(sha256 ?? {})) {
+    for (const [arch, value] of Object.entries(options.sha256 ?? {})) {
       if (!SHA256.test(value)) {
         v.add(`kubectl sha256 for ${arch} '${value}' must be 64 lower-case hex digits`);
       }
@@ -132,15 +141,62 @@ export class Tool {
     return new Tool({
       name: 'kubectl',
       title: 'kubectl',
-      version,
+      declaredVersion: options.version,
+      verifiedByChecksum: true,
+      declaredSha256: options.sha256,
       argPrefix: 'KUBECTL',
       mirror: options.mirror ?? 'https://dl.k8s.io',
       downloadPackages: ['ca-certificates', 'curl'],
-      install: (tool) => kubectlInstall({ versionArg: tool.buildArg, mirrorArg: tool.mirrorArg }, sha256!),
+      install: (tool, sha256) => kubectlInstall({ versionArg: tool.buildArg, mirrorArg: tool.mirrorArg }, sha256!),
     });
   }
 
-  /** Short name, e.g. `aws-cli`. */
+  /** Tool id, also its key in the lock's `tools`, e.g. `aws-cli`. */
+  public readonly name: string;
+  /** Display name, e.g. `AWS CLI v2`. */
+  public readonly title: string;
+
+  private constructor(private readonly spec: ToolSpec) {
+    this.name = spec.name;
+    this.title = spec.title;
+    const v = new Violations();
+    if (spec.declaredVersion !== undefined && !VERSION.test(spec.declaredVersion)) {
+      v.add(`${spec.title} version '${spec.declaredVersion}' must be an exact release such as '1.2.3'`);
+    }
+    if (!MIRROR.test(spec.mirror.replace(/\/+$/, ''))) {
+      v.add(`${spec.title} mirror '${spec.mirror}' must be an http(s) URL without quotes, spaces or '$', e.g. 'https://artifacts.example.com/kubectl'`);
+    }
+    v.throwIfAny(`Invalid ${spec.title} declaration`);
+  }
+
+  /**
+   * The release this declaration installs: the declared version (and
+   * checksums), else the lock's.
+   * @returns the pinned tool, or the one-line reason the lock cannot pin it
+   */
+  public pin(lock: PinsLock): PinnedTool | string {
+    const spec = this.spec;
+    const locked = lock.tools[spec.name];
+    const version = spec.declaredVersion ?? locked?.version;
+    if (version === undefined) {
+      return `${spec.title} has no version in ${PINS_LOCK_FILE} (tools["${spec.name}"]): ${UPGRADE_PINS_FIX}, or declare its version`;
+    }
+    let sha256: ArchitectureChecksums | undefined;
+    if (spec.verifiedByChecksum) {
+      const lockedSha256 = locked?.sha256;
+      sha256 = spec.declaredSha256
+        ?? (lockedSha256?.amd64 && lockedSha256.arm64 ? { amd64: lockedSha256.amd64, arm64: lockedSha256.arm64 } : undefined);
+      if (!sha256) {
+        return `${spec.title} ${version} has no sha256 for amd64 and arm64 in ${PINS_LOCK_FILE} (tools["${spec.name}"].sha256): ${UPGRADE_PINS_FIX}`;
+      }
+    }
+    return new PinnedTool({ ...spec, version, install: (tool) => spec.install(tool, sha256) });
+  }
+}
+
+/** A tool pinned to one release: what an image installs. */
+export class PinnedTool {
+  /** Tool id, e.g. `aws-cli`. */
   public readonly name: string;
   /** Display name, e.g. `AWS CLI v2`. */
   public readonly title: string;
@@ -156,9 +212,10 @@ export class Tool {
   public readonly downloadPackages: readonly string[];
   /** The key its download is verified with, shipped in the repository, if it is signed. */
   public readonly signingKey?: SigningKey;
-  private readonly install: (tool: Tool) => string[];
+  private readonly install: (tool: PinnedTool) => string[];
 
-  private constructor(spec: {
+  /** @internal use `Tool.pin()` */
+  constructor(spec: {
     name: string;
     title: string;
     version: string;
@@ -166,7 +223,7 @@ export class Tool {
     mirror: string;
     downloadPackages: string[];
     signingKey?: SigningKey;
-    install: (tool: Tool) => string[];
+    install: (tool: PinnedTool) => string[];
   }) {
     this.name = spec.name;
     this.title = spec.title;
@@ -177,14 +234,6 @@ export class Tool {
     this.downloadPackages = spec.downloadPackages;
     this.signingKey = spec.signingKey;
     this.install = spec.install;
-    const v = new Violations();
-    if (!VERSION.test(this.version)) {
-      v.add(`${this.title} version '${this.version}' must be an exact release such as '1.2.3'`);
-    }
-    if (!MIRROR.test(this.mirror)) {
-      v.add(`${this.title} mirror '${spec.mirror}' must be an http(s) URL without quotes, spaces or '$', e.g. 'https://artifacts.example.com/kubectl'`);
-    }
-    v.throwIfAny(`Invalid ${this.title} declaration`);
   }
 
   /** The build arguments the tool's install reads: its version and its mirror. */

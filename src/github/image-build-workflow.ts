@@ -103,7 +103,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
             description: 'Build even if an image of the same inputs exists (to refresh unpinned packages or the base image)',
             required: false,
             type: 'boolean',
-            default: 'false',
+            default: false as unknown as string, // projen types every default as a string; GitHub's parser requires a boolean here
           },
         },
       },

@@ -221,7 +221,7 @@ function imageLayers(image: ContainerImage): string[] {
   const list = (values: readonly string[]) => values.join(', ');
   // In the generated Dockerfile's order, least volatile first.
   const rows: Array<[string, string]> = [
-    ['Base', code(image.baseImage)],
+    ['Base', code(image.baseImageReference)],
     ['System packages', list(image.systemPackages)],
     ['Heavy Python packages (own layer)', list(image.heavyPythonPackages.map((p) => p.requirement))],
     ['Python packages', list(image.pythonPackages.map((p) => p.requirement))],

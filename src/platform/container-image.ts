@@ -11,7 +11,7 @@ import { PythonPackage } from '../declaration/python-package';
 import { ScriptCopy } from '../declaration/script-copy';
 import { Size } from '../declaration/size';
 import { TargetPlatform } from '../declaration/target-platform';
-import { Tool } from '../declaration/tool';
+import { PinnedTool, Tool } from '../declaration/tool';
 import {
   duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
 } from '../declaration/violations';
@@ -19,6 +19,7 @@ import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
 import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
 import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile-context';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
+import { PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
 import { fingerprintArguments } from '../shell/fingerprint';
 
 // An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
@@ -96,6 +97,9 @@ export interface ContainerImageOptions {
 
   /**
    * The base image.
+   * The image is built from the digest the lock pins for this reference
+   * (`baseImages` in `pins.lock.json`), unless the reference carries its own
+   * digest or names local storage (`localhost/...`).
    * @default 'python:3.11-slim'
    */
   readonly baseImage?: string;
@@ -186,16 +190,22 @@ export class ContainerImage extends Component {
   public readonly freeDiskSpace: boolean;
   public readonly runsOn: string[];
   public readonly timeoutMinutes: number;
+  /** The base image as declared, e.g. `python:3.11-slim`. */
   public readonly baseImage: string;
+  /** The base image as built: pinned to the lock's index digest, e.g. `python:3.11-slim@sha256:...`. */
+  public readonly baseImageReference: string;
   public readonly systemPackages: readonly string[];
   public readonly heavyPythonPackages: readonly PythonPackage[];
   public readonly pythonPackages: readonly PythonPackage[];
-  public readonly tools: readonly Tool[];
+  /** Every tool, pinned to its declared or locked release. */
+  public readonly tools: readonly PinnedTool[];
   public readonly scripts: readonly ScriptCopy[];
   public readonly env: Readonly<Record<string, string>>;
   public readonly workdir: string;
   private readonly extraPaths: readonly string[];
   private contextUse?: DockerfileContextUse;
+  /** Declared inputs the lock cannot pin, one line each. */
+  private readonly unpinned: string[] = [];
 
   /** @internal use `ImagePlatform.addImage()` */
   constructor(public readonly platform: PlatformScope, options: ContainerImageOptions) {
@@ -222,10 +232,15 @@ export class ContainerImage extends Component {
     this.timeoutMinutes = options.timeoutMinutes ?? platform.timeoutMinutes;
     this.extraPaths = options.extraPaths ?? [];
     this.baseImage = options.baseImage ?? 'python:3.11-slim';
+    // A reference that is not one is reported by validate(), not as unpinned.
+    const base = IMAGE_REFERENCE.test(this.baseImage) ? this.pinned(pinBaseImage(this.baseImage, platform.pins)) : undefined;
+    this.baseImageReference = base?.reference ?? this.baseImage;
     this.systemPackages = options.systemPackages ?? [];
-    this.heavyPythonPackages = (options.heavyPythonPackages ?? []).map(PythonPackage.from);
-    this.pythonPackages = (options.pythonPackages ?? []).map(PythonPackage.from);
-    this.tools = options.tools ?? [Tool.awsCliV2()];
+    const pinPackages = (specs: Array<string | PythonPackage> = []): PythonPackage[] =>
+      specs.map(PythonPackage.from).map((p) => this.pinned(p.pin(platform.pins)) ?? p);
+    this.heavyPythonPackages = pinPackages(options.heavyPythonPackages);
+    this.pythonPackages = pinPackages(options.pythonPackages);
+    this.tools = (options.tools ?? [Tool.awsCliV2()]).flatMap((t) => this.pinned(t.pin(platform.pins)) ?? []);
     this.scripts = options.scripts ?? [ScriptCopy.defaultFor(pipeline, kind)];
     this.env = options.env ?? {};
     this.workdir = options.workdir ?? this.scripts[0]?.destination ?? '/';
@@ -236,6 +251,15 @@ export class ContainerImage extends Component {
       platform.node.tryRemoveChild(this.node.id);
       throw e;
     }
+  }
+
+  /** The pinned value, or undefined after recording why the lock cannot pin it. */
+  private pinned<T>(result: T | string): T | undefined {
+    if (typeof result === 'string') {
+      this.unpinned.push(result);
+      return undefined;
+    }
+    return result;
   }
 
   /** The full image name without tag, e.g. `<registry>/triton-training-tools`. */
@@ -273,7 +297,7 @@ export class ContainerImage extends Component {
    */
   public get buildArgs(): readonly BuildArg[] {
     return [
-      { name: 'BASE_IMAGE', value: this.baseImage },
+      { name: 'BASE_IMAGE', value: this.baseImageReference },
       ...this.allPythonPackages.flatMap((p) => p.buildArg && p.version ? [{ name: p.buildArg, value: p.version }] : []),
       ...this.tools.flatMap((t) => t.buildArgs),
     ];
@@ -375,6 +399,7 @@ export class ContainerImage extends Component {
         v.add(`environment variable '${name}' has a line break in its value: a Dockerfile ENV value is one line`);
       }
     }
+    this.unpinned.forEach((message) => v.add(message));
     if (!IMAGE_REFERENCE.test(this.baseImage)) {
       v.add(`base image '${this.baseImage}' is not an image reference such as 'python:3.11-slim' or 'registry.example.com/team/python:3.11@sha256:<digest>'`);
     }
@@ -426,4 +451,22 @@ function scriptFolderViolation(root: string, script: ScriptCopy): string | undef
 export interface PlatformView extends PlatformScope {
   /** The declared images, in declaration order. */
   readonly images: readonly ContainerImage[];
+}
+
+/**
+ * The reference a build uses for a declared base image: with the index digest
+ * the lock pins for it. A reference that carries its own digest is pinned
+ * already; one in local storage (`localhost/...`, as buildah and Podman name
+ * images built on the machine) has no registry to pin it from.
+ * @returns the reference, or the one-line reason the lock cannot pin it
+ */
+export function pinBaseImage(declared: string, lock: PinsLock): { readonly reference: string } | string {
+  if (declared.includes('@sha256:') || declared.startsWith('localhost/')) {
+    return { reference: declared };
+  }
+  const locked = lock.baseImages[declared];
+  if (!locked) {
+    return `base image '${declared}' has no digest in ${PINS_LOCK_FILE} (baseImages["${declared}"]): ${UPGRADE_PINS_FIX}, or declare it with its digest ('${declared}@sha256:...')`;
+  }
+  return { reference: `${declared}@${locked.digest}` };
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Component } from 'projen/lib/component';
 import * as github from 'projen/lib/github';
 import * as javascript from 'projen/lib/javascript';
@@ -20,11 +21,12 @@ import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
-import { pinnedVersions, useActionTable } from '../github/actions';
+import { pinActions, pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow } from '../github/image-build-workflow';
 import { PULL_REQUEST_BUILD_OPTION_KEYS, PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowComments } from '../github/workflow-comments';
 import { WorkflowsReadme } from '../github/workflows-readme';
+import { PINS_LOCK_FILE, PinsLock, readPinsLock } from '../pins/lock-file';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
 export interface ImagePlatformOptions {
@@ -77,6 +79,14 @@ export interface ImagePlatformOptions {
    * @default - projen's build job, with the platform's drift check
    */
   readonly pullRequestBuild?: PullRequestBuildOptions;
+  /**
+   * What every pinned input resolved to: the actions' commits, the base
+   * images' digests, the tools' versions and checksums, the Python packages'
+   * versions. Written by `npx projen upgrade-pins`; declarations in
+   * `.projenrc.ts` that give a version take precedence.
+   * @default - read from `pins.lock.json` at the project root
+   */
+  readonly pins?: PinsLock;
 }
 
 const IMAGE_PLATFORM_OPTION_KEYS = new OptionKeys<ImagePlatformOptions>('ImagePlatformOptions', {
@@ -89,6 +99,8 @@ const IMAGE_PLATFORM_OPTION_KEYS = new OptionKeys<ImagePlatformOptions>('ImagePl
   trustScope: optional(instanceOf(TrustScope, 'TrustScope.imageRefs() or TrustScope.anyRef()')),
   lifecycleRules: optional(listOf(instanceOf(LifecycleRule, 'LifecycleRule.keepLast(...), .expireAfterDays(...) or .expireUntaggedAfterDays(...)'))),
   pullRequestBuild: optional(nested(PULL_REQUEST_BUILD_OPTION_KEYS)),
+  // A lock read from a file is validated by readPinsLock.
+  pins: optional(),
 });
 
 /**
@@ -123,6 +135,8 @@ export class ImagePlatform extends Component implements PlatformView {
   public readonly readme: WorkflowsReadme;
   /** What the build workflow checks on pull requests, if the project has projen's build workflow. */
   public readonly pullRequestChecks?: PullRequestChecks;
+  /** What every pinned input resolved to. */
+  public readonly pins: PinsLock;
   private readonly _images: ContainerImage[] = [];
   private aws?: AwsSetup;
 
@@ -134,6 +148,11 @@ export class ImagePlatform extends Component implements PlatformView {
       throw new Error('ImagePlatform needs a project with GitHub support: set `github: true` in the project options');
     }
     this.github = gh;
+    this.pins = options.pins ?? readPinsLock(join(project.outdir, PINS_LOCK_FILE));
+    const actions = pinActions(this.pins);
+    const lockViolations = new Violations();
+    actions.problems.forEach((p) => lockViolations.add(p));
+    lockViolations.throwIfAny(`The actions the workflows use are not all pinned by ${PINS_LOCK_FILE}`);
     this.registry = options.registry;
     this.role = options.role ?? OidcRole.fromSecret('AWS_ROLE_ARN');
     this.tagPolicy = resolveTagPolicy(options.tagging);
@@ -148,8 +167,8 @@ export class ImagePlatform extends Component implements PlatformView {
     this.tagImmutability = renderTagImmutability(this.tagPolicy);
     this.localTasks = new LocalImageTasks(this);
     new BuildContextIgnore(project);
-    useActionTable(gh);
-    new WorkflowComments(project, pinnedVersions());
+    useActionTable(gh, actions.pins);
+    new WorkflowComments(project, pinnedVersions(actions.pins));
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow, options.pullRequestBuild);
     }

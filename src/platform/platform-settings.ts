@@ -5,6 +5,7 @@ import type { OidcRole } from '../declaration/oidc-role';
 import type { Registry } from '../declaration/registry';
 import type { TagPolicy } from '../declaration/tagging';
 import type { TrustScope } from '../declaration/trust-scope';
+import type { PinsLock } from '../pins/lock-file';
 
 /**
  * The settings every image of a platform shares, with defaults resolved: what
@@ -25,6 +26,8 @@ export interface PlatformSettings {
   readonly lifecyclePolicy?: LifecyclePolicyDocument;
   /** The tag immutability of every repository: only the tags the workflows move stay movable. */
   readonly tagImmutability: TagImmutability;
+  /** What every pinned input resolved to (`pins.lock.json`). */
+  readonly pins: PinsLock;
 }
 
 /** The platform as the construct its images and components attach to. */

@@ -53,7 +53,8 @@ function declareProject(): string {
     ...common,
     kind: ImageKind.custom('missing-package', { title: 'Missing package', sizeWarning: ImageKind.DEPLOYMENT.sizeWarning, freeDiskSpace: false }),
     repository: 'e2e-missing-package',
-    pythonPackages: ['not-in-the-wheel-folder'],
+    // Pinned in the declaration: the lock cannot know a package no index has.
+    pythonPackages: [PythonPackage.of('not-in-the-wheel-folder', { version: '1.0.0' })],
     scripts: [ScriptCopy.of('deployment/e2e', '/scripts')],
   });
   const dir = project.outdir;

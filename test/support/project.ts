@@ -1,8 +1,19 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javascript, Testing } from 'projen';
-import { ContainerImage, ContainerImageOptions, ImagePlatform, ImagePlatformOptions, Registry, ScriptCopy } from '../../src';
+import { REPO_ROOT } from './workflows';
+import { ContainerImage, ContainerImageOptions, ImagePlatform, ImagePlatformOptions, PINS_LOCK_FILE, Registry, ScriptCopy } from '../../src';
+
+/**
+ * A new temp folder for a project, with the repository's lock in it, as a
+ * project has its `pins.lock.json` at its root.
+ */
+export function projectFolder(prefix = 'image-platform-'): string {
+  const outdir = mkdtempSync(join(tmpdir(), prefix));
+  copyFileSync(join(REPO_ROOT, PINS_LOCK_FILE), join(outdir, PINS_LOCK_FILE));
+  return outdir;
+}
 
 /** A throwaway project with GitHub support, synthesized into its own temp folder. */
 export function newProject(): javascript.NodeProject {
@@ -11,7 +22,7 @@ export function newProject(): javascript.NodeProject {
     defaultReleaseBranch: 'main',
     packageManager: javascript.NodePackageManager.NPM,
     // Testing.synth deletes its outdir: never let it be the repository.
-    outdir: mkdtempSync(join(tmpdir(), 'image-platform-')),
+    outdir: projectFolder(),
     buildWorkflow: false,
     release: false,
     depsUpgrade: false,
