@@ -117,7 +117,7 @@ describe('the action table', () => {
     const lock: PinsLock = JSON.parse(readFileSync(join(REPO_ROOT, PINS_LOCK_FILE), 'utf8'));
     const moved = { ...lock, actions: { ...lock.actions, 'actions/checkout': { ...lock.actions['actions/checkout'], tag: 'v7.9.9', commit: 'f'.repeat(40) } } };
     const project = newProject();
-    const platform = new ImagePlatform(project, { registry: TEST_REGISTRY, pins: moved });
+    const platform = new FixturePlatform(project, { registry: TEST_REGISTRY, pins: moved });
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
     // WHEN it is synthesized
     const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);

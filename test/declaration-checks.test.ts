@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ContainerImageOptions, GitHubRepository, ImageKind, ImagePlatform, ImagePlatformOptions, LifecycleRule, OidcRole, Pipeline, PythonPackage, Registry,
-  ScriptCopy, Size, Tool,
+  ContainerImageOptions, GitHubRepository, ImageKind, ImagePlatform, ImagePlatformOptions, LifecycleRule, OidcRole, PINS_LOCK_FILE, Pipeline,
+  PythonPackage, Registry, ScriptCopy, Size, Tool,
 } from '../src';
 import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
 import { cleanEnv } from './support/sandbox';
@@ -328,6 +328,7 @@ describe('synthesis of a projenrc with a mistake', () => {
     dir = mkdtempSync(join(tmpdir(), 'projenrc-mistake-'));
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
     writeFileSync(join(dir, '.projenrc.ts'), PROJENRC);
+    copyFileSync(join(REPO_ROOT, PINS_LOCK_FILE), join(dir, PINS_LOCK_FILE));
     mkdirSync(join(dir, 'deployment/demo'), { recursive: true });
     writeFileSync(join(dir, 'deployment/demo/serve.py'), 'print("hello")\n');
   });
