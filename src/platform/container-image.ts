@@ -16,8 +16,10 @@ import {
 } from '../declaration/violations';
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
 import { copiedPaths, handWrittenDockerfileViolations } from '../docker/dockerfile-args';
+import { REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 import { fingerprintArguments } from '../shell/fingerprint';
+import { LIBRARY_DIR } from '../shell/library';
 
 // An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
 const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -166,6 +168,8 @@ export class ContainerImage extends Component {
   public readonly env: Readonly<Record<string, string>>;
   public readonly workdir: string;
   private readonly extraPaths: readonly string[];
+  private _buildInputs?: readonly string[];
+  private _pathFilters?: readonly string[];
 
   /** @internal use `ImagePlatform.addImage()` */
   constructor(public readonly platform: PlatformScope, options: ContainerImageOptions) {
@@ -266,21 +270,33 @@ export class ContainerImage extends Component {
    * not committed makes the image differ from the commit its labels name.
    */
   public get buildInputs(): readonly string[] {
-    const copied = this.dockerfileGenerated
-      ? [...new Set(this.tools.flatMap((t) => (t.signingKey ? [t.signingKey.path] : []))), ...this.scripts.map((s) => s.source)]
-      : copiedPaths(readFileSync(join(this.project.outdir, this.dockerfile), 'utf8'));
-    return [...new Set([this.dockerfile, this.buildArgsFile, ...copied])];
+    // Computed once: a hand-written Dockerfile is read and parsed at the first call only.
+    this._buildInputs ??= this.readBuildInputs();
+    return this._buildInputs;
   }
 
   /**
    * The workflow's path filters: the script folders, extra paths, every other
    * path of the inputs fingerprint (the Dockerfile, its build arguments file,
    * the tools' signing keys, what a hand-written Dockerfile copies, the
-   * `.dockerignore`) and the workflow file itself: a change that changes the
-   * fingerprint runs the workflow. Declared paths are escaped, so each matches
+   * `.dockerignore`), the workflow file itself, the reusable workflow and the
+   * shell library it calls: a change that changes the fingerprint or the job
+   * runs the workflow. Declared paths are escaped, so each matches
    * only itself; extra paths are filters as written.
    */
   public get pathFilters(): readonly string[] {
+    this._pathFilters ??= this.computePathFilters();
+    return this._pathFilters;
+  }
+
+  private readBuildInputs(): readonly string[] {
+    const copied = this.dockerfileGenerated
+      ? [...new Set(this.tools.flatMap((t) => (t.signingKey ? [t.signingKey.path] : []))), ...this.scripts.map((s) => s.source)]
+      : copiedPaths(readFileSync(join(this.project.outdir, this.dockerfile), 'utf8'));
+    return [...new Set([this.dockerfile, this.buildArgsFile, ...copied])];
+  }
+
+  private computePathFilters(): readonly string[] {
     const scripts = new Set(this.scripts.map((s) => s.source));
     const inputs = fingerprintArguments(this).filter((path) => !scripts.has(path)).map((path) =>
       (this.isFolder(path) ? `${literalPathFilter(path)}/**` : literalPathFilter(path)));
@@ -289,6 +305,9 @@ export class ContainerImage extends Component {
       ...this.extraPaths,
       ...inputs,
       literalPathFilter(this.workflowPath),
+      // What the job does is written there, for every image: a change there changes this image's job.
+      literalPathFilter(REUSABLE_WORKFLOW_PATH),
+      `${literalPathFilter(LIBRARY_DIR)}/**`,
     ];
   }
 

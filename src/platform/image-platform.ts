@@ -20,10 +20,11 @@ import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
 import { pinnedVersions, useActionTable } from '../github/actions';
-import { ImageBuildWorkflow } from '../github/image-build-workflow';
+import { ImageBuildWorkflow, ImageWorkflow } from '../github/image-build-workflow';
 import { PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowComments } from '../github/workflow-comments';
 import { WorkflowsReadme } from '../github/workflows-readme';
+import { LibrarySettings } from '../shell/library';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
 export interface ImagePlatformOptions {
@@ -112,6 +113,8 @@ export class ImagePlatform extends Component implements PlatformView {
   public readonly pullRequestChecks?: PullRequestChecks;
   private readonly _images: ContainerImage[] = [];
   private aws?: AwsSetup;
+  /** The reusable workflow every image workflow calls, once there is an image. */
+  private buildWorkflow?: ImageBuildWorkflow;
 
   constructor(project: Project, options: ImagePlatformOptions) {
     super(project, 'image-platform');
@@ -133,6 +136,7 @@ export class ImagePlatform extends Component implements PlatformView {
       : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
     this.tagImmutability = renderTagImmutability(this.tagPolicy);
     this.localTasks = new LocalImageTasks(this);
+    new LibrarySettings(project, this.tagPolicy);
     new BuildContextIgnore(project);
     useActionTable(gh);
     new WorkflowComments(project, pinnedVersions());
@@ -165,7 +169,9 @@ export class ImagePlatform extends Component implements PlatformView {
       clashes.throwIfAny(`Image '${image.imageId}' clashes with an image declared before it`);
     }
     this._images.push(image);
-    new ImageBuildWorkflow(this.github, image);
+    // One reusable workflow holds the image job; each image's workflow calls it.
+    this.buildWorkflow ??= new ImageBuildWorkflow(this.github, this);
+    new ImageWorkflow(this.github, image);
     // The AWS documents and ECR tasks only make sense once there is a repository.
     this.aws ??= new AwsSetup(this);
     if (image.dockerfileGenerated) {
