@@ -3,6 +3,7 @@ import { ACTIONS, ImageKind, ImagePlatform, PinnedAction, Pipeline } from '../sr
 import { actionMetadata, newestRelease, releasesOf, requiredInputs } from './support/external-actions';
 import { newProject, synth, TEST_REGISTRY } from './support/project';
 import { readWorkflowText, workflowFiles } from './support/workflows';
+import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 
 interface UsesStep {
   readonly where: string;
@@ -40,9 +41,12 @@ const STEPS = workflowFiles().flatMap((file) => usesSteps(readWorkflowText(file)
 const PINS = Object.entries(ACTIONS);
 
 describe('every action of every generated workflow, checked against the actions\' real releases and action.yml', () => {
-  test('every workflow file has at least one action, projen\'s build workflow included', () => {
+  test('every workflow file with steps has at least one action, projen\'s build workflow included; the image workflows call the reusable one', () => {
     const files = new Set(STEPS.map(([name]) => name.split(' › ')[0]));
-    expect([...files]).toEqual(workflowFiles());
+    expect([...files]).toEqual(['build.yml', REUSABLE_WORKFLOW_FILE]);
+    for (const file of workflowFiles().filter((f) => !files.has(f))) {
+      expect(Object.values<any>(parse(readWorkflowText(file)).jobs).map((job) => job.uses)).toEqual([`./.github/workflows/${REUSABLE_WORKFLOW_FILE}`]);
+    }
   });
 
   test.each(STEPS)('%s is a full commit SHA with its release tag as a YAML comment', (_name, step) => {
@@ -75,7 +79,8 @@ describe('every action of every generated workflow, checked against the actions\
   test.each(workflowFiles())('%s reads on one line as Renovate\'s github-actions manager expects, and is otherwise projen\'s YAML', (file) => {
     const text = readWorkflowText(file);
     // Each reference line: `uses: owner/repo@<sha> # vX.Y.Z`, a real comment after the plain scalar.
-    for (const line of text.split('\n').filter((l) => /^\s*(- )?uses:/.test(l))) {
+    // A call of the repository's own reusable workflow is a path: nothing to pin.
+    for (const line of text.split('\n').filter((l) => /^\s*(- )?uses:/.test(l) && !/uses: \.\/\.github\/workflows\//.test(l))) {
       expect(line).toMatch(/^\s*(- )?uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
     }
     // Without the comments (versions, and a step's own above it), the file is exactly what projen's YamlFile writes.
@@ -113,7 +118,7 @@ describe('the action table', () => {
     const platform = new ImagePlatform(project, { registry: TEST_REGISTRY });
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
     // WHEN it is synthesized
-    const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);
+    const steps = usesSteps(synth(project)[`.github/workflows/${REUSABLE_WORKFLOW_FILE}`]);
     // THEN the workflow uses the override, uncommented, and the table for the rest
     expect(steps.find((s) => s.ref === pinned)?.comment).toBeUndefined();
     expect(steps.find((s) => s.ref === ACTIONS.configureAwsCredentials.ref)?.comment).toBe(ACTIONS.configureAwsCredentials.version);

@@ -1,4 +1,8 @@
-import { LIBRARY_DIR } from '../shell/library';
+import { RESERVED_TAGS } from '../declaration/tagging';
+import { LIBRARY_DIR, RUNNER_BLOAT } from '../shell/library';
+
+/** Inline Markdown code of each value, as the README writes them. */
+const codes = (values: readonly string[]) => values.map((v) => `\`${v}\``).join(', ');
 
 /** The reusable workflow's file under `.github/workflows/`. */
 export const REUSABLE_WORKFLOW_FILE = 'image-build.yaml';
@@ -41,7 +45,7 @@ export const IMAGE_STEPS = {
   tag: {
     id: 'tag',
     name: 'Set image tag',
-    description: 'derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve',
+    description: `derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve (${codes(RESERVED_TAGS.map((r) => r.glob))})`,
   },
   commit: {
     id: 'commit',
@@ -81,7 +85,7 @@ export const IMAGE_STEPS = {
   freeDisk: {
     id: 'free_disk',
     name: 'Free disk space',
-    description: 'before a build, on GitHub-hosted runners only (`runner.environment == \'github-hosted\'`; a self-hosted runner\'s machine is left alone), removes pre-installed toolchains the build never uses and unused Docker images, to make room for large images',
+    description: `before a build, on GitHub-hosted runners only (\`runner.environment == 'github-hosted'\`; a self-hosted runner's machine is left alone), removes pre-installed toolchains the build never uses (${codes(RUNNER_BLOAT)}) and unused Docker images, to make room for large images`,
   },
   buildx: {
     id: 'buildx',

@@ -2,8 +2,8 @@ import * as build from 'projen/lib/build';
 import { Component } from 'projen/lib/component';
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
-import { renderAffectedImagesScript, renderChangedFilesScript } from './affected-images-script';
-import { renderDriftCheckScript } from './drift-script';
+import { affectedImagesEnv } from './affected-images-script';
+import { libraryCall } from './image-steps';
 import type { PlatformView } from '../platform/container-image';
 
 const { JobPermission } = github.workflows;
@@ -127,7 +127,7 @@ export class PullRequestChecks extends Component {
       // Also after a failed build: a forgotten `npx projen` is often why it failed.
       if: '${{ !cancelled() }}',
       shell: 'bash',
-      run: renderDriftCheckScript(),
+      run: libraryCall('pull-request.sh', 'drift_check_step'),
     };
     const { self_mutation_happened: _replaced, ...outputs } = job.outputs ?? {};
     const built = this.buildOptions ? this.runSuite(steps.slice(0, at)) : steps.slice(0, at);
@@ -178,11 +178,11 @@ export class PullRequestChecks extends Component {
           // The merge commit and its first parent, the base branch.
           with: { 'fetch-depth': 2, 'persist-credentials': false },
         },
-        { name: 'List changed files', env: changedFiles, run: renderChangedFilesScript() },
+        { name: 'List changed files', env: changedFiles, run: libraryCall('pull-request.sh', 'changed_files_step') },
         {
           name: 'Summarize affected images',
-          env: changedFiles,
-          run: renderAffectedImagesScript(this.platform.images),
+          env: { ...changedFiles, ...affectedImagesEnv(this.platform.images) },
+          run: libraryCall('pull-request.sh', 'affected_images_step'),
         },
       ],
     });

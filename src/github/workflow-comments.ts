@@ -10,14 +10,15 @@ import { ImageBuildWorkflow } from './image-build-workflow';
  * (`uses: actions/checkout@<sha> # v7.0.1`), and, above a step, why it is
  * there (`ImageBuildWorkflow.stepComments`).
  *
- * Why after synthesis, in projen's `postSynthesize` hook: in projen 0.103.25,
+ * Why it rewrites the written files: in projen 0.103.25,
  * `GithubWorkflow` creates its own `YamlFile` (no option takes another class,
  * and projen creates the build workflow itself), and `YamlFile` renders
  * `YAML.stringify(JSON.parse(json))`, so nothing inside the workflow object
  * can carry a comment: the string `'<ref> # v7.0.1'` would be written quoted,
- * one broken reference. So, once projen has written a workflow file as usual
- * (marker, overrides and all), a pass over its lines adds the comments and
- * writes it back with its mode (read-only) kept. A line pass, not a parse and
+ * one broken reference. So the platform creates this component last (in its
+ * `preSynthesize`), and in its own `synthesize`, once projen has written
+ * every workflow file as usual (marker, overrides and all), a pass over each
+ * file's lines adds the comments and writes it back, read-only as it was. A line pass, not a parse and
  * print of the YAML: it changes nothing else by construction (the tests check
  * that the output without its comments is projen's own, byte for byte). A
  * reference overridden to another commit gets no comment rather than a wrong
@@ -29,8 +30,8 @@ export class WorkflowComments extends Component {
     super(project, 'workflow-comments');
   }
 
-  /** Runs once every workflow, including those declared after the platform, is written. */
-  public override postSynthesize(): void {
+  /** Runs once every workflow, including those declared after the platform, is written: this component is the project's last. */
+  public override synthesize(): void {
     for (const workflow of github.GitHub.of(this.project)?.workflows ?? []) {
       const file = workflow.file;
       if (!file || !existsSync(file.absolutePath)) {

@@ -6,10 +6,10 @@ import type { PullRequestBuildOptions, PullRequestChecks } from './pull-request-
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
 import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from '../aws/iam-policies';
-import { INPUTS_TAG_PREFIX, LATEST_TAG, RESERVED_TAGS, snapshotTagPrefix } from '../declaration/tagging';
+import { INPUTS_TAG_PREFIX, LATEST_TAG, snapshotTagPrefix } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
-import { LIBRARY_DIR, RUNNER_BLOAT } from '../shell/library';
+import { LIBRARY_DIR } from '../shell/library';
 import { quote } from '../shell/quote';
 
 const WORKFLOWS_DIR = '.github/workflows';
@@ -136,14 +136,9 @@ export function oidcSection(platform: PlatformSettings, images: readonly Documen
   ];
 }
 
-/** What the README adds to a step's description, and which images run it, where not every image does. */
-interface StepDetails {
-  readonly more?: string;
-  readonly runs?: (image: ContainerImage) => boolean;
-}
-const STEP_DETAILS = new Map<ImageStep, StepDetails>([
-  [IMAGE_STEPS.tag, { more: ` (${RESERVED_TAGS.map((r) => code(r.glob)).join(', ')})` }],
-  [IMAGE_STEPS.freeDisk, { more: ` (${RUNNER_BLOAT.map(code).join(', ')})`, runs: (image: ContainerImage) => image.freeDiskSpace }],
+/** Which images run a step, where not every image does. */
+const STEP_RUNNERS = new Map<ImageStep, (image: ContainerImage) => boolean>([
+  [IMAGE_STEPS.freeDisk, (image) => image.freeDiskSpace],
 ]);
 
 export function buildStepsSection(images: readonly DocumentedImage[]): string[] {
@@ -154,10 +149,10 @@ export function buildStepsSection(images: readonly DocumentedImage[]): string[] 
     `in this order; each \`run:\` step calls a function of the shell library in [${code(`${LIBRARY_DIR}/`)}](../../${LIBRARY_DIR}/):`,
     '',
     ...Object.values(IMAGE_STEPS).map((step: ImageStep, i) => {
-      const details = STEP_DETAILS.get(step);
-      const runners = images.filter(({ image }) => details?.runs?.(image) ?? true);
+      const runs = STEP_RUNNERS.get(step);
+      const runners = images.filter(({ image }) => runs?.(image) ?? true);
       const only = runners.length < images.length ? ` (only ${runners.map(({ image }) => code(image.repository)).join(', ')})` : '';
-      return `${i + 1}. **${step.name}**${only}: ${step.description}${details?.more ?? ''}`;
+      return `${i + 1}. **${step.name}**${only}: ${step.description}`;
     }),
     '',
   ];

@@ -139,11 +139,21 @@ export class ImagePlatform extends Component implements PlatformView {
     new LibrarySettings(project, this.tagPolicy);
     new BuildContextIgnore(project);
     useActionTable(gh);
-    new WorkflowComments(project, pinnedVersions());
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow, options.pullRequestBuild);
     }
     this.readme = new WorkflowsReadme(this, this.pullRequestChecks);
+  }
+
+  /**
+   * Adds the workflow comments last: a component created now is the project's
+   * last, so it synthesizes after every workflow file, projen's build
+   * workflow and workflows declared after the platform included, is written.
+   */
+  public override preSynthesize(): void {
+    if (!this.project.components.some((c) => c instanceof WorkflowComments)) {
+      new WorkflowComments(this.project, pinnedVersions());
+    }
   }
 
   /** The declared images, in declaration order. */

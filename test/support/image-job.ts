@@ -2,7 +2,8 @@ import { evaluate, render, Value } from './expressions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { WORKFLOWS_DIR } from './workflows';
+import { runStep } from './runner';
+import { REPO_ROOT, WORKFLOWS_DIR } from './workflows';
 import { IMAGE_JOB_ID } from '../../src/github/image-build-workflow';
 import { REUSABLE_WORKFLOW_FILE } from '../../src/github/image-steps';
 
@@ -85,4 +86,20 @@ export function imageStep(callerFile: string, id: string, dispatch: Dispatch = {
     throw new Error(`no step '${id}' in the reusable image job`);
   }
   return step;
+}
+
+/**
+ * The `build-args` the image job's build step passes for an image: the lines
+ * its build arguments step reads from the file in `checkout` (run for real),
+ * then the provenance, whose expressions are left for the test.
+ */
+export function ciBuildArgs(callerFile: string, source: WorkflowSource = WORKFLOWS_DIR, checkout: string = REPO_ROOT): string[] {
+  const job = imageJob(callerFile, {}, source);
+  const read = job.steps.find((s: any) => s.id === 'build_args');
+  const run = runStep(read.run, read.env, { cwd: checkout });
+  if (run.status !== 0) {
+    throw new Error(`the build arguments step failed: ${run.stderr}`);
+  }
+  const build = job.steps.find((s: any) => s.id === 'build');
+  return build.with['build-args'].replace('${{ steps.build_args.outputs.args }}', run.outputs.args).split('\n');
 }

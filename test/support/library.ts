@@ -1,4 +1,4 @@
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { quote } from '../../src/shell/quote';
 import { LIBRARY_DIR } from '../../src/shell/library';
@@ -26,4 +26,14 @@ export function copyLibrary(dir: string): void {
   for (const file of libraryFiles().filter((f) => f !== 'settings.sh')) {
     cpSync(join(LIBRARY, file), join(dir, LIBRARY_DIR, file));
   }
+}
+
+/** The library's files by repository path, to commit into a test's git checkout as the repository holds them. */
+export function libraryContents(): Record<string, string> {
+  return Object.fromEntries(libraryFiles().map((f) => [`${LIBRARY_DIR}/${f}`, readFileSync(join(LIBRARY, f), 'utf8')]));
+}
+
+/** Links the library into a folder a step runs in, as the checkout it runs in holds it. */
+export function linkLibrary(dir: string): void {
+  symlinkSync(LIBRARY, join(dir, LIBRARY_DIR));
 }

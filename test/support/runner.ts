@@ -37,9 +37,11 @@ export interface StepRun {
  */
 export function runStep(script: string, env: Record<string, string>, options: { path?: string; cwd?: string } = {}): StepRun {
   const workdir = options.cwd ?? stepWorkdir();
-  const scriptFile = join(workdir, '..', `${workdir.split('/').pop()}.sh`);
-  const outputFile = join(workdir, '..', `${workdir.split('/').pop()}.output`);
-  const summaryFile = join(workdir, '..', `${workdir.split('/').pop()}.summary`);
+  // The runner's own files, outside the working directory as on a runner.
+  const runnerDir = mkdtempSync(join(tmpdir(), 'runner-files-'));
+  const scriptFile = join(runnerDir, 'step.sh');
+  const outputFile = join(runnerDir, 'output');
+  const summaryFile = join(runnerDir, 'summary');
   writeFileSync(scriptFile, script);
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
