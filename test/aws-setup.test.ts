@@ -6,8 +6,8 @@ import {
   GitHubRepository, ImageKind, MANIFEST_PATH, Pipeline, Registry, Size, TrustScope,
 } from '../src';
 import { awsPlatform } from './support/aws';
-import { newPlatform, synth } from './support/project';
 import { LIBRARY, libraryFiles } from './support/library';
+import { newPlatform, synth } from './support/project';
 import { loadWorkflow, REPO_ROOT, runSteps, workflowFiles } from './support/workflows';
 
 const TRUST = '.github/aws/trust-policy.json';

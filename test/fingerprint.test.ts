@@ -5,10 +5,10 @@ import { ImageKind, Pipeline, ScriptCopy } from '../src';
 import { readRepoFile } from './support/dockerfile';
 import { commitAll, documentOf, fingerprintCall, fingerprintOf, InputsRepository, setExecutable } from './support/fingerprint-fixture';
 import { git, GIT_ENV, runScript } from './support/git-fixture';
-import { newPlatform } from './support/project';
-import { SEED_IMAGES, SeedImage } from './support/seed-images';
 import { imageStep } from './support/image-job';
 import { LIBRARY } from './support/library';
+import { newPlatform } from './support/project';
+import { SEED_IMAGES, SeedImage } from './support/seed-images';
 import { copiedPaths } from '../src/docker/dockerfile-args';
 import { fingerprintArguments, FingerprintedImage } from '../src/shell/fingerprint';
 

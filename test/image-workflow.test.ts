@@ -4,8 +4,8 @@ import { evaluate, render } from './support/expressions';
 import { callerInputs, imageJob, reusableWorkflow } from './support/image-job';
 import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, readWorkflowText, REPO_ROOT, WORKFLOWS_DIR } from './support/workflows';
-import { IMAGE_JOB_ID } from '../src/github/image-build-workflow';
 import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
+import { IMAGE_JOB_ID } from '../src/github/image-build-workflow';
 import { pathFilterRegex } from '../src/github/path-filter';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';

@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import { ImageKind, Pipeline } from '../src';
 import { actionlint } from './support/actionlint';
 import { runScript } from './support/git-fixture';
-import { newPlatform, synth } from './support/project';
 import { libraryCall } from './support/library';
+import { newPlatform, synth } from './support/project';
 import { affectedImagesEnv } from '../src/github/affected-images-script';
 
 /** Paths a repository may hold that GitHub's filter syntax would read as patterns. */

@@ -5,9 +5,9 @@ import { javascript } from 'projen';
 import { parse } from 'yaml';
 import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, ImagePlatform, Pipeline } from '../src';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
+import { libraryContents, linkLibrary } from './support/library';
 import { newPlatform, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
-import { libraryContents, linkLibrary } from './support/library';
 import { affectedImagesEnv } from '../src/github/affected-images-script';
 
 const BUILD = loadWorkflow('build.yml');

@@ -4,10 +4,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScript, ScriptRun } from './support/git-fixture';
+import { libraryCall } from './support/library';
 import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
-import { libraryCall } from './support/library';
 import { quote } from '../src/shell/quote';
 
 const REPOSITORY = 'team/promote-me';

@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { imageStep } from './support/image-job';
 import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
 import { runStep, StepRun } from './support/runner';
-import { imageStep } from './support/image-job';
 
 const REPOSITORY = 'triton-training-tools';
 const INPUTS_TAG = 'inputs-0123456789abcdef';

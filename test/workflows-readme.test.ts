@@ -28,7 +28,7 @@ function byName(name: string): any {
 const jobOf = (file: string) => imageJob(file);
 
 /** Whether a step of the image job runs for an image, on a hosted runner, when nothing is reused. */
-const runs = (file: string, step: any) =>
+const runsFor = (file: string, step: any) =>
   step.if === undefined || Boolean(evaluate(step.if, { inputs: jobOf(file).inputs, runner: { environment: 'github-hosted' }, steps: { reuse: { outputs: { promoted: '' } } } }));
 
 describe('the committed .github/workflows/README.md agrees with the committed workflows', () => {
@@ -73,12 +73,12 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
     const documented = steps.map((s) => s.name);
     for (const { file } of WORKFLOWS) {
       // THEN each job's steps appear in the same order
-      const names: string[] = jobOf(file).steps.filter((s: any) => runs(file, s)).map((s: any) => s.name);
+      const names: string[] = jobOf(file).steps.filter((s: any) => runsFor(file, s)).map((s: any) => s.name);
       expect(documented.filter((n) => names.includes(n))).toEqual(names);
     }
     for (const step of steps) {
       // AND a step some images skip lists exactly the images that run it
-      const runners = WORKFLOWS.filter(({ file }) => jobOf(file).steps.some((s: any) => s.name === step.name && runs(file, s)))
+      const runners = WORKFLOWS.filter(({ file }) => jobOf(file).steps.some((s: any) => s.name === step.name && runsFor(file, s)))
         .map(({ file }) => jobOf(file).name.replace('Build, test and push ', ''));
       expect(runners.length).toBeGreaterThan(0);
       expect(step.only ? codeSpans(step.only).sort() : runners.length).toEqual(step.only ? runners.sort() : WORKFLOWS.length);

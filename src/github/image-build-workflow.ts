@@ -4,10 +4,10 @@ import { IMAGE_STEPS, libraryCall, REUSABLE_WORKFLOW_FILE, REUSABLE_WORKFLOW_PAT
 import { roleSessionName } from '../declaration/oidc-role';
 import { BUILD_CACHE_TAG, LATEST_TAG, SMOKE_TEST_CACHE_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
+import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { SMOKE_TEST_STAGE } from '../docker/smoke-test-stage';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
-import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { copiedInputs } from '../shell/fingerprint';
 import { ECR_MAX_ATTEMPTS } from '../shell/library';
 

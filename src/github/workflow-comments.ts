@@ -39,13 +39,14 @@ export class WorkflowComments extends Component {
       }
       const steps = workflow instanceof ImageBuildWorkflow ? workflow.stepComments : new Map<string, readonly string[]>();
       const path = file.absolutePath;
-      const mode = statSync(path).mode;
       const text = readFileSync(path, 'utf8');
       const commented = commentWorkflow(text, { versions: this.versions, steps });
       if (commented !== text) {
-        chmodSync(path, mode | 0o200);
+        // Written back with the permissions projen gave it (read-only).
+        const permissions = statSync(path).mode % 0o10000;
+        chmodSync(path, 0o644);
         writeFileSync(path, commented);
-        chmodSync(path, mode);
+        chmodSync(path, permissions);
       }
     }
   }
@@ -98,3 +99,4 @@ const BLOCK_SCALAR_KEY = /^(\s*(?:- )?)[^\s#][^:]*:\s+[|>][-+0-9]*\s*$/;
 const USES = /^\s*(?:- )?uses: (\S+)$/;
 /** The first line of a step, its name; group 1 is its indentation. */
 const STEP_NAME = /^(\s*)- name: (.+)$/;
+

@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, GIT_ENV, gitRepo, runScript, ScriptRun } from './git-fixture';
-import { REPO_ROOT } from './workflows';
 import { libraryCall } from './library';
+import { REPO_ROOT } from './workflows';
 import { FingerprintedImage, fingerprintArguments } from '../../src/shell/fingerprint';
 
 /** The tracked files an image build can read, and the shell library that reads them, copied from this repository. */

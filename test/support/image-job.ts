@@ -1,7 +1,7 @@
-import { evaluate, render, Value } from './expressions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { evaluate, render, Value } from './expressions';
 import { runStep } from './runner';
 import { REPO_ROOT, WORKFLOWS_DIR } from './workflows';
 import { IMAGE_JOB_ID } from '../../src/github/image-build-workflow';

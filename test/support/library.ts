@@ -1,8 +1,8 @@
 import { cpSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { quote } from '../../src/shell/quote';
-import { LIBRARY_DIR } from '../../src/shell/library';
 import { REPO_ROOT } from './workflows';
+import { LIBRARY_DIR } from '../../src/shell/library';
+import { quote } from '../../src/shell/quote';
 
 /** The shell library of this repository. */
 export const LIBRARY = join(REPO_ROOT, LIBRARY_DIR);
