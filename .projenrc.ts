@@ -3,8 +3,11 @@ import * as javascript from 'projen/lib/javascript';
 import * as typescript from 'projen/lib/typescript';
 import {
   CI_CONTAINER_IMAGE, CI_NODE_MAJOR, GitHubRepository, ImageKind, ImagePlatform, LifecycleRule, OidcRole, Pipeline, PythonPackage,
-  Registry, ScriptCopy, Tool,
+  Registry, reportDeclarationErrorsPlainly, ScriptCopy, Tool,
 } from './src';
+
+// This script starts synthesis: a declaration error below ends it with its message alone, before anything is written.
+reportDeclarationErrorsPlainly();
 
 const project = new typescript.TypeScriptProject({
   name: 'ml-image-pipelines',

@@ -1,42 +1,54 @@
-// The public API. A module not exported here is internal to the project.
+// The public API: what `.projenrc.ts` declares, and what someone extending the
+// platform builds on. Everything else is internal; the tests import it by path.
 
 // What .projenrc.ts declares.
-export * from './declaration/dockerfile-source';
-export * from './declaration/github-repository';
-export * from './declaration/image-kind';
-export * from './declaration/lifecycle-rule';
-export * from './declaration/oidc-role';
-export * from './declaration/pipeline';
-export * from './declaration/python-package';
-export * from './declaration/registry';
-export * from './declaration/script-copy';
-export * from './declaration/signing-key';
-export * from './declaration/size';
-export * from './declaration/subject-format';
-export * from './declaration/tagging';
-export * from './declaration/target-platform';
-export * from './declaration/tool';
-export * from './declaration/trust-scope';
+export { DockerfileSource } from './declaration/dockerfile-source';
+export { GitHubRepository } from './declaration/github-repository';
+export type { GitHubRepositoryOptions } from './declaration/github-repository';
+export { ImageKind } from './declaration/image-kind';
+export type { ImageKindOptions } from './declaration/image-kind';
+export { LifecycleRule } from './declaration/lifecycle-rule';
+export type { LifecycleTagFilter } from './declaration/lifecycle-rule';
+export { OidcRole } from './declaration/oidc-role';
+export type { OidcRoleOptions } from './declaration/oidc-role';
+export { Pipeline } from './declaration/pipeline';
+export { PythonPackage } from './declaration/python-package';
+export type { PythonPackageOptions } from './declaration/python-package';
+export { Registry } from './declaration/registry';
+export type { EcrRegistryOptions } from './declaration/registry';
+export { ScriptCopy } from './declaration/script-copy';
+export { SigningKey } from './declaration/signing-key';
+export { Size } from './declaration/size';
+export { SubjectFormat } from './declaration/subject-format';
+export type { TaggingOptions, TagPolicy } from './declaration/tagging';
+export { TargetPlatform } from './declaration/target-platform';
+export { Tool } from './declaration/tool';
+export type { ArchitectureChecksums, AwsCliOptions, KubectlOptions } from './declaration/tool';
+export { TrustScope } from './declaration/trust-scope';
+export { DeclarationError, reportDeclarationErrorsPlainly } from './declaration/violations';
 
 // What each pinned input resolved to: pins.lock.json.
-export * from './pins/lock-file';
+export { normalizePythonName, PINS_LOCK_FILE, readPinsLock, renderPinsLock } from './pins/lock-file';
+export type { LockedAction, LockedBaseImage, LockedPythonPackage, LockedTool, PinsLock } from './pins/lock-file';
 
 // The platform and its images.
-export * from './platform/container-image';
-export * from './platform/image-platform';
-export * from './platform/platform-settings';
+export { ContainerImage } from './platform/container-image';
+export type { ContainerImageOptions } from './platform/container-image';
+export { ImagePlatform } from './platform/image-platform';
+export type { ImagePlatformOptions } from './platform/image-platform';
+export type { PlatformSettings } from './platform/platform-settings';
 
-// What the platform generates.
-export * from './github/actions';
-export * from './github/ci-container';
-export * from './github/image-build-workflow';
-export * from './github/pull-request-checks';
-export * from './github/workflows-readme';
-export * from './docker/build-args';
-export * from './docker/build-args-file';
-export * from './docker/build-context-ignore';
-export * from './docker/image-dockerfile';
-export * from './docker/smoke-test-stage';
-export * from './docker/local-image-tasks';
-export * from './aws/aws-setup';
-export * from './aws/ecr-manifest';
+// What the platform generates, for a project that adds to it.
+export { ACTIONS, ActionIntent } from './github/actions';
+export type { PinnedAction } from './github/actions';
+export { CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR } from './github/ci-container';
+export { IMAGE_JOB_ID, ImageBuildWorkflow, ImageWorkflow } from './github/image-build-workflow';
+export { IMAGE_STEPS, REUSABLE_WORKFLOW_FILE } from './github/image-steps';
+export type { ImageStep } from './github/image-steps';
+export { AFFECTED_IMAGES_JOB_ID, PullRequestChecks } from './github/pull-request-checks';
+export type { PullRequestBuildContainer, PullRequestBuildOptions } from './github/pull-request-checks';
+export { WorkflowsReadme } from './github/workflows-readme';
+export { LIBRARY_DIR, LIBRARY_SETTINGS_PATH } from './shell/library';
+export { LOCAL_SCRIPT_PATH } from './docker/local-image-tasks';
+export { MANIFEST_PATH, OPERATOR_POLICY_PATH } from './aws/ecr-manifest';
+export { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from './aws/aws-setup';

@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, parse, parseDocument, stringify } from 'yaml';
 import { ACTIONS, ActionIntent, ImageKind, ImagePlatform, PINS_LOCK_FILE, PinsLock, Pipeline, readPinsLock } from '../src';
 import { FixturePlatform, newProject, synth, TEST_REGISTRY } from './support/project';
 import { readWorkflowText, REPO_ROOT, workflowFiles } from './support/workflows';
+import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 
 interface UsesStep {
   readonly where: string;
@@ -47,9 +48,12 @@ function locked(step: UsesStep) {
 }
 
 describe('every action of every generated workflow, checked against the committed lock', () => {
-  test('every workflow file has at least one action, projen\'s build workflow included', () => {
+  test('every workflow file with steps has at least one action, projen\'s build workflow included; the image workflows call the reusable one', () => {
     const files = new Set(STEPS.map(([name]) => name.split(' › ')[0]));
-    expect([...files]).toEqual(workflowFiles());
+    expect([...files]).toEqual(['build.yml', REUSABLE_WORKFLOW_FILE]);
+    for (const file of workflowFiles().filter((f) => !files.has(f))) {
+      expect(Object.values<any>(parse(readWorkflowText(file)).jobs).map((job) => job.uses)).toEqual([`./.github/workflows/${REUSABLE_WORKFLOW_FILE}`]);
+    }
   });
 
   test.each(STEPS)('%s is a full commit SHA with its release tag as a YAML comment', (_name, step) => {
@@ -78,7 +82,8 @@ describe('every action of every generated workflow, checked against the committe
   test.each(workflowFiles())('%s reads on one line as Renovate\'s github-actions manager expects, and is otherwise projen\'s YAML', (file) => {
     const text = readWorkflowText(file);
     // Each reference line: `uses: owner/repo@<sha> # vX.Y.Z`, a real comment after the plain scalar.
-    for (const line of text.split('\n').filter((l) => /^\s*(- )?uses:/.test(l))) {
+    // A call of the repository's own reusable workflow is a path: nothing to pin.
+    for (const line of text.split('\n').filter((l) => /^\s*(- )?uses:/.test(l) && !/uses: \.\/\.github\/workflows\//.test(l))) {
       expect(line).toMatch(/^\s*(- )?uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
     }
     // Without the comments (versions, and a step's own above it), the file is exactly what projen's YamlFile writes.
@@ -147,7 +152,7 @@ describe('the action table', () => {
     const platform = new FixturePlatform(project, { registry: TEST_REGISTRY });
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
     // WHEN it is synthesized
-    const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);
+    const steps = usesSteps(synth(project)[`.github/workflows/${REUSABLE_WORKFLOW_FILE}`]);
     // THEN the workflow uses the override, uncommented, and the lock for the rest
     const configure = LOCK.actions[ACTIONS.configureAwsCredentials.action];
     expect(steps.find((s) => s.ref === pinned)?.comment).toBeUndefined();

@@ -6,6 +6,7 @@ import {
   GitHubRepository, ImageKind, MANIFEST_PATH, Pipeline, Registry, Size,
 } from '../src';
 import { awsPlatform } from './support/aws';
+import { LIBRARY, libraryFiles } from './support/library';
 import { newPlatform, synth } from './support/project';
 import { loadWorkflow, REPO_ROOT, runSteps, workflowFiles } from './support/workflows';
 
@@ -68,9 +69,13 @@ describe('push policy', () => {
     expect(JSON.stringify(files[PUSH])).not.toMatch(/CreateRepository|Delete|Put(Lifecycle|ImageTag|ImageScanning)|ecr:\*/);
   });
 
-  test.each(workflowFiles().filter((f) => f !== 'build.yml'))('allows every ECR command the steps of %s run with the AWS CLI', (file) => {
-    // GIVEN the `aws ecr <command>` calls in the committed workflow's scripts, e.g. the size check's describe-images
-    const commands = runSteps(loadWorkflow(file)).flatMap((step) => [...step.run.matchAll(/\baws ecr ([a-z-]+)/g)].map((m) => m[1]));
+  test('allows every ECR command the image job runs with the AWS CLI, in its steps and the shell library they call', () => {
+    // GIVEN the `aws ecr <command>` calls in the committed workflows' scripts and the library files, e.g. the size check's describe-images
+    const scripts = [
+      ...workflowFiles().filter((f) => f !== 'build.yml').flatMap((file) => runSteps(loadWorkflow(file)).map((step) => step.run)),
+      ...libraryFiles().map((f) => readFileSync(join(LIBRARY, f), 'utf8')),
+    ];
+    const commands = scripts.flatMap((text) => [...text.matchAll(/\baws ecr ([a-z-]+)/g)].map((m) => m[1]));
     // The CLI names commands after their API operation, but for the login token (the reuse step's registry login).
     const operation = (c: string) => (c === 'get-login-password' ? 'GetAuthorizationToken' : c.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase()));
     const actions = commands.map((c) => `ecr:${operation(c)}`);

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageKind, Pipeline, PINS_LOCK_FILE, PythonPackage, readPinsLock, ScriptCopy, Tool, IMAGE_JOB_ID } from '../src';
+import { ImageKind, Pipeline, PINS_LOCK_FILE, PythonPackage, readPinsLock, ScriptCopy, Tool } from '../src';
 import { Instruction, lintDockerfile, parseDockerfile, readRepoFile } from './support/dockerfile';
+import { ciBuildArgs } from './support/image-job';
 import { newPlatform, synth } from './support/project';
 import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
-import { loadWorkflow, REPO_ROOT } from './support/workflows';
+import { REPO_ROOT } from './support/workflows';
 import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
 import { declaredArgs } from '../src/docker/dockerfile-args';
 
@@ -158,8 +159,7 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
 
   test('declares an ARG for exactly the build arguments the workflow passes, whose fixed values the build-args file lists', () => {
     // GIVEN the workflow's build step and the generated build arguments file
-    const build = loadWorkflow(image.workflow).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build and push image');
-    const ciArgs: string[] = build.with['build-args'].split('\n');
+    const ciArgs = ciBuildArgs(image.workflow);
     const fileArgs = readRepoFile(image.buildArgs).split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     // THEN the Dockerfile declares each passed name, the file holds the workflow's fixed values, and the rest are provenance
     expect([...declaredArgs(text)].sort()).toEqual(ciArgs.map((l) => l.split('=')[0]).sort());

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
-import { ContainerImage, ContainerImageOptions, DockerfileSource, ImageKind, IMAGE_JOB_ID, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
+import { ContainerImage, ContainerImageOptions, DockerfileSource, ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
 import { documentOf, fingerprintOf } from './support/fingerprint-fixture';
 import { gitRepo, writeFiles } from './support/git-fixture';
+import { ciBuildArgs, imageStep } from './support/image-job';
+import { linkLibrary } from './support/library';
 import { newPlatform, synth } from './support/project';
 import { cleanEnv, copyProject, projectFiles } from './support/sandbox';
 import { REPO_ROOT } from './support/workflows';
@@ -58,12 +60,15 @@ describe('a hand-written Dockerfile', () => {
     // THEN the workflow builds it with the build arguments, and projen owns only the arguments file
     expect(project.tryFindFile(PATH)).toBeUndefined();
     expect(files[PATH]).toBe(COMPLETE);
-    const build = parse(files['.github/workflows/custom-build-deployment-image.yaml'])
-      .jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === 'Build and push image');
+    const build = imageStep('custom-build-deployment-image.yaml', 'build', {}, files);
     expect(build.with.file).toBe(PATH);
-    expect(build.with['build-args'].split('\n').map((l: string) => l.split('=')[0])).toEqual([
+    const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
+    writeFiles(checkout, { 'docker/custom/custom-deployment.build-args': files['docker/custom/custom-deployment.build-args'] });
+    linkLibrary(checkout);
+    expect(ciBuildArgs('custom-build-deployment-image.yaml', files, checkout).map((l: string) => l.split('=')[0])).toEqual([
       'BASE_IMAGE', 'REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED',
     ]);
+    rmSync(checkout, { recursive: true, force: true });
     expect(files['docker/custom/custom-deployment.build-args']).toContain('REQUESTS_VERSION=2.32.3\n');
   });
 
@@ -78,7 +83,7 @@ describe('a hand-written Dockerfile', () => {
     // THEN both are path filters, next to the Dockerfile and its build arguments
     expect(image.pathFilters).toEqual([
       'deployment/custom/**', PATH, 'docker/custom/custom-deployment.build-args', 'shared/**', 'config/app.yaml', '.dockerignore',
-      '.github/workflows/custom-build-deployment-image.yaml',
+      '.github/workflows/custom-build-deployment-image.yaml', '.github/workflows/image-build.yaml', 'image-build/**',
     ]);
   });
 

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMAGE_JOB_ID } from '../src';
 import { evaluate, render } from './support/expressions';
+import { callerInputs, imageJob, reusableWorkflow } from './support/image-job';
 import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, readWorkflowText, REPO_ROOT, WORKFLOWS_DIR } from './support/workflows';
 import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
+import { IMAGE_JOB_ID } from '../src/github/image-build-workflow';
 import { pathFilterRegex } from '../src/github/path-filter';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
@@ -17,6 +18,7 @@ const BEFORE_BUILD = [
   'Set image tag',
   'Read commit time',
   'Fingerprint the inputs',
+  'Read build arguments',
   'Configure AWS credentials (OIDC)',
   'Login to Amazon ECR',
   'Reuse an image of the same inputs',
@@ -32,15 +34,52 @@ const AFTER_BUILD = ['Check image size', 'Record where the image came from'];
 
 describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
   const workflow = loadWorkflow(image.workflow);
-  const job = workflow.jobs[IMAGE_JOB_ID];
+  // The reusable image job as it runs for this image: what the caller passes, in place of its inputs.
+  const job = imageJob(image.workflow);
   const step = (name: string) => job.steps.find((s: any) => s.name === name);
 
   test('is named for `gh workflow run` and takes an optional string input `tag` and a boolean `rebuild`, false by default', () => {
     expect(workflow.name).toBe(image.name);
     expect(workflow.on.workflow_dispatch.inputs).toEqual({
-      tag: { description: expect.any(String), required: false, type: 'string' },
-      rebuild: { description: expect.stringMatching(/^Build even if an image of the same inputs exists/), required: false, type: 'boolean', default: false },
+      tag: { description: expect.any(String), type: 'string' },
+      rebuild: { description: expect.stringMatching(/^Build even if an image of the same inputs exists/), type: 'boolean', default: false },
     });
+  });
+
+  test('is one short job that calls the reusable workflow with the image\'s declaration', () => {
+    expect(readWorkflowText(image.workflow).trimEnd().split('\n').length).toBeLessThanOrEqual(60);
+    expect(workflow.jobs[IMAGE_JOB_ID].uses).toBe('./.github/workflows/image-build.yaml');
+    // Every input the reusable workflow declares, from the seed's table
+    expect(callerInputs(image.workflow)).toEqual({
+      repository: image.repository,
+      image_id: image.id,
+      dockerfile: image.dockerfile,
+      build_args_file: image.buildArgs,
+      platform: 'linux/amd64',
+      copied_paths: [`docker/keys/${AWS_CLI_SIGNING_KEY.fingerprint}.asc`, ...image.scripts.map(([source]) => source.replace(/\/$/, ''))].join('\n'),
+      size_threshold_bytes: image.thresholdBytes,
+      size_threshold: image.threshold,
+      free_disk_space: image.training,
+      runs_on: '["ubuntu-latest"]',
+      timeout_minutes: 60,
+      tag: null,
+      rebuild: false,
+    });
+  });
+
+  test.each<[string, { tag?: string; rebuild?: boolean }, string, boolean]>([
+    ['a push', {}, '', false],
+    ['a dispatch with a tag', { tag: 'v2.0.0' }, 'v2.0.0', false],
+    ['a dispatch asking for a rebuild', { rebuild: true }, '', true],
+  ])('hands %s\'s tag and rebuild inputs on as the reusable workflow\'s typed inputs', (_event, dispatch, tag, rebuild) => {
+    const inputs = callerInputs(image.workflow, dispatch);
+    expect(inputs.tag ?? '').toBe(tag);
+    expect(inputs.rebuild).toBe(rebuild);
+  });
+
+  test('passes the role secret by name, never all secrets', () => {
+    expect(workflow.jobs[IMAGE_JOB_ID].secrets).toEqual({ AWS_ROLE_ARN: '${{ secrets.AWS_ROLE_ARN }}' });
+    expect(Object.keys(reusableWorkflow().on.workflow_call.secrets)).toEqual(['AWS_ROLE_ARN']);
   });
 
   test('runs on pushes to main and develop touching what the image is built from, and on every v* tag', () => {
@@ -51,7 +90,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
       tags: ['v*'],
       paths: [
         ...image.paths, image.dockerfile, image.buildArgs, `docker/keys/${AWS_CLI_SIGNING_KEY.fingerprint}.asc`, '.dockerignore',
-        `.github/workflows/${image.workflow}`,
+        `.github/workflows/${image.workflow}`, '.github/workflows/image-build.yaml', 'image-build/**',
       ],
     });
     expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch']);
@@ -59,9 +98,8 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
 
   test('runs on a change to any input of the image\'s fingerprint, as GitHub matches path filters', () => {
     // GIVEN the paths the fingerprint hashes, a file inside each folder of them, and the filters as GitHub reads them
-    const fingerprint = step('Fingerprint the inputs').run;
-    const inputs = [...fingerprint.matchAll(/^document=\$\(inputs_document "\$IMAGE_PLATFORM" (.*)\)$/gm)][0][1]
-      .split(' ').map((q: string) => q.replace(/^'|'$/g, ''));
+    const fingerprint = step('Fingerprint the inputs').env;
+    const inputs = [fingerprint.IMAGE_DOCKERFILE, fingerprint.IMAGE_BUILD_ARGS_FILE, ...fingerprint.IMAGE_COPIED.split('\n'), fingerprint.CONTEXT_IGNORE];
     const changed = inputs.map((path: string) => (existsSync(join(REPO_ROOT, path)) && statSync(join(REPO_ROOT, path)).isDirectory() ? `${path}/run.py` : path));
     const filters = workflow.on.push.paths.map(pathFilterRegex);
     const matches = (file: string) => filters.reduce((hit: boolean, f: { exclude: boolean; regex: string }) =>
@@ -69,17 +107,21 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     // THEN each such change runs the workflow
     expect(changed.filter((file: string) => !matches(file))).toEqual([]);
     expect(changed).toContain('.dockerignore');
+    // AND a change to what the job does, for every image, runs it too
+    expect(['.github/workflows/image-build.yaml', 'image-build/tags.sh', 'image-build/settings.sh'].filter((file) => !matches(file))).toEqual([]);
   });
 
-  test('grants exactly id-token: write and contents: read', () => {
+  test('grants exactly id-token: write and contents: read, which the called job asks for too', () => {
     expect(Object.keys(workflow.jobs)).toEqual([IMAGE_JOB_ID]);
+    expect(workflow.jobs[IMAGE_JOB_ID].permissions).toEqual({ 'id-token': 'write', 'contents': 'read' });
     expect(job.permissions).toEqual({ 'id-token': 'write', 'contents': 'read' });
     expect(workflow.permissions).toBeUndefined();
   });
 
-  test('has a job timeout and a runner', () => {
-    expect(job['timeout-minutes']).toBe(60);
-    expect(job['runs-on']).toBe('ubuntu-latest');
+  test('has a job timeout and a runner, passed as inputs', () => {
+    expect(job['timeout-minutes']).toBe('60');
+    expect(job['runs-on']).toBe('${{ fromJSON(inputs.runs_on) }}');
+    expect(JSON.parse(String(job.inputs.runs_on))).toEqual(['ubuntu-latest']);
   });
 
   describe('concurrency', () => {
@@ -130,9 +172,9 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     });
   });
 
-  test('runs its steps in order: fingerprint and reuse before any build, disk space freed only for training images', () => {
+  test('runs its steps in order: fingerprint and reuse before any build, disk space freed before a build (when the image asks for it)', () => {
     const names = job.steps.map((s: any) => s.name);
-    expect(names).toEqual([...BEFORE_BUILD, ...BUILD(image.training), ...AFTER_BUILD]);
+    expect(names).toEqual([...BEFORE_BUILD, ...BUILD(true), ...AFTER_BUILD]);
   });
 
   // (runner, whether the reuse step promoted an earlier build) → the steps GitHub runs
@@ -143,7 +185,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     ['a self-hosted runner, an earlier build promoted', 'self-hosted', 'true', [...BEFORE_BUILD, ...AFTER_BUILD]],
   ])('on %s, exactly the expected steps run', (_case, environment, promoted, expected) => {
     // WHEN GitHub evaluates each step's condition (none: the step runs)
-    const contexts = { runner: { environment, os: 'Linux' }, steps: { reuse: { outputs: { promoted } } } };
+    const contexts = { runner: { environment, os: 'Linux' }, steps: { reuse: { outputs: { promoted } } }, inputs: job.inputs };
     const running = job.steps.filter((s: any) => s.if === undefined || evaluate(s.if, contexts)).map((s: any) => s.name);
     // THEN a promotion skips every build step, and a self-hosted runner's machine is left alone
     expect(running).toEqual(expected);
@@ -158,6 +200,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
       'allowed-account-ids': '123456789012',
     });
     expect(readWorkflowText(image.workflow)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
+    expect(readWorkflowText('image-build.yaml')).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
   });
 
   test('builds with BuildKit in a container builder and pushes straight to ECR, under the wanted tag and the inputs tag', () => {
@@ -187,7 +230,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(smoke['build-args'].split('\n')).toEqual(build['build-args'].split('\n').filter((a: string) => !a.startsWith('IMAGE_')));
     expect(smoke.push).toBeUndefined();
     // The workflow says why this tests the layers the next step pushes.
-    expect(readWorkflowText(image.workflow)).toContain('# The smoke-test stage is built on the Dockerfile\'s python stage, the stage the image');
+    expect(readWorkflowText('image-build.yaml')).toContain('# The smoke-test stage is built on the Dockerfile\'s python stage, the stage the image');
   });
 
   test('reads the size and reports the origin of the image built or promoted, by its digest', () => {
@@ -202,18 +245,20 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     for (const s of job.steps.filter((x: any) => x.run)) {
       expect(s.run).not.toContain('${{');
     }
-    expect(step('Set image tag').env).toEqual({ REQUESTED_TAG: '${{ inputs.tag }}' });
-    expect(step('Reuse an image of the same inputs').env.REBUILD).toBe('${{ inputs.rebuild }}');
+    const raw = reusableWorkflow().jobs[IMAGE_JOB_ID].steps;
+    expect(raw.find((s: any) => s.id === 'tag').env).toEqual({ REQUESTED_TAG: '${{ inputs.tag }}' });
+    expect(raw.find((s: any) => s.id === 'reuse').env.REBUILD).toBe('${{ inputs.rebuild }}');
   });
 });
 
-test('the triton training workflow is stable (filtered snapshot: triggers and job header)', () => {
+test('the triton training workflow and the reusable job are stable (filtered snapshot: triggers, call and job header)', () => {
   // Step scripts are covered by running them; the snapshot keeps the shape reviewable.
   const workflow = loadWorkflow('triton-build-training-image.yaml');
-  const { steps, ...jobHeader } = workflow.jobs[IMAGE_JOB_ID];
+  const { steps, ...jobHeader } = reusableWorkflow().jobs[IMAGE_JOB_ID];
   expect({
     on: workflow.on,
     concurrency: workflow.concurrency,
+    call: workflow.jobs[IMAGE_JOB_ID],
     job: jobHeader,
     steps: steps.map((s: any) => ({ name: s.name, id: s.id, uses: s.uses, with: s.with, env: s.env })),
   }).toMatchSnapshot();

@@ -2,20 +2,21 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { IMAGE_JOB_ID, ImageKind, Pipeline, SMOKE_TEST_STEP, TargetPlatform } from '../src';
+import { ImageKind, Pipeline, TargetPlatform } from '../src';
 import { gitRepo } from './support/git-fixture';
+import { imageJob, imageStep } from './support/image-job';
+import { libraryFiles, LIBRARY } from './support/library';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
 import { newPlatform, synth } from './support/project';
 import { runStep } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
-import { loadWorkflow, REPO_ROOT, stepScript } from './support/workflows';
+import { REPO_ROOT } from './support/workflows';
 
 const ECR = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 const IMAGES = SEED_IMAGES.map((i) => [i.id, i.workflow, i.repository] as const);
 const tasks = JSON.parse(readFileSync(join(REPO_ROOT, '.projen/tasks.json'), 'utf8')).tasks;
-const workflowStep = (file: string, name: string) => loadWorkflow(file).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === name);
+const workflowStep = (file: string, id: string) => imageStep(file, id);
 
 /** The image named by its inputs tag, as the local script computes it in a checkout. */
 function inputsImage(checkout: LocalCheckout, id: string, env: Record<string, string> = {}): string {
@@ -52,7 +53,7 @@ describe('the local image tasks', () => {
 describe('the local tag equals the workflow\'s for the same git state', () => {
   const checkout = new LocalCheckout();
   afterAll(() => checkout.remove());
-  const ciScript = stepScript(loadWorkflow('triton-build-training-image.yaml'), IMAGE_JOB_ID, 'tag');
+  const ciScript = imageStep('triton-build-training-image.yaml', 'tag').run;
 
   /** Puts the checkout in a state; returns what the runner would say about the same push or dispatch. */
   type State = (c: LocalCheckout) => { event: string; refType: string; refName: string; requested?: string };
@@ -127,7 +128,10 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`${engine} output: ${command[0]}`);
     const [call] = fake.calls();
-    const build = workflowStep(workflow, 'Build and push image').with;
+    const build = workflowStep(workflow, 'build').with;
+    // The build arguments file as the workflow's step reads it, in the same checkout
+    const readArgs = workflowStep(workflow, 'build_args');
+    const fileArgs = runStep(readArgs.run, readArgs.env, { cwd: checkout.dir }).outputs.args;
     const file = call[command.length + 3];
     // Tagged as the workflow pushes it too: by its inputs, from the same fingerprint function
     const inputs = inputsImage(checkout, id);
@@ -148,7 +152,7 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     const passed = call.flatMap((arg, i) => (call[i - 1] === '--build-arg' ? [arg] : []));
     const sha = checkout.git('rev-parse', 'HEAD');
     const ciArgs: string[] = build['build-args'].split('\n');
-    expect(passed).toEqual(ciArgs.map((line) => line
+    expect(passed).toEqual(ciArgs.flatMap((line) => line.replace('${{ steps.build_args.outputs.args }}', fileArgs).split('\n')).map((line) => line
       .replace('${{ github.server_url }}/${{ github.repository }}', '')
       .replace('${{ github.sha }}', sha)
       .replace('${{ steps.tag.outputs.tag }}', 'v9')
@@ -161,7 +165,7 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['test', id, 'v9'], { PATH: fake.path });
     expect(run.status).toBe(0);
-    const dockerfile = readFileSync(join(checkout.dir, workflowStep(workflow, SMOKE_TEST_STEP).with.file), 'utf8');
+    const dockerfile = readFileSync(join(checkout.dir, workflowStep(workflow, 'smoke_test').with.file), 'utf8');
     const ciCommand: string[] = JSON.parse(dockerfile.match(/^FROM python AS smoke-test\nRUN (\[.*\])$/m)![1]);
     expect(fake.calls()).toEqual([['image', 'inspect', ref], ['run', '--rm', '--pull', 'never', ref, ...ciCommand]]);
   });
@@ -288,6 +292,7 @@ describe('a bash older than 4.4, such as macOS\'s 3.2', () => {
   const checkout = new LocalCheckout();
   afterAll(() => checkout.remove());
   const script = readFileSync(join(REPO_ROOT, 'docker/image-tasks.sh'), 'utf8');
+  const library = readFileSync(join(LIBRARY, 'local-tasks.sh'), 'utf8');
 
   test.each(['3.2.57(1)-release', '4.3.48(1)-release'])('%s stops the task at once with one line naming the fix', (version) => {
     // GIVEN an engine on PATH, and the script told it runs on an old bash
@@ -306,9 +311,12 @@ describe('a bash older than 4.4, such as macOS\'s 3.2', () => {
   });
 
   test('the check is the first command and plain POSIX sh, which bash 3.2 parses', () => {
-    // GIVEN the script up to the end of the check, run by dash, a POSIX shell without bash's extensions
-    const head = script.slice(0, script.indexOf('\nesac\n') + '\nesac\n'.length);
-    expect(head.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))[0]).toBe('bash_version=${IMAGE_TASKS_BASH_VERSION:-$BASH_VERSION}');
+    // GIVEN the script, which only changes to the checkout's root and reads the library before anything else
+    const commands = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    expect(commands(script).slice(0, 2)).toEqual(['cd "$(dirname "${BASH_SOURCE[0]}")/.."', '. image-build/local-tasks.sh']);
+    // AND the library up to the end of the check, run by dash, a POSIX shell without bash's extensions
+    const head = library.slice(0, library.indexOf('\nesac\n') + '\nesac\n'.length);
+    expect(commands(head)[0]).toBe('bash_version=${IMAGE_TASKS_BASH_VERSION:-$BASH_VERSION}');
     // WHEN it runs with an old version, and with a current one
     const old = spawnSync('dash', ['-c', head], { encoding: 'utf8', env: { IMAGE_TASKS_BASH_VERSION: '3.2.57(1)-release' } });
     const current = spawnSync('dash', ['-c', `${head}echo passed`], { encoding: 'utf8', env: { IMAGE_TASKS_BASH_VERSION: '5.2.15(1)-release' } });
@@ -442,13 +450,17 @@ describe('a declared platform other than the default', () => {
     const { project, platform } = newPlatform();
     platform.addImage({ pipeline: Pipeline.of('edge'), kind: ImageKind.DEPLOYMENT, repository: 'edge-tools', targetPlatform: TargetPlatform.LINUX_ARM64 });
     const files = synth(project);
-    const repo = gitRepo(Object.fromEntries(Object.entries(files).filter(([path]) => path.startsWith('docker/')).map(([path, text]) => [path, String(text)])));
+    const library = Object.fromEntries(libraryFiles().filter((f) => f !== 'settings.sh').map((f) => [`image-build/${f}`, readFileSync(join(LIBRARY, f), 'utf8')]));
+    const repo = gitRepo({
+      ...library,
+      ...Object.fromEntries(Object.entries(files).filter(([path]) => /^(docker|image-build)\//.test(path)).map(([path, text]) => [path, String(text)])),
+    });
     const engines = mkdtempSync(join(tmpdir(), 'engines-'));
     try {
       // WHEN the workflow is read and the local build runs with each engine
-      const steps = parse(files['.github/workflows/edge-build-deployment-image.yaml']).jobs[IMAGE_JOB_ID].steps;
-      const build = steps.find((s: any) => s.name === 'Build and push image');
-      const smoke = steps.find((s: any) => s.name === SMOKE_TEST_STEP);
+      const steps = imageJob('edge-build-deployment-image.yaml', {}, files).steps;
+      const build = steps.find((s: any) => s.id === 'build');
+      const smoke = steps.find((s: any) => s.id === 'smoke_test');
       const platforms = BUILD_COMMANDS.map(([engine]) => {
         const fake = recordingEngine({ tempDir: (prefix) => mkdtempSync(join(engines, prefix)) }, engine);
         spawnSync('bash', ['docker/image-tasks.sh', 'build', 'edge-deployment', 'v1'], {

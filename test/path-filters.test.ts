@@ -5,8 +5,9 @@ import { parse } from 'yaml';
 import { ImageKind, Pipeline } from '../src';
 import { actionlint } from './support/actionlint';
 import { runScript } from './support/git-fixture';
+import { libraryCall } from './support/library';
 import { newPlatform, synth } from './support/project';
-import { renderAffectedImagesScript } from '../src/github/affected-images-script';
+import { affectedImagesEnv } from '../src/github/affected-images-script';
 
 /** Paths a repository may hold that GitHub's filter syntax would read as patterns. */
 const ODD_DOCKERFILES: Array<[string, string, string[]]> = [
@@ -28,8 +29,8 @@ function rebuilds(pathFilters: readonly string[], file: string): boolean {
   const dir = mkdtempSync(join(tmpdir(), 'changed-'));
   try {
     writeFileSync(join(dir, 'changed'), `${file}\0`);
-    const script = renderAffectedImagesScript([{ repository: 'probe', workflowName: 'Probe', pathFilters }]);
-    const run = runScript(script, dir, { CHANGED_FILES: join(dir, 'changed') });
+    const env = affectedImagesEnv([{ repository: 'probe', workflowName: 'Probe', pathFilters }]);
+    const run = runScript(libraryCall('pull-request.sh', 'affected_images_step'), dir, { ...env, CHANGED_FILES: join(dir, 'changed') });
     expect(run.status).toBe(0);
     return run.summary.includes('| `probe` |');
   } finally {

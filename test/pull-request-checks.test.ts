@@ -6,9 +6,10 @@ import { parse } from 'yaml';
 import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, Pipeline } from '../src';
 import { render } from './support/expressions';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
+import { libraryContents, linkLibrary } from './support/library';
 import { FixturePlatform, newPlatform, projectFolder, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
-import { renderAffectedImagesScript } from '../src/github/affected-images-script';
+import { affectedImagesEnv } from '../src/github/affected-images-script';
 import { ImagePlatform } from '../src/platform/image-platform';
 
 const BUILD = loadWorkflow('build.yml');
@@ -31,13 +32,14 @@ function affected(summary: string): string[] {
   return [...summary.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]).sort();
 }
 
-/** Runs the summary step of the committed build.yml on a list of changed files. */
-function summarize(files: readonly string[], script: string = SUMMARY_STEP.run): ScriptRun {
+/** Runs the summary step of the committed build.yml on a list of changed files, in a folder holding the library. */
+function summarize(files: readonly string[], summaryStep: { run: string; env: Record<string, string> } = SUMMARY_STEP): ScriptRun {
   const dir = mkdtempSync(join(tmpdir(), 'changed-'));
   try {
+    linkLibrary(dir);
     const list = join(dir, 'changed-files');
     writeFileSync(list, files.map((f) => `${f}\0`).join(''));
-    return runScript(script, dir, { CHANGED_FILES: list });
+    return runScript(summaryStep.run, dir, { ...summaryStep.env, CHANGED_FILES: list });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -182,7 +184,7 @@ describe('the drift check', () => {
 
   beforeEach(() => {
     // GIVEN a checkout whose generated files were just synthesized again
-    repo = gitRepo({ '.projenrc.ts': 'project.synth();\n', 'package.json': '{}\n' });
+    repo = gitRepo({ '.projenrc.ts': 'project.synth();\n', 'package.json': '{}\n', ...libraryContents() });
   });
 
   afterEach(() => rmSync(repo, { recursive: true, force: true }));
@@ -262,7 +264,7 @@ describe('the affected-images summary', () => {
 
   test('deleted and renamed files rebuild the images that held them, from a real merge commit', () => {
     // GIVEN GitHub's merge commit of a pull request that deletes one script and moves another away
-    const repo = gitRepo({ 'training/triton/old.py': 'a', 'deployment/vllm/serve.py': 'b', 'README.md': 'c' });
+    const repo = gitRepo({ 'training/triton/old.py': 'a', 'deployment/vllm/serve.py': 'b', 'README.md': 'c', ...libraryContents() });
     try {
       checkoutPullRequestMerge(repo, (root) => {
         // Same content under a new name: git sees a rename.
@@ -271,7 +273,7 @@ describe('the affected-images summary', () => {
       // WHEN the two steps run on it
       const list = join(repo, '..', `${repo.split('/').pop()}.changed`);
       const listed = runScript(LIST_STEP.run, repo, { CHANGED_FILES: list });
-      const run = runScript(SUMMARY_STEP.run, repo, { CHANGED_FILES: list });
+      const run = runScript(SUMMARY_STEP.run, repo, { ...SUMMARY_STEP.env, CHANGED_FILES: list });
       rmSync(list, { force: true });
       // THEN both names of the move count, and the base branch's own change does not
       expect(listed.status).toBe(0);
@@ -322,9 +324,9 @@ describe('path filter matching follows GitHub\'s filter patterns', () => {
     [['a+b/**'], 'aaab/x', true],
   ])('filters %j match %s: %s', (pathFilters, file, matches) => {
     // GIVEN an image with these path filters
-    const script = renderAffectedImagesScript([{ repository: 'probe', workflowName: 'Probe', pathFilters }]);
+    const probe = { run: SUMMARY_STEP.run, env: affectedImagesEnv([{ repository: 'probe', workflowName: 'Probe', pathFilters }]) };
     // WHEN the changed file is checked
-    const run = summarize([file], script);
+    const run = summarize([file], probe);
     // THEN it matches exactly as GitHub would
     expect(run.status).toBe(0);
     expect(affected(run.summary)).toEqual(matches ? ['probe'] : []);
@@ -368,7 +370,7 @@ describe('PullRequestChecks', () => {
     });
     // WHEN it is synthesized
     const build = parse(synth(project)['.github/workflows/build.yml']);
-    const script = build.jobs[AFFECTED_IMAGES_JOB_ID].steps.find((s: any) => s.name === 'Summarize affected images').run;
+    const script = build.jobs[AFFECTED_IMAGES_JOB_ID].steps.find((s: any) => s.name === 'Summarize affected images');
     // THEN its summary step reports the image for shared code, but not for the excluded tests
     expect(affected(summarize(['shared/lib/util.py'], script).summary)).toEqual(['mlserver-deployment-tools']);
     expect(affected(summarize(['shared/tests/test_util.py'], script).summary)).toEqual([]);

@@ -4,18 +4,17 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScript, ScriptRun } from './support/git-fixture';
+import { libraryCall } from './support/library';
 import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
-import { shellcheck } from './support/shellcheck';
 import { quote } from '../src/shell/quote';
-import { renderRegistryFunctions } from '../src/shell/registry-functions';
 
 const REPOSITORY = 'team/promote-me';
 
 /** Runs one registry function under bash, as a workflow step would. */
 function call(cwd: string, fn: string, args: readonly string[], env: Record<string, string> = {}): ScriptRun {
-  return runScript(`${renderRegistryFunctions()}\n${[fn, ...args.map(quote)].join(' ')}\n`, cwd, env);
+  return runScript(libraryCall('registry.sh', fn, args), cwd, env);
 }
 
 interface Pushed {
@@ -333,10 +332,5 @@ describe('the registry functions', () => {
     // THEN each is one line: the code and message, or the plain text
     expect(json.stdout).toBe(' TAG_INVALID: The image tag \'latest\' already exists in the \'triton-training-tools\' repository and cannot be overwritten because the tag is immutable.');
     expect(text.stdout).toBe(' Method not allowed');
-  });
-
-  test('pass shellcheck', () => {
-    const script = `${renderRegistryFunctions()}\npromote_image 127.0.0.1:5000 team/app inputs-0123456789abcdef latest\nmanifest_digest 127.0.0.1:5000 team/app latest\n`;
-    expect(shellcheck(script)).toEqual({ status: 0, output: '' });
   });
 });

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGE_JOB_ID } from '../src';
 import { EcrServer } from './support/ecr-server';
 import { dummyAwsEnv } from './support/ecr-tasks';
+import { imageJob, imageStep } from './support/image-job';
 import { runStepAsync, StepRun } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
-import { loadWorkflow, REPO_ROOT } from './support/workflows';
+import { REPO_ROOT } from './support/workflows';
 import { PUSH_POLICY_PATH } from '../src/aws/aws-setup';
 import type { PolicyDocument } from '../src/aws/iam-policies';
 
@@ -30,7 +30,7 @@ function awsCliTo(endpoint: string): string {
 
 /** The step of a workflow with the runner's environment for a run tagged `tag`. */
 function step(workflowFile: string): { script: string; env: (tag: string) => Record<string, string> } {
-  const found = loadWorkflow(workflowFile).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.id === STEP_ID);
+  const found = imageStep(workflowFile, STEP_ID);
   return { script: found.run, env: (tag) => ({ ...found.env, IMAGE_TAG: tag, ...dummyAwsEnv() }) };
 }
 
@@ -106,7 +106,7 @@ describe('the immutable tag step', () => {
 
 describe.each(SEED_IMAGES.map((i) => [i.workflow, i.repository]))('the immutable tag step of %s', (workflowFile, repository) => {
   test('runs after the ECR login and the reuse of an earlier build, only before a build, and asks about its own repository', async () => {
-    const steps: any[] = loadWorkflow(workflowFile).jobs[IMAGE_JOB_ID].steps;
+    const steps: any[] = imageJob(workflowFile).steps;
     const index = (name: string) => steps.findIndex((s) => s.name === name || s.id === name);
     expect(index('Reuse an image of the same inputs')).toBe(index('Login to Amazon ECR') + 1);
     expect(index(STEP_ID)).toBe(index('Reuse an image of the same inputs') + 1);

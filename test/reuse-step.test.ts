@@ -1,21 +1,20 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGE_JOB_ID } from '../src';
+import { imageStep } from './support/image-job';
 import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
 import { runStep, StepRun } from './support/runner';
-import { loadWorkflow } from './support/workflows';
 
 const REPOSITORY = 'triton-training-tools';
 const INPUTS_TAG = 'inputs-0123456789abcdef';
 const BUILT_FROM = 'c0ffee0000000000000000000000000000000042';
 const MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 
-/** A workflow's step, by name. */
-function stepOf(workflow: string, name: string): { run: string; env: Record<string, string> } {
-  const step = loadWorkflow(workflow).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.name === name);
+/** A step of the image job, with the environment the triton training workflow gives it. */
+function stepOf(id: string): { run: string; env: Record<string, string> } {
+  const step = imageStep('triton-build-training-image.yaml', id);
   return { run: step.run, env: step.env };
 }
 
@@ -40,7 +39,7 @@ function loginAws(dir: string, behaviour: { fail?: boolean } = {}): { path: stri
 }
 
 describe('the reuse step, run as the runner runs it, against a registry that wants ECR\'s login', () => {
-  const step = stepOf('triton-build-training-image.yaml', 'Reuse an image of the same inputs');
+  const step = stepOf('reuse');
   let work: string;
   let registry: LocalRegistry | undefined;
   let built: { digest: string; bytes: string };
@@ -147,7 +146,7 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
 });
 
 describe('the step that records where the image came from', () => {
-  const step = stepOf('triton-build-training-image.yaml', 'Record where the image came from');
+  const step = stepOf('origin');
   const runner = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/ml-platform', GITHUB_SHA: 'a'.repeat(40) };
   const record = (env: Record<string, string>) => runStep(step.run, {
     ...runner,

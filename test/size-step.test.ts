@@ -1,15 +1,14 @@
-import { IMAGE_JOB_ID } from '../src';
 import { fakeAws, FakeEcrScenario } from './support/fake-aws';
+import { imageJob } from './support/image-job';
 import { runStep } from './support/runner';
 import { SEED_IMAGES } from './support/seed-images';
-import { loadWorkflow } from './support/workflows';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 
+/** The size step of the image job, with the environment an image's workflow gives it. */
 function sizeStep(file: string): { run: string; env: Record<string, string> } {
-  const workflow = loadWorkflow(file);
-  const job = workflow.jobs[IMAGE_JOB_ID];
-  const step = job.steps.find((s: any) => s.name === 'Check image size');
+  const job = imageJob(file);
+  const step = job.steps.find((s: any) => s.id === 'size');
   // Expressions are what the runner would have substituted from earlier steps.
   return { run: step.run, env: { ...job.env, ...step.env, IMAGE_TAG: 'v1.2.3', IMAGE_DIGEST: DIGEST } };
 }

@@ -5,12 +5,15 @@ import {
   GitHubRepository, IMAGE_JOB_ID, ImageKind, ImagePlatform, OidcRole, Pipeline, PUSH_POLICY_PATH, PythonPackage, ScriptCopy, Tool,
   TRUST_POLICY_PATH, WorkflowsReadme,
 } from '../src';
+import { evaluate } from './support/expressions';
+import { imageJob } from './support/image-job';
 import { codeSpans, fencedAfter, section, tableRows } from './support/markdown';
 import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT, workflowFiles } from './support/workflows';
+import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 
 const README = readFileSync(join(REPO_ROOT, WorkflowsReadme.PATH), 'utf8');
-const IMAGE_FILES = workflowFiles().filter((f) => f !== 'build.yml');
+const IMAGE_FILES = workflowFiles().filter((f) => f !== 'build.yml' && f !== REUSABLE_WORKFLOW_FILE);
 const WORKFLOWS = IMAGE_FILES.map((file) => ({ file, workflow: loadWorkflow(file) }));
 
 function byName(name: string): any {
@@ -21,7 +24,12 @@ function byName(name: string): any {
   return found.workflow;
 }
 
-const jobOf = (workflow: any) => workflow.jobs[IMAGE_JOB_ID];
+/** The reusable image job as it runs for an image workflow. */
+const jobOf = (file: string) => imageJob(file);
+
+/** Whether a step of the image job runs for an image, on a hosted runner, when nothing is reused. */
+const runsFor = (file: string, step: any) =>
+  step.if === undefined || Boolean(evaluate(step.if, { inputs: jobOf(file).inputs, runner: { environment: 'github-hosted' }, steps: { reuse: { outputs: { promoted: '' } } } }));
 
 describe('the committed .github/workflows/README.md agrees with the committed workflows', () => {
   test('the workflows table lists every image workflow file once, with its name', () => {
@@ -63,15 +71,15 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
     const steps = section(README, '## Build steps').filter((l) => /^\d+\. /.test(l))
       .map((l) => ({ name: l.match(/\*\*(.+?)\*\*/)![1], only: l.match(/ \(only (.+?)\):/)?.[1], line: l }));
     const documented = steps.map((s) => s.name);
-    for (const { workflow } of WORKFLOWS) {
+    for (const { file } of WORKFLOWS) {
       // THEN each job's steps appear in the same order
-      const names: string[] = jobOf(workflow).steps.map((s: any) => s.name);
+      const names: string[] = jobOf(file).steps.filter((s: any) => runsFor(file, s)).map((s: any) => s.name);
       expect(documented.filter((n) => names.includes(n))).toEqual(names);
     }
     for (const step of steps) {
       // AND a step some images skip lists exactly the images that run it
-      const runners = WORKFLOWS.filter(({ workflow }) => jobOf(workflow).steps.some((s: any) => s.name === step.name))
-        .map(({ workflow }) => jobOf(workflow).name.replace('Build, test and push ', ''));
+      const runners = WORKFLOWS.filter(({ file }) => jobOf(file).steps.some((s: any) => s.name === step.name && runsFor(file, s)))
+        .map(({ file }) => jobOf(file).name.replace('Build, test and push ', ''));
       expect(runners.length).toBeGreaterThan(0);
       expect(step.only ? codeSpans(step.only).sort() : runners.length).toEqual(step.only ? runners.sort() : WORKFLOWS.length);
       // AND each step says what it does
@@ -83,8 +91,9 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
     // GIVEN the permissions block of the OIDC set-up
     const block = parse(fencedAfter(section(README, '## Authentication: GitHub OIDC to AWS'), '**Permissions**').join('\n'));
     // THEN it is each image job's permissions
-    for (const { workflow } of WORKFLOWS) {
-      expect(block.permissions).toEqual(jobOf(workflow).permissions);
+    for (const { file, workflow } of WORKFLOWS) {
+      expect(block.permissions).toEqual(jobOf(file).permissions);
+      expect(block.permissions).toEqual(workflow.jobs[IMAGE_JOB_ID].permissions);
     }
   });
 
@@ -92,8 +101,8 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
     // GIVEN the first set-up item
     const secret = codeSpans(section(README, '## Authentication: GitHub OIDC to AWS').find((l) => l.startsWith('1. '))!)[0];
     // THEN it is the secret each credentials step reads
-    for (const { workflow } of WORKFLOWS) {
-      const credentials = jobOf(workflow).steps.find((s: any) => s.name === 'Configure AWS credentials (OIDC)');
+    for (const { file } of WORKFLOWS) {
+      const credentials = jobOf(file).steps.find((s: any) => s.name === 'Configure AWS credentials (OIDC)');
       expect(credentials.with['role-to-assume']).toBe(`\${{ secrets.${secret} }}`);
     }
   });
@@ -125,13 +134,13 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
     expect(new Set(runs.map((r) => r[1]))).toEqual(new Set(WORKFLOWS.map(({ workflow }) => workflow.name)));
   });
 
-  test.each(WORKFLOWS.map(({ file, workflow }) => [jobOf(workflow).env.IMAGE_REPOSITORY.split('/').pop(), file, workflow]))(
-    'the %s section gives the smoke test its workflow (%s) runs', (repository, _file, workflow) => {
+  test.each(WORKFLOWS.map(({ file }) => [jobOf(file).env.IMAGE_REPOSITORY.split('/').pop(), file]))(
+    'the %s section gives the smoke test its workflow (%s) runs', (repository, file) => {
       // GIVEN the image's layer table
       const rows = tableRows(section(README, `### ${repository}`));
       const smoke = codeSpans(rows.find(([layer]) => layer === 'Smoke test')![1])[0];
       // THEN the smoke-test stage the workflow builds runs that very command
-      const step = jobOf(workflow).steps.find((s: any) => s.name === 'Smoke-test the Python layers');
+      const step = jobOf(file).steps.find((s: any) => s.name === 'Smoke-test the Python layers');
       const [, python, flag, code] = smoke.match(/^(\S+) (\S+) "(.*)"$/)!;
       expect(step.with.target).toBe('smoke-test');
       expect(readFileSync(join(REPO_ROOT, step.with.file), 'utf8')).toContain(`RUN ${JSON.stringify([python, flag, code]).replace(/","/g, '", "')}`);

@@ -97,12 +97,12 @@ export function reservedTag(tag: string): ReservedTag | undefined {
   return RESERVED_TAGS.find((r) => new RegExp(r.pattern).test(tag));
 }
 
-/** The tag `resolve_tag` gives pushes to the latest branch (see `shell/tag-functions.ts`). */
+/** The tag `resolve_tag` gives pushes to the latest branch (see `image-build/tags.sh`). */
 export const LATEST_TAG = 'latest';
 
 /**
  * The start of a snapshot branch's tags: `feature/gpu` → `feature-gpu-`, then
- * the first 7 characters of the commit (see `shell/tag-functions.ts`).
+ * the first 7 characters of the commit (see `image-build/tags.sh`).
  */
 export function snapshotTagPrefix(branch: string): string {
   return `${branch.replace(/\//g, '-')}-`;

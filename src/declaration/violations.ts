@@ -1,31 +1,28 @@
 import { posix } from 'node:path';
 
 /**
- * A declaration in `.projenrc.ts` breaks a rule. The message names the value,
- * the rule and the fix; `npx projen` prints it alone, without a stack trace,
- * which would only point into this library and bury the line that matters.
- *
- * Why a process handler: `.projenrc.ts` runs as a script, so the error is
- * uncaught and Node would print the throwing source line, the stack and its
- * own version around it. The first declaration error arms one
- * `uncaughtException` handler that prints a declaration error's message and
- * exits 1 before anything is written, and prints any other error as Node does.
+ * An error in a declaration of `.projenrc.ts`: `reportDeclarationErrorsPlainly`
+ * prints its message alone, without a stack trace, which would only point
+ * into this library and bury the line that matters.
  */
 export class DeclarationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'DeclarationError';
-    printDeclarationErrorsPlainly();
   }
 }
 
-let handlerArmed = false;
-
-function printDeclarationErrorsPlainly(): void {
-  if (handlerArmed) {
-    return;
-  }
-  handlerArmed = true;
+/**
+ * Makes a declaration error end the process with its message alone, exit
+ * status 1, before anything is written; any other error is printed as Node
+ * does, with its stack. Called once, by the script that starts synthesis
+ * (`.projenrc.ts`), never by a library that may run inside another program.
+ *
+ * Why a process handler: `.projenrc.ts` runs as a script, so the error is
+ * uncaught and Node would print the throwing source line, the stack and its
+ * own version around it.
+ */
+export function reportDeclarationErrorsPlainly(): void {
   process.on('uncaughtException', (error) => {
     process.stderr.write(error instanceof DeclarationError ? `${error.message}\n` : `${error.stack ?? String(error)}\n`);
     process.exit(1);

@@ -28,14 +28,11 @@ export const RUNNER_ENVIRONMENT_ENV = 'RUNNER_KIND';
  * @see https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#context-availability
  */
 export function renderHostedRunnerGuardScript(): string {
+  // Inline, not in image-build/: it runs before the checkout that brings the library.
   return [
-    'set -euo pipefail',
-    `if [[ "\${${RUNNER_ENVIRONMENT_ENV}:-}" == github-hosted ]]; then`,
-    '  echo "Runner: GitHub-hosted."',
-    '  exit 0',
-    'fi',
-    // Printed, so reduced to characters that cannot form a workflow command.
     `kind=\${${RUNNER_ENVIRONMENT_ENV}:-}`,
+    '[[ "$kind" != github-hosted ]] || { echo "Runner: GitHub-hosted."; exit 0; }',
+    // Printed, so reduced to characters that cannot form a workflow command.
     'kind=${kind//[^A-Za-z0-9-]/?}',
     'echo "::error title=GitHub-hosted runner required::runner.environment is \'${kind:-(empty)}\', not \'github-hosted\': this job runs the pull request\'s code as root, which must never reach a persistent self-hosted machine; run it on a GitHub-hosted runner and give no self-hosted runner the label in its runs-on."',
     'exit 1',

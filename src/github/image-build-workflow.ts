@@ -1,20 +1,29 @@
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
-import { renderReleaseTagScript } from './release-tag-script';
-import { renderInputsScript, renderOriginSummaryScript, renderReuseScript } from './reuse-steps';
-import { ECR_MAX_ATTEMPTS, renderSizeScript } from './size-script';
-import { renderCiTagScript, renderFreeDiskScript } from './step-scripts';
+import { IMAGE_STEPS, libraryCall, REUSABLE_WORKFLOW_FILE, REUSABLE_WORKFLOW_PATH } from './image-steps';
 import { roleSessionName } from '../declaration/oidc-role';
 import { BUILD_CACHE_TAG, LATEST_TAG, SMOKE_TEST_CACHE_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
+import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { SMOKE_TEST_STAGE } from '../docker/smoke-test-stage';
 import type { ContainerImage } from '../platform/container-image';
-import { fingerprintArguments } from '../shell/fingerprint';
+import type { PlatformSettings } from '../platform/platform-settings';
+import { copiedInputs } from '../shell/fingerprint';
+import { ECR_MAX_ATTEMPTS } from '../shell/library';
 
 const { JobPermission } = github.workflows;
 
-/** The id of the image job in every image workflow. */
+/** The id of the image job, in the reusable workflow and in every image workflow that calls it. */
 export const IMAGE_JOB_ID = 'build-test-push';
+
+/**
+ * What the image job needs from the token: `id-token: write` to request the
+ * OIDC token, `contents: read` to check out. The calling job grants them; a
+ * called workflow can only narrow what its caller grants.
+ *
+ * @see https://docs.github.com/en/actions/sharing-automations/reusing-workflows#access-and-permissions
+ */
+export const IMAGE_JOB_PERMISSIONS: github.workflows.JobPermissions = { idToken: JobPermission.WRITE, contents: JobPermission.READ };
 
 /**
  * Where the workflow reads each provenance value; the local tasks compute the
@@ -50,38 +59,219 @@ export const ON_GITHUB_HOSTED_RUNNER = 'runner.environment == \'github-hosted\''
 export const CONCURRENCY_GROUP = '${{ github.workflow }}-${{ github.event_name == \'workflow_dispatch\''
   + ` && format('dispatch-{0}', inputs.tag || '${LATEST_TAG}') || format('push-{0}', github.ref) }}`;
 
-/** The step that promotes an image of the same inputs instead of building. */
-export const REUSE_STEP = 'Reuse an image of the same inputs';
-
-/** The step that builds the Dockerfile's smoke-test stage before the image. */
-export const SMOKE_TEST_STEP = 'Smoke-test the Python layers';
-
 /** The condition of the steps that build: no earlier image of the same inputs was promoted. */
 const BUILDING = 'steps.reuse.outputs.promoted != \'true\'';
 
-/**
- * Why the smoke test before the build tests the image that is pushed, written
- * into the workflow above its step.
- */
-export const SMOKE_TEST_COMMENT = [
-  'The smoke-test stage is built on the Dockerfile\'s python stage, the stage the image',
-  'itself starts from: same instructions, same build arguments, same cache, so the layers',
-  'it imports every Python dependency in are the ones the next step pushes. Its result is',
-  'cached under buildcache-smoke-test, so it runs again only when those layers change.',
-];
+/** What each image passes the reusable workflow, by input name. */
+export type ImageBuildInputs = Record<string, string | number | boolean>;
 
 /**
- * The workflow that builds, smoke-tests and pushes one image to ECR,
- * authenticated by OIDC, or promotes the image an earlier run built from the
- * same inputs (the inputs fingerprint: Dockerfile, build arguments, platform,
- * copied folders), so no image is built twice.
+ * The inputs of the reusable workflow: everything that differs per image.
+ * Platform-wide values (registry, role, tag rules) are written into the
+ * reusable workflow or its shell library once.
+ */
+const INPUTS: Record<string, github.workflows.WorkflowCallInput & { of: (image: ContainerImage) => string | number | boolean }> = {
+  repository: { type: 'string', required: true, description: 'The ECR repository', of: (i) => i.repository },
+  image_id: { type: 'string', required: true, description: 'The declared image id, which names the role session', of: (i) => i.imageId },
+  dockerfile: { type: 'string', required: true, description: 'The Dockerfile', of: (i) => i.dockerfile },
+  build_args_file: { type: 'string', required: true, description: 'The generated build arguments file', of: (i) => i.buildArgsFile },
+  platform: { type: 'string', required: true, description: 'The OS/ARCH the image is built for', of: (i) => i.targetPlatform.value },
+  copied_paths: {
+    type: 'string',
+    required: true,
+    description: 'What the image copies from the repository besides its Dockerfile, one path a line',
+    of: (i) => copiedInputs(i).join('\n'),
+  },
+  size_threshold_bytes: { type: 'number', required: true, description: 'Compressed size above which the job warns', of: (i) => i.sizeWarning.bytes },
+  size_threshold: { type: 'string', required: true, description: 'The same threshold as people read it', of: (i) => i.sizeWarning.toString() },
+  free_disk_space: { type: 'boolean', required: true, description: 'Remove unused toolchains before building', of: (i) => i.freeDiskSpace },
+  runs_on: { type: 'string', required: true, description: 'Runner labels, as a JSON array', of: (i) => JSON.stringify(i.runsOn) },
+  timeout_minutes: { type: 'number', required: true, description: 'Minutes before GitHub cancels the job', of: (i) => i.timeoutMinutes },
+  tag: { type: 'string', required: false, description: 'Image tag of a dispatch (default: latest)', of: () => '${{ inputs.tag }}' },
+  rebuild: { type: 'boolean', required: false, default: false, description: 'Build even if an image of the same inputs exists', of: () => '${{ inputs.rebuild == true }}' },
+};
+
+/** What an image workflow passes to the reusable workflow for an image: its `with:`. */
+export function imageBuildInputs(image: ContainerImage): ImageBuildInputs {
+  return Object.fromEntries(Object.entries(INPUTS).map(([name, input]) => [name, input.of(image)]));
+}
+
+/**
+ * The one reusable workflow (`on: workflow_call`) that builds, smoke-tests and
+ * pushes an image to ECR, authenticated by OIDC, or promotes the image an
+ * earlier run built from the same inputs, so no image is built twice. Every
+ * image workflow calls it with the image's inputs; its `run:` steps call
+ * functions of the shell library in `image-build/`.
  *
- * @see https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions
+ * @see https://docs.github.com/en/actions/sharing-automations/reusing-workflows
  */
 export class ImageBuildWorkflow extends github.GithubWorkflow {
-  /** Comment lines written above a step of the workflow file, by step name. */
-  public readonly stepComments: ReadonlyMap<string, readonly string[]> = new Map([[SMOKE_TEST_STEP, SMOKE_TEST_COMMENT]]);
+  constructor(gh: github.GitHub, public readonly platform: PlatformSettings) {
+    super(gh, 'Build, test and push an image (reusable)', { fileName: REUSABLE_WORKFLOW_FILE });
+    const secret = platform.role.secretName;
+    this.on({
+      workflowCall: {
+        inputs: Object.fromEntries(Object.entries(INPUTS).map(([name, { of: _of, ...input }]) => [name, input])),
+      },
+    });
+    if (secret) {
+      // As declared: projen would write the name in lower case, which GitHub reads alike but a reader does not.
+      this.file?.addOverride(`on.workflow_call.secrets.${secret}`, { description: 'The ARN of the IAM role the job assumes by OIDC', required: true });
+    }
+    this.addJob(IMAGE_JOB_ID, {
+      name: 'Build, test and push ${{ inputs.repository }}',
+      runsOn: ['${{ fromJSON(inputs.runs_on) }}'],
+      permissions: IMAGE_JOB_PERMISSIONS,
+      defaults: { run: { shell: 'bash' } },
+      env: { IMAGE_REPOSITORY: `${platform.registry.host}/\${{ inputs.repository }}` },
+      steps: this.steps(gh),
+    });
+    // The job's timeout is an input: a job that calls a reusable workflow cannot set one.
+    this.file?.addOverride(`jobs.${IMAGE_JOB_ID}.timeout-minutes`, '${{ inputs.timeout_minutes }}');
+  }
 
+  /** Comment lines written above a step of the workflow file, by step name. */
+  public get stepComments(): ReadonlyMap<string, readonly string[]> {
+    return new Map(Object.values(IMAGE_STEPS).flatMap((s) => ('comment' in s ? [[s.name, s.comment] as const] : [])));
+  }
+
+  private steps(gh: github.GitHub): github.workflows.JobStep[] {
+    const { registry, role } = this.platform;
+    const s = IMAGE_STEPS;
+    const tag = '${{ steps.tag.outputs.tag }}';
+    const inputsTag = '${{ steps.inputs.outputs.tag }}';
+    const digest = '${{ steps.reuse.outputs.digest || steps.build.outputs.digest }}';
+    const repositoryUri = '${{ env.IMAGE_REPOSITORY }}';
+    const cacheRef = (cacheTag: string) => `type=registry,ref=${repositoryUri}:${cacheTag}`;
+    // ECR rejects a cache manifest unless it is an OCI image manifest.
+    const cacheTo = (cacheTag: string) => `${cacheRef(cacheTag)},mode=max,image-manifest=true,oci-mediatypes=true`;
+    const buildArgs = '${{ steps.build_args.outputs.args }}';
+    const ecr = { ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
+    const rebuild = '${{ inputs.rebuild }}';
+    return [
+      { ...named(s.checkout), uses: actionRef(gh, 'checkout'), with: { 'persist-credentials': false } },
+      // The dispatch input reaches the library only as an environment variable.
+      { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
+      // The image's `created` label: the commit's time, not the clock's, as the local build does.
+      { ...named(s.commit), run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n' },
+      {
+        ...named(s.inputs),
+        // The paths in `fingerprintArguments`' order, as the local tasks pass them.
+        env: {
+          IMAGE_PLATFORM: '${{ inputs.platform }}',
+          IMAGE_DOCKERFILE: '${{ inputs.dockerfile }}',
+          IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}',
+          IMAGE_COPIED: '${{ inputs.copied_paths }}',
+          CONTEXT_IGNORE: BuildContextIgnore.PATH,
+        },
+        run: libraryCall('fingerprint.sh', 'inputs_step'),
+      },
+      { ...named(s.buildArgs), env: { IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}' }, run: libraryCall('build-args.sh', 'build_args_step') },
+      {
+        ...named(s.credentials),
+        uses: actionRef(gh, 'configureAwsCredentials'),
+        with: {
+          'role-to-assume': role.roleToAssume,
+          'role-session-name': roleSessionName('${{ inputs.image_id }}'),
+          'role-duration-seconds': role.sessionDurationSeconds,
+          'aws-region': registry.region,
+          // The action fails if the role's credentials belong to any other account.
+          'allowed-account-ids': registry.account,
+        },
+      },
+      { ...named(s.login), uses: actionRef(gh, 'amazonEcrLogin'), with: { registries: registry.account } },
+      {
+        ...named(s.reuse),
+        env: { IMAGE_TAG: tag, INPUTS_TAG: inputsTag, REBUILD: rebuild, ECR_REGISTRY: registry.host, ...ecr },
+        run: libraryCall('ecr.sh', 'reuse_step'),
+      },
+      { ...named(s.immutableTag), if: BUILDING, env: { IMAGE_TAG: tag, ...ecr }, run: libraryCall('ecr.sh', 'immutable_tag_step') },
+      {
+        ...named(s.freeDisk),
+        if: `inputs.free_disk_space && ${ON_GITHUB_HOSTED_RUNNER} && ${BUILDING}`,
+        run: libraryCall('runner.sh', 'free_disk_step'),
+      },
+      { ...named(s.buildx), if: BUILDING, uses: actionRef(gh, 'setupBuildx'), with: { driver: 'docker-container' } },
+      {
+        ...named(s.smokeTest),
+        if: BUILDING,
+        uses: actionRef(gh, 'buildPush'),
+        with: {
+          'context': '.',
+          'file': '${{ inputs.dockerfile }}',
+          'target': SMOKE_TEST_STAGE,
+          'platforms': '${{ inputs.platform }}',
+          // The stage needs no provenance: it would only make its cache key change with every commit.
+          'build-args': buildArgs,
+          'cache-from': [cacheRef(BUILD_CACHE_TAG), cacheRef(SMOKE_TEST_CACHE_TAG)].join('\n'),
+          'cache-to': cacheTo(SMOKE_TEST_CACHE_TAG),
+          // A test, not an image: only its result is kept, in the cache.
+          'outputs': 'type=cacheonly',
+          'provenance': false,
+        },
+      },
+      {
+        ...named(s.build),
+        if: BUILDING,
+        uses: actionRef(gh, 'buildPush'),
+        with: {
+          'context': '.',
+          'file': '${{ inputs.dockerfile }}',
+          // The declared platform, which the local tasks pass to every engine as well.
+          'platforms': '${{ inputs.platform }}',
+          'tags': [`${repositoryUri}:${tag}`, `${repositoryUri}:${inputsTag}`].join('\n'),
+          'build-args': [buildArgs, ...PROVENANCE_ARGS.map((a) => `${a.name}=${CI_PROVENANCE[a.key]}`)].join('\n'),
+          'cache-from': cacheRef(BUILD_CACHE_TAG),
+          'cache-to': cacheTo(BUILD_CACHE_TAG),
+          // One single-platform image: what is tested, pushed and measured is the image itself.
+          'provenance': false,
+          // Straight from BuildKit to ECR: the image is never loaded onto the runner.
+          'push': true,
+        },
+      },
+      {
+        ...named(s.size),
+        env: {
+          IMAGE_TAG: tag,
+          IMAGE_DIGEST: digest,
+          // Asks the declared registry only, whatever account the role's credentials also reach.
+          ...ecr,
+          AWS_RETRY_MODE: 'standard',
+          AWS_MAX_ATTEMPTS: String(ECR_MAX_ATTEMPTS),
+          SIZE_THRESHOLD_BYTES: '${{ inputs.size_threshold_bytes }}',
+          SIZE_THRESHOLD: '${{ inputs.size_threshold }}',
+        },
+        run: libraryCall('size.sh', 'size_step'),
+      },
+      {
+        ...named(s.origin),
+        env: {
+          IMAGE_TAG: tag,
+          IMAGE_DIGEST: digest,
+          INPUTS_TAG: inputsTag,
+          PROMOTED: '${{ steps.reuse.outputs.promoted }}',
+          BUILT_FROM: '${{ steps.reuse.outputs.built_from }}',
+          REBUILD: rebuild,
+        },
+        run: libraryCall('summary.sh', 'origin_summary_step'),
+      },
+    ];
+  }
+}
+
+/** A step's id and name from the step table. */
+function named(step: { readonly id: string; readonly name: string }): { id: string; name: string } {
+  return { id: step.id, name: step.name };
+}
+
+/**
+ * An image's workflow: its name (which `gh workflow run` takes), triggers with
+ * path filters, concurrency and dispatch inputs, and one job that calls the
+ * reusable {@link ImageBuildWorkflow} with the image's inputs.
+ *
+ * @see https://docs.github.com/en/actions/sharing-automations/reusing-workflows#calling-a-reusable-workflow
+ */
+export class ImageWorkflow extends github.GithubWorkflow {
   constructor(gh: github.GitHub, public readonly image: ContainerImage) {
     super(gh, image.workflowName, {
       fileName: image.workflowFileName,
@@ -98,165 +288,24 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
       },
       workflowDispatch: {
         inputs: {
-          tag: { description: 'Image tag to push (default: latest)', required: false, type: 'string' },
+          tag: { description: 'Image tag to push (default: latest)', type: 'string' },
           rebuild: {
             description: 'Build even if an image of the same inputs exists (to refresh unpinned packages or the base image)',
-            required: false,
             type: 'boolean',
-            default: false as unknown as string, // projen types every default as a string; GitHub's parser requires a boolean here
           },
         },
       },
     });
+    // GitHub's parser takes a boolean input's default only as a boolean; projen's type has strings only.
+    this.file?.addOverride('on.workflow_dispatch.inputs.rebuild.default', false);
+    const secret = image.platform.role.secretName;
     this.addJob(IMAGE_JOB_ID, {
       name: `Build, test and push ${image.repository}`,
-      runsOn: image.runsOn,
-      timeoutMinutes: image.timeoutMinutes,
-      permissions: { idToken: JobPermission.WRITE, contents: JobPermission.READ },
-      defaults: { run: { shell: 'bash' } },
-      env: { IMAGE_REPOSITORY: image.repositoryUri },
-      steps: this.steps(gh),
+      permissions: IMAGE_JOB_PERMISSIONS,
+      uses: `./${REUSABLE_WORKFLOW_PATH}`,
+      with: imageBuildInputs(image),
+      // By name: the called workflow sees this one secret, never all of them (`inherit`).
+      ...(secret ? { secrets: { [secret]: `\${{ secrets.${secret} }}` } } : {}),
     });
-  }
-
-  private steps(gh: github.GitHub): github.workflows.JobStep[] {
-    const image = this.image;
-    const { registry, role } = image.platform;
-    const tag = '${{ steps.tag.outputs.tag }}';
-    const inputsTag = '${{ steps.inputs.outputs.tag }}';
-    const digest = '${{ steps.reuse.outputs.digest || steps.build.outputs.digest }}';
-    const cacheRef = (cacheTag: string) => `type=registry,ref=${image.repositoryUri}:${cacheTag}`;
-    // ECR rejects a cache manifest unless it is an OCI image manifest.
-    const cacheTo = (cacheTag: string) => `${cacheRef(cacheTag)},mode=max,image-manifest=true,oci-mediatypes=true`;
-    const fixedArgs = image.buildArgs.map((a) => `${a.name}=${a.value}`);
-    const ecr = { ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: image.repository };
-    return [
-      { name: 'Checkout', uses: actionRef(gh, 'checkout'), with: { 'persist-credentials': false } },
-      {
-        name: 'Set image tag',
-        id: 'tag',
-        // The dispatch input reaches the script only as an environment variable.
-        env: { REQUESTED_TAG: '${{ inputs.tag }}' },
-        run: renderCiTagScript(image.platform.tagPolicy),
-      },
-      {
-        name: 'Read commit time',
-        id: 'commit',
-        // The image's `created` label: the commit's time, not the clock's, as the local build does.
-        run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n',
-      },
-      {
-        name: 'Fingerprint the inputs',
-        id: 'inputs',
-        env: { IMAGE_PLATFORM: image.targetPlatform.value },
-        run: renderInputsScript(fingerprintArguments(image)),
-      },
-      {
-        name: 'Configure AWS credentials (OIDC)',
-        uses: actionRef(gh, 'configureAwsCredentials'),
-        with: {
-          'role-to-assume': role.roleToAssume,
-          'role-session-name': roleSessionName(image.imageId),
-          'role-duration-seconds': role.sessionDurationSeconds,
-          'aws-region': registry.region,
-          // The action fails if the role's credentials belong to any other account.
-          'allowed-account-ids': registry.account,
-        },
-      },
-      {
-        name: 'Login to Amazon ECR',
-        id: 'ecr',
-        uses: actionRef(gh, 'amazonEcrLogin'),
-        with: { registries: registry.account },
-      },
-      {
-        name: REUSE_STEP,
-        id: 'reuse',
-        env: { IMAGE_TAG: tag, INPUTS_TAG: inputsTag, REBUILD: '${{ inputs.rebuild }}', ECR_REGISTRY: registry.host, ...ecr },
-        run: renderReuseScript(),
-      },
-      {
-        name: 'Refuse to move an immutable tag',
-        id: 'immutable_tag',
-        if: BUILDING,
-        env: { IMAGE_TAG: tag, ...ecr },
-        run: renderReleaseTagScript(image.platform.tagPolicy),
-      },
-      ...(image.freeDiskSpace ? [{ name: 'Free disk space', if: `${ON_GITHUB_HOSTED_RUNNER} && ${BUILDING}`, run: renderFreeDiskScript() }] : []),
-      {
-        name: 'Set up Docker Buildx',
-        if: BUILDING,
-        uses: actionRef(gh, 'setupBuildx'),
-        with: { driver: 'docker-container' },
-      },
-      {
-        name: SMOKE_TEST_STEP,
-        id: 'smoke_test',
-        if: BUILDING,
-        uses: actionRef(gh, 'buildPush'),
-        with: {
-          'context': '.',
-          'file': image.dockerfile,
-          'target': SMOKE_TEST_STAGE,
-          'platforms': image.targetPlatform.value,
-          // The stage needs no provenance: it would only make its cache key change with every commit.
-          'build-args': fixedArgs.join('\n'),
-          'cache-from': [cacheRef(BUILD_CACHE_TAG), cacheRef(SMOKE_TEST_CACHE_TAG)].join('\n'),
-          'cache-to': cacheTo(SMOKE_TEST_CACHE_TAG),
-          // A test, not an image: only its result is kept, in the cache.
-          'outputs': 'type=cacheonly',
-          'provenance': false,
-        },
-      },
-      {
-        name: 'Build and push image',
-        id: 'build',
-        if: BUILDING,
-        uses: actionRef(gh, 'buildPush'),
-        with: {
-          'context': '.',
-          'file': image.dockerfile,
-          // The declared platform, which the local tasks pass to every engine as well.
-          'platforms': image.targetPlatform.value,
-          'tags': [`${image.repositoryUri}:${tag}`, `${image.repositoryUri}:${inputsTag}`].join('\n'),
-          'build-args': [
-            ...fixedArgs,
-            ...PROVENANCE_ARGS.map((a) => `${a.name}=${CI_PROVENANCE[a.key]}`),
-          ].join('\n'),
-          'cache-from': cacheRef(BUILD_CACHE_TAG),
-          'cache-to': cacheTo(BUILD_CACHE_TAG),
-          // One single-platform image: what is tested, pushed and measured is the image itself.
-          'provenance': false,
-          // Straight from BuildKit to ECR: the image is never loaded onto the runner.
-          'push': true,
-        },
-      },
-      {
-        name: 'Check image size',
-        env: {
-          IMAGE_TAG: tag,
-          IMAGE_DIGEST: digest,
-          // Asks the declared registry only, whatever account the role's credentials also reach.
-          ...ecr,
-          AWS_RETRY_MODE: 'standard',
-          AWS_MAX_ATTEMPTS: String(ECR_MAX_ATTEMPTS),
-          SIZE_THRESHOLD_BYTES: String(image.sizeWarning.bytes),
-          SIZE_THRESHOLD: image.sizeWarning.toString(),
-        },
-        run: renderSizeScript(),
-      },
-      {
-        name: 'Record where the image came from',
-        env: {
-          IMAGE_TAG: tag,
-          IMAGE_DIGEST: digest,
-          INPUTS_TAG: inputsTag,
-          PROMOTED: '${{ steps.reuse.outputs.promoted }}',
-          BUILT_FROM: '${{ steps.reuse.outputs.built_from }}',
-          REBUILD: '${{ inputs.rebuild }}',
-        },
-        run: renderOriginSummaryScript(),
-      },
-    ];
   }
 }

@@ -2,9 +2,9 @@ import * as build from 'projen/lib/build';
 import { Component } from 'projen/lib/component';
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
-import { renderAffectedImagesScript, renderChangedFilesScript } from './affected-images-script';
-import { renderDriftCheckScript } from './drift-script';
+import { affectedImagesEnv } from './affected-images-script';
 import { renderHostedRunnerGuardScript, RUNNER_ENVIRONMENT_ENV } from './hosted-runner-script';
+import { libraryCall } from './image-steps';
 import { nested, OptionKeys, optional, required } from '../declaration/option-keys';
 import type { PlatformView } from '../platform/container-image';
 
@@ -152,7 +152,7 @@ export class PullRequestChecks extends Component {
       // Also after a failed build: a forgotten `npx projen` is often why it failed.
       if: '${{ !cancelled() }}',
       shell: 'bash',
-      run: renderDriftCheckScript(),
+      run: libraryCall('pull-request.sh', 'drift_check_step'),
     };
     const { self_mutation_happened: _replaced, ...outputs } = job.outputs ?? {};
     const checkedOut = [this.checkoutHeadCommit(steps[0]), ...steps.slice(1, at)];
@@ -226,11 +226,11 @@ export class PullRequestChecks extends Component {
           // The merge commit and its first parent, the base branch.
           with: { 'fetch-depth': 2, 'persist-credentials': false },
         },
-        { name: 'List changed files', env: changedFiles, run: renderChangedFilesScript() },
+        { name: 'List changed files', env: changedFiles, run: libraryCall('pull-request.sh', 'changed_files_step') },
         {
           name: 'Summarize affected images',
-          env: changedFiles,
-          run: renderAffectedImagesScript(this.platform.images),
+          env: { ...changedFiles, ...affectedImagesEnv(this.platform.images) },
+          run: libraryCall('pull-request.sh', 'affected_images_step'),
         },
       ],
     });

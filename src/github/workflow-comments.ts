@@ -1,61 +1,54 @@
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Component } from 'projen/lib/component';
-import type { IResolver } from 'projen/lib/file';
 import * as github from 'projen/lib/github';
 import { Project } from 'projen/lib/project';
-import { YamlFile } from 'projen/lib/yaml';
 import { ImageBuildWorkflow } from './image-build-workflow';
-
-/** What `YamlFile.synthesizeContent` is, seen from outside the class. */
-interface RendersContent {
-  synthesizeContent(resolver: IResolver): string | undefined;
-}
 
 /**
  * Writes comments into every workflow of the project, projen's build workflow
  * included: each pinned action's release tag after its `uses:` reference
- * (`uses: actions/checkout@<sha> # v7.0.1`), and, above a step, what its
- * workflow says about it (`ImageBuildWorkflow.stepComments`).
+ * (`uses: actions/checkout@<sha> # v7.0.1`), and, above a step, why it is
+ * there (`ImageBuildWorkflow.stepComments`).
  *
- * Why it wraps the rendering of each workflow file: in projen 0.103.25,
+ * Why it rewrites the written files: in projen 0.103.25,
  * `GithubWorkflow` creates its own `YamlFile` (no option takes another class,
  * and projen creates the build workflow itself), and `YamlFile` renders
  * `YAML.stringify(JSON.parse(json))`, so nothing inside the workflow object
  * can carry a comment: the string `'<ref> # v7.0.1'` would be written quoted,
- * one broken reference. `ObjectFile.addOverride` only sets values, and the
- * `GitHubActionsProvider` only maps one reference to another. So, once the
- * file has rendered as usual (marker, overrides and all), a pass over its
- * lines adds the comments. A line pass, not a parse and print of the YAML: it
- * changes nothing else by construction (the tests check that the output
- * without its comments is projen's own, byte for byte) and costs nothing at
- * synthesis. A reference overridden to another commit gets no comment rather
- * than a wrong one.
+ * one broken reference. So the platform creates this component last (in its
+ * `preSynthesize`), and in its own `synthesize`, once projen has written
+ * every workflow file as usual (marker, overrides and all), a pass over each
+ * file's lines adds the comments and writes it back, read-only as it was. A line pass, not a parse and
+ * print of the YAML: it changes nothing else by construction (the tests check
+ * that the output without its comments is projen's own, byte for byte). A
+ * reference overridden to another commit gets no comment rather than a wrong
+ * one.
  */
 export class WorkflowComments extends Component {
-  private readonly wrapped = new WeakSet<YamlFile>();
-
   /** @param versions the release tag of each `owner/repo@<sha>` reference */
   constructor(project: Project, private readonly versions: ReadonlyMap<string, string>) {
     super(project, 'workflow-comments');
   }
 
-  /** Runs once every workflow, including those declared after the platform, exists. */
-  public override preSynthesize(): void {
+  /** Runs once every workflow, including those declared after the platform, is written: this component is the project's last. */
+  public override synthesize(): void {
     for (const workflow of github.GitHub.of(this.project)?.workflows ?? []) {
-      if (workflow.file && !this.wrapped.has(workflow.file)) {
-        const steps = workflow instanceof ImageBuildWorkflow ? workflow.stepComments : new Map<string, readonly string[]>();
-        this.wrap(workflow.file, steps);
+      const file = workflow.file;
+      if (!file || !existsSync(file.absolutePath)) {
+        continue;
+      }
+      const steps = workflow instanceof ImageBuildWorkflow ? workflow.stepComments : new Map<string, readonly string[]>();
+      const path = file.absolutePath;
+      const text = readFileSync(path, 'utf8');
+      const commented = commentWorkflow(text, { versions: this.versions, steps });
+      if (commented !== text) {
+        // Written back with the permissions projen gave it (read-only).
+        const permissions = statSync(path).mode % 0o10000;
+        chmodSync(path, 0o644);
+        writeFileSync(path, commented);
+        chmodSync(path, permissions);
       }
     }
-  }
-
-  private wrap(file: YamlFile, steps: ReadonlyMap<string, readonly string[]>): void {
-    const target = file as unknown as RendersContent;
-    const render = target.synthesizeContent.bind(file);
-    target.synthesizeContent = (resolver) => {
-      const text = render(resolver);
-      return text === undefined ? undefined : commentWorkflow(text, { versions: this.versions, steps });
-    };
-    this.wrapped.add(file);
   }
 }
 
@@ -106,3 +99,4 @@ const BLOCK_SCALAR_KEY = /^(\s*(?:- )?)[^\s#][^:]*:\s+[|>][-+0-9]*\s*$/;
 const USES = /^\s*(?:- )?uses: (\S+)$/;
 /** The first line of a step, its name; group 1 is its indentation. */
 const STEP_NAME = /^(\s*)- name: (.+)$/;
+

@@ -1,44 +1,23 @@
 import { posix } from 'node:path';
-import type * as github from 'projen/lib/github';
-import { IMAGE_JOB_ID, ImageBuildWorkflow } from './image-build-workflow';
+import { IMAGE_JOB_PERMISSIONS, ImageWorkflow } from './image-build-workflow';
+import { IMAGE_STEPS, ImageStep, REUSABLE_WORKFLOW_FILE } from './image-steps';
 import { code, fenced, table } from './markdown';
 import type { PullRequestBuildOptions, PullRequestChecks } from './pull-request-checks';
-import { RUNNER_BLOAT } from './step-scripts';
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
 import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from '../aws/iam-policies';
-import { INPUTS_TAG_PREFIX, LATEST_TAG, RESERVED_TAGS, snapshotTagPrefix } from '../declaration/tagging';
+import { INPUTS_TAG_PREFIX, LATEST_TAG, snapshotTagPrefix } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
+import { LIBRARY_DIR } from '../shell/library';
 import { quote } from '../shell/quote';
-
-/**
- * What each image job step does, by step name. The steps themselves, their
- * order and which images run them are read from the workflows.
- */
-export const STEP_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  'Checkout': 'checks out the repository, without keeping the token in the checkout',
-  'Set image tag': `derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve (${RESERVED_TAGS.map((r) => code(r.glob)).join(', ')})`,
-  'Read commit time': 'reads the commit\'s time for the image\'s `org.opencontainers.image.created` label, so rebuilding a commit labels it the same',
-  'Fingerprint the inputs': 'hashes what determines the image (the Dockerfile, the build arguments, the platform and every folder or file it copies, as git hashes them; no commit, time or tag) into the inputs tag `inputs-<16 hex digits>`, and prints what it hashed',
-  'Configure AWS credentials (OIDC)': 'requests a GitHub OIDC token and assumes the AWS role with it, failing if the credentials belong to any account but the registry\'s (`allowed-account-ids`)',
-  'Login to Amazon ECR': 'logs Docker in to the registry',
-  'Reuse an image of the same inputs': 'when ECR has the inputs tag (an earlier run built the same inputs, e.g. on `develop` before a merge, or before a release tag), puts the wanted tag on that very image through the registry API, copying its manifest byte for byte so the digest stays, and every build step below is skipped; a dispatch with `rebuild: true` builds anyway',
-  'Refuse to move an immutable tag': 'before a build, fails when the tag already names an image in ECR and is not one the workflows move (see [Tagging strategy](#tagging-strategy))',
-  'Free disk space': `before a build, on GitHub-hosted runners only (\`runner.environment == 'github-hosted'\`; a self-hosted runner's machine is left alone), removes pre-installed toolchains the build never uses (${RUNNER_BLOAT.map(code).join(', ')}) and unused Docker images, to make room for large images`,
-  'Set up Docker Buildx': 'starts a BuildKit builder in a container, which builds and pushes without ever loading the image into the runner\'s Docker',
-  'Smoke-test the Python layers': 'builds the Dockerfile\'s `smoke-test` stage, which imports every Python dependency with `python -c "import ..."` on the stage the image is built from; only its result is kept, in the `buildcache-smoke-test` cache, so it runs again only when those layers change, and a failure stops the run before anything is pushed',
-  'Build and push image': 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag, and pushes it straight to ECR under the wanted tag and the inputs tag: after a scripts-only change, only the scripts\' layer is built and uploaded',
-  'Check image size': 'reads the pushed digest\'s compressed size in ECR (`aws ecr describe-images`, `imageSizeInBytes`: config plus compressed layers, what every pull downloads), warns, never fails, when it is larger than the threshold (see [Workflows](#workflows)) or when ECR cannot answer, and writes image, tag, digest and size to the job summary',
-  'Record where the image came from': 'writes to the job summary whether this run built the image or promoted an earlier build, and the commit it was built from',
-};
 
 const WORKFLOWS_DIR = '.github/workflows';
 
 /** An image with the workflow generated for it. */
 export interface DocumentedImage {
   readonly image: ContainerImage;
-  readonly workflow: ImageBuildWorkflow;
+  readonly workflow: ImageWorkflow;
 }
 
 export function workflowsSection(platform: PlatformSettings, images: readonly DocumentedImage[]): string[] {
@@ -126,7 +105,7 @@ export function oidcSection(platform: PlatformSettings, images: readonly Documen
   const { registry, role, tagPolicy, githubRepository, trustScope } = platform;
   const indent = (lines: readonly string[]) => lines.map((l) => `   ${l}`);
   const json = (document: object) => indent(fenced('json', JSON.stringify(document, undefined, 2).split('\n')));
-  const permissions = images.length > 0 ? imageJob(images[0].workflow).permissions : {};
+  const permissions = IMAGE_JOB_PERMISSIONS;
   const push = renderPushPolicy(registry, images.map(({ image }) => image.repository));
   return [
     '## Authentication: GitHub OIDC to AWS',
@@ -159,20 +138,23 @@ export function oidcSection(platform: PlatformSettings, images: readonly Documen
   ];
 }
 
+/** Which images run a step, where not every image does. */
+const STEP_RUNNERS = new Map<ImageStep, (image: ContainerImage) => boolean>([
+  [IMAGE_STEPS.freeDisk, (image) => image.freeDiskSpace],
+]);
+
 export function buildStepsSection(images: readonly DocumentedImage[]): string[] {
-  const stepsOf = new Map(images.map(({ image, workflow }) =>
-    [image, imageJob(workflow).steps.map((s) => s.name ?? s.id ?? '(unnamed)')]));
-  const names = mergeInOrder([...stepsOf.values()]);
   return [
     '## Build steps',
     '',
-    'Every image job runs these steps, in this order:',
+    `Every image workflow calls the reusable workflow [${code(REUSABLE_WORKFLOW_FILE)}](${REUSABLE_WORKFLOW_FILE}), whose job runs these steps,`,
+    `in this order; each \`run:\` step calls a function of the shell library in [${code(`${LIBRARY_DIR}/`)}](../../${LIBRARY_DIR}/):`,
     '',
-    ...names.map((name, i) => {
-      const runners = images.filter(({ image }) => stepsOf.get(image)!.includes(name));
+    ...Object.values(IMAGE_STEPS).map((step: ImageStep, i) => {
+      const runs = STEP_RUNNERS.get(step);
+      const runners = images.filter(({ image }) => runs?.(image) ?? true);
       const only = runners.length < images.length ? ` (only ${runners.map(({ image }) => code(image.repository)).join(', ')})` : '';
-      const what = STEP_DESCRIPTIONS[name];
-      return `${i + 1}. **${name}**${only}${what ? `: ${what}` : ''}`;
+      return `${i + 1}. **${step.name}**${only}: ${step.description}`;
     }),
     '',
   ];
@@ -241,32 +223,6 @@ function imageLayers(image: ContainerImage): string[] {
     ...table(['Layer', 'Contents'], rows.filter(([, contents]) => contents !== '')),
     '',
   ];
-}
-
-function imageJob(workflow: ImageBuildWorkflow): github.workflows.Job {
-  const job = workflow.getJob(IMAGE_JOB_ID);
-  if (!('steps' in job)) {
-    throw new Error(`workflow '${workflow.name}' has no '${IMAGE_JOB_ID}' job with steps`);
-  }
-  return job;
-}
-
-/** Step names of several jobs in one order, each job's own order kept. */
-function mergeInOrder(lists: readonly (readonly string[])[]): string[] {
-  const merged: string[] = [];
-  for (const list of lists) {
-    let at = 0;
-    for (const name of list) {
-      const found = merged.indexOf(name);
-      if (found >= 0) {
-        at = found + 1;
-      } else {
-        merged.splice(at, 0, name);
-        at += 1;
-      }
-    }
-  }
-  return merged;
 }
 
 /** A link from `.github/workflows/` to another file of the repository. */

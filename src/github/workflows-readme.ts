@@ -1,6 +1,6 @@
 import { FileBase } from 'projen/lib/file';
 import * as github from 'projen/lib/github';
-import { ImageBuildWorkflow } from './image-build-workflow';
+import { ImageWorkflow } from './image-build-workflow';
 import type { PullRequestChecks } from './pull-request-checks';
 import {
   buildStepsSection, DocumentedImage, imagesSection, manualTriggerSection, oidcSection, pullRequestSection,
@@ -30,7 +30,7 @@ export class WorkflowsReadme extends FileBase {
 
   protected synthesizeContent(): string {
     const platform = this.platform;
-    const workflows = (github.GitHub.of(this.project)?.workflows ?? []).filter((w): w is ImageBuildWorkflow => w instanceof ImageBuildWorkflow);
+    const workflows = (github.GitHub.of(this.project)?.workflows ?? []).filter((w): w is ImageWorkflow => w instanceof ImageWorkflow);
     const images: DocumentedImage[] = platform.images.map((image) => {
       const workflow = workflows.find((w) => w.image === image);
       if (!workflow) {
@@ -43,7 +43,7 @@ export class WorkflowsReadme extends FileBase {
       ...(this.marker ? [`<!-- ${this.marker} -->`, ''] : []),
       '# GitHub Actions Workflows',
       '',
-      'CI/CD workflows that build, test and push the container images to Amazon ECR, one workflow per image.',
+      'CI/CD workflows that build, test and push the container images to Amazon ECR: one workflow per image, each calling one reusable workflow.',
       'Generated from the image declarations in `.projenrc.ts`: change those and run `npx projen`, never these files.',
       '',
       ...workflowsSection(platform, images),

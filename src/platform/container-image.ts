@@ -18,9 +18,11 @@ import {
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
 import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
 import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile-context';
+import { REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 import { PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
 import { fingerprintArguments } from '../shell/fingerprint';
+import { LIBRARY_DIR } from '../shell/library';
 
 // An image reference: [host[:port]/]name[:tag][@sha256:digest], lower-case name components.
 const IMAGE_REFERENCE = /^([A-Za-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -206,6 +208,8 @@ export class ContainerImage extends Component {
   private contextUse?: DockerfileContextUse;
   /** Declared inputs the lock cannot pin, one line each. */
   private readonly unpinned: string[] = [];
+  private _buildInputs?: readonly string[];
+  private _pathFilters?: readonly string[];
 
   /** @internal use `ImagePlatform.addImage()` */
   constructor(public readonly platform: PlatformScope, options: ContainerImageOptions) {
@@ -321,10 +325,9 @@ export class ContainerImage extends Component {
    * committed makes the image differ from the commit its labels name.
    */
   public get buildInputs(): readonly string[] {
-    const copied = this.dockerfileGenerated
-      ? [...new Set(this.tools.flatMap((t) => (t.signingKey ? [t.signingKey.path] : []))), ...this.scripts.map((s) => s.source)]
-      : this.handWrittenContext().inputs;
-    return [...new Set([this.dockerfile, this.buildArgsFile, ...copied])];
+    // Computed once: a hand-written Dockerfile is read and parsed at the first call only.
+    this._buildInputs ??= this.readBuildInputs();
+    return this._buildInputs;
   }
 
   /** What the hand-written Dockerfile takes from the repository, read once. */
@@ -340,11 +343,24 @@ export class ContainerImage extends Component {
    * The workflow's path filters: the script folders, extra paths, every other
    * path of the inputs fingerprint (the Dockerfile, its build arguments file,
    * the tools' signing keys, what a hand-written Dockerfile copies or mounts, the
-   * `.dockerignore`) and the workflow file itself: a change that changes the
-   * fingerprint runs the workflow. Declared paths are escaped, so each matches
+   * `.dockerignore`), the workflow file itself, the reusable workflow and the
+   * shell library it calls: a change that changes the fingerprint or the job
+   * runs the workflow. Declared paths are escaped, so each matches
    * only itself; extra paths are filters as written.
    */
   public get pathFilters(): readonly string[] {
+    this._pathFilters ??= this.computePathFilters();
+    return this._pathFilters;
+  }
+
+  private readBuildInputs(): readonly string[] {
+    const copied = this.dockerfileGenerated
+      ? [...new Set(this.tools.flatMap((t) => (t.signingKey ? [t.signingKey.path] : []))), ...this.scripts.map((s) => s.source)]
+      : this.handWrittenContext().inputs;
+    return [...new Set([this.dockerfile, this.buildArgsFile, ...copied])];
+  }
+
+  private computePathFilters(): readonly string[] {
     const scripts = new Set(this.scripts.map((s) => s.source));
     const inputs = fingerprintArguments(this).filter((path) => !scripts.has(path)).map((path) =>
       (this.isFolder(path) ? `${literalPathFilter(path)}/**` : literalPathFilter(path)));
@@ -353,6 +369,9 @@ export class ContainerImage extends Component {
       ...this.extraPaths,
       ...inputs,
       literalPathFilter(this.workflowPath),
+      // What the job does is written there, for every image: a change there changes this image's job.
+      literalPathFilter(REUSABLE_WORKFLOW_PATH),
+      `${literalPathFilter(LIBRARY_DIR)}/**`,
     ];
   }
 

@@ -21,12 +21,13 @@ import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { ImageDockerfile } from '../docker/image-dockerfile';
 import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
-import { pinActions, pinnedVersions, useActionTable } from '../github/actions';
-import { ImageBuildWorkflow } from '../github/image-build-workflow';
+import { PinnedAction, pinActions, pinnedVersions, useActionTable } from '../github/actions';
+import { ImageBuildWorkflow, ImageWorkflow } from '../github/image-build-workflow';
 import { PULL_REQUEST_BUILD_OPTION_KEYS, PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowComments } from '../github/workflow-comments';
 import { WorkflowsReadme } from '../github/workflows-readme';
 import { PINS_LOCK_FILE, PinsLock, readPinsLock } from '../pins/lock-file';
+import { LibrarySettings } from '../shell/library';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
 export interface ImagePlatformOptions {
@@ -139,6 +140,10 @@ export class ImagePlatform extends Component implements PlatformView {
   public readonly pins: PinsLock;
   private readonly _images: ContainerImage[] = [];
   private aws?: AwsSetup;
+  /** The reusable workflow every image workflow calls, once there is an image. */
+  private buildWorkflow?: ImageBuildWorkflow;
+  /** The action commits the lock pins, with their release tags. */
+  private readonly actionPins: readonly PinnedAction[];
 
   constructor(project: Project, options: ImagePlatformOptions) {
     IMAGE_PLATFORM_OPTION_KEYS.check('ImagePlatform', options);
@@ -166,13 +171,25 @@ export class ImagePlatform extends Component implements PlatformView {
       : 'The default lifecycle rules, derived from the snapshot branches, do not fit the tagging: declare `lifecycleRules`');
     this.tagImmutability = renderTagImmutability(this.tagPolicy);
     this.localTasks = new LocalImageTasks(this);
+    new LibrarySettings(project, this.tagPolicy);
     new BuildContextIgnore(project);
     useActionTable(gh, actions.pins);
-    new WorkflowComments(project, pinnedVersions(actions.pins));
+    this.actionPins = actions.pins;
     if (project instanceof javascript.NodeProject && project.buildWorkflow) {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow, options.pullRequestBuild);
     }
     this.readme = new WorkflowsReadme(this, this.pullRequestChecks);
+  }
+
+  /**
+   * Adds the workflow comments last: a component created now is the project's
+   * last, so it synthesizes after every workflow file, projen's build
+   * workflow and workflows declared after the platform included, is written.
+   */
+  public override preSynthesize(): void {
+    if (!this.project.components.some((c) => c instanceof WorkflowComments)) {
+      new WorkflowComments(this.project, pinnedVersions(this.actionPins));
+    }
   }
 
   /** The declared images, in declaration order. */
@@ -199,7 +216,9 @@ export class ImagePlatform extends Component implements PlatformView {
       clashes.throwIfAny(`Image '${image.imageId}' clashes with an image declared before it`);
     }
     this._images.push(image);
-    new ImageBuildWorkflow(this.github, image);
+    // One reusable workflow holds the image job; each image's workflow calls it.
+    this.buildWorkflow ??= new ImageBuildWorkflow(this.github, this);
+    new ImageWorkflow(this.github, image);
     // The AWS documents and ECR tasks only make sense once there is a repository.
     this.aws ??= new AwsSetup(this);
     if (image.dockerfileGenerated) {

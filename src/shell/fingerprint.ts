@@ -1,12 +1,5 @@
-import { INPUTS_TAG_DIGITS, INPUTS_TAG_PREFIX } from '../declaration/tagging';
 import { BuildContextIgnore } from '../docker/build-context-ignore';
 
-
-/**
- * Bumped whenever the document the fingerprint hashes changes shape, so a new
- * format can never reproduce an old fingerprint for other inputs.
- */
-const DOCUMENT_VERSION = 1;
 
 /** What an image's fingerprint covers besides the platform; `ContainerImage` is one. */
 export interface FingerprintedImage {
@@ -26,151 +19,14 @@ export interface FingerprintedImage {
  * decides which files of those folders a COPY takes.
  */
 export function fingerprintArguments(image: FingerprintedImage): string[] {
-  const copied = image.buildInputs.filter((path) => path !== image.dockerfile && path !== image.buildArgsFile);
-  return [image.dockerfile, image.buildArgsFile, ...copied, BuildContextIgnore.PATH];
+  return [image.dockerfile, image.buildArgsFile, ...copiedInputs(image), BuildContextIgnore.PATH];
 }
 
 /**
- * The inputs fingerprint as bash functions, shared by the workflow step and
- * the local build task so both name the same inputs the same way.
- *
- * `inputs_fingerprint PLATFORM DOCKERFILE BUILD_ARGS_FILE [PATH...]` prints
- * the sha256 (64 hex digits) of the document `inputs_document` prints for the
- * same arguments; `inputs_tag FINGERPRINT` prints `inputs-<first 16 digits>`.
- * Paths are relative to the repository root; the functions run from any
- * folder of the checkout.
- *
- * The document has one line per input: the platform, every `NAME=value` line
- * of the build arguments file (comments and blank lines are not inputs), and
- * for the Dockerfile and each path its git tree entry (mode, type, object
- * hash) or `absent`. Provenance (revision, commit time, tag, source URL) is
- * not an input: the same content at a new commit keeps its fingerprint.
- *
- * The hashes describe the working tree, never a commit it may differ from:
- * the paths are added to a temporary index read from `HEAD`, so in a clean
- * checkout each entry is exactly `git rev-parse HEAD:<path>`, and an edited,
- * new or deleted file changes it as the commit recording the edit would. The
- * checkout's own index is left alone; new content is stored as loose objects,
- * as `git add` would. Files git ignores still reach the build context, so any
- * under a path are listed with their `git hash-object` hash (computed, never
- * stored: an ignored `.env` leaves no copy in `.git`). Line endings are hashed
- * as they are on disk (`core.autocrlf` off), as a COPY takes them.
+ * The inputs an image copies from the repository, besides its Dockerfile and
+ * build arguments file: what the reusable workflow takes as `copied_paths`,
+ * and its fingerprint step puts between those two and the `.dockerignore`.
  */
-export function renderFingerprintFunctions(): string {
-  return [
-    // Prints only: a non-zero status here would end a caller running under
-    // `set -e` before it could return its own.
-    'inputs_error() {',
-    '  printf \'::error title=Inputs fingerprint::%s\\n\' "$1" >&2',
-    '}',
-    '',
-    'inputs_check_path() {',
-    '  local pattern=\'^[A-Za-z0-9._@+-]+(/[A-Za-z0-9._@+-]+)*$\'',
-    '  if [[ ! "$2" =~ $pattern || "/$2/" == */./* || "/$2/" == */../* ]]; then',
-    '    inputs_error "$(printf \'%s %q must be a path relative to the repository root, without "." or ".." parts or a trailing "/", e.g. training/triton\' "$1" "$2")"',
-    '    return 1',
-    '  fi',
-    '}',
-    '',
-    // A subshell body: its cd, exports and EXIT trap end with it.
-    'inputs_document() (',
-    '  if (( $# < 3 )); then',
-    '    inputs_error \'usage: inputs_document PLATFORM DOCKERFILE BUILD_ARGS_FILE [PATH...]\'',
-    '    exit 1',
-    '  fi',
-    '  platform=$1',
-    '  build_args_file=$3',
-    '  paths=("$2" "${@:4}")',
-    '  platform_pattern=\'^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$\'',
-    '  if [[ ! "$platform" =~ $platform_pattern ]]; then',
-    '    inputs_error "$(printf \'platform %q is not OS/ARCH[/VARIANT] such as linux/amd64\' "$platform")"',
-    '    exit 1',
-    '  fi',
-    '  inputs_check_path \'build arguments file\' "$build_args_file" || exit 1',
-    '  for path in "${paths[@]}"; do',
-    '    inputs_check_path \'input\' "$path" || exit 1',
-    '  done',
-    '  top=$(git rev-parse --show-toplevel 2>/dev/null) \\',
-    '    || { inputs_error "$(printf \'%q is not in a git checkout: the fingerprint hashes git objects\' "$PWD")"; exit 1; }',
-    '  cd "$top" || exit 1',
-    '  [[ -f "${paths[0]}" ]] || { inputs_error "$(printf \'Dockerfile %q does not exist\' "${paths[0]}")"; exit 1; }',
-    '  [[ -f "$build_args_file" ]] || { inputs_error "$(printf \'build arguments file %q does not exist\' "$build_args_file")"; exit 1; }',
-    '',
-    '  tmp=$(mktemp -d "${TMPDIR:-/tmp}/inputs-fingerprint.XXXXXX") || exit 1',
-    '  trap \'rm -rf "$tmp"\' EXIT',
-    // The path pattern above admits no glob or pathspec magic characters.
-    '  export GIT_INDEX_FILE="$tmp/index"',
-    '  if git rev-parse --verify --quiet \'HEAD^{tree}\' >/dev/null; then',
-    '    git read-tree HEAD || exit 1',
-    '  fi',
-    // Tracked files: edits and deletions, also inside a folder .gitignore names.
-    '  for path in "${paths[@]}"; do',
-    '    if git ls-files --error-unmatch -- "$path" >/dev/null 2>&1; then',
-    '      git -c core.autocrlf=false add --update -- "$path" || exit 1',
-    '    fi',
-    '  done',
-    // New files, as `git add --all` would take them; ignored ones are listed below.
-    '  git ls-files -z --others --exclude-standard -- "${paths[@]}" > "$tmp/new" || exit 1',
-    '  if [[ -s "$tmp/new" ]]; then',
-    '    git -c core.autocrlf=false --literal-pathspecs add --pathspec-from-file="$tmp/new" --pathspec-file-nul || exit 1',
-    '  fi',
-    '  tree=$(git write-tree) || exit 1',
-    '',
-    `  printf 'inputs-fingerprint ${DOCUMENT_VERSION}\\nplatform %s\\n' "$platform"`,
-    '  while IFS= read -r line || [[ -n "$line" ]]; do',
-    '    case "$line" in',
-    '      \'\' | \'#\'*) ;;',
-    '      *) printf \'build-arg %s\\n\' "$line" ;;',
-    '    esac',
-    '  done < "$build_args_file"',
-    '  for path in "${paths[@]}"; do',
-    '    entry=$(git ls-tree "$tree" -- "$path") || exit 1',
-    // "<mode> <type> <object>\t<path>": the path is already on the line.
-    '    entry=${entry%%$\'\\t\'*}',
-    '    printf \'input %s %s\\n\' "$path" "${entry:-absent}"',
-    '  done',
-    '',
-    '  git ls-files -z --others --ignored --exclude-standard -- "${paths[@]}" > "$tmp/ignored" || exit 1',
-    '  while IFS= read -r -d \'\' file; do',
-    '    case "$file" in',
-    '      *$\'\\n\'*) inputs_error "$(printf \'ignored file %q has a line break in its name: rename or remove it\' "$file")"; exit 1 ;;',
-    '    esac',
-    '    if [[ -L "$file" ]]; then',
-    '      printf \'ignored %s 120000 link %s\\n\' "$file" "$(readlink "$file")"',
-    '    else',
-    '      mode=100644',
-    '      [[ ! -x "$file" ]] || mode=100755',
-    '      printf \'ignored %s %s blob %s\\n\' "$file" "$mode" "$(git hash-object --no-filters -- "$file")"',
-    '    fi',
-    '  done < "$tmp/ignored"',
-    ')',
-    '',
-    'inputs_sha256() {',
-    '  local sum',
-    '  if command -v sha256sum >/dev/null 2>&1; then',
-    '    sum=$(sha256sum) || return 1',
-    '  elif command -v shasum >/dev/null 2>&1; then',
-    '    sum=$(shasum -a 256) || return 1',
-    '  else',
-    '    inputs_error \'neither sha256sum nor shasum is installed\'',
-    '    return 1',
-    '  fi',
-    '  printf \'%s\\n\' "${sum%% *}"',
-    '}',
-    '',
-    'inputs_fingerprint() {',
-    '  local document',
-    '  document=$(inputs_document "$@") || return 1',
-    '  printf \'%s\\n\' "$document" | inputs_sha256',
-    '}',
-    '',
-    'inputs_tag() {',
-    '  local pattern=\'^[0-9a-f]{64}$\'',
-    '  if [[ ! "$1" =~ $pattern ]]; then',
-    '    inputs_error "$(printf \'%q is not a fingerprint: expected 64 lower-case hex digits\' "$1")"',
-    '    return 1',
-    '  fi',
-    `  printf '${INPUTS_TAG_PREFIX}%s\\n' "\${1:0:${INPUTS_TAG_DIGITS}}"`,
-    '}',
-  ].join('\n');
+export function copiedInputs(image: FingerprintedImage): string[] {
+  return image.buildInputs.filter((path) => path !== image.dockerfile && path !== image.buildArgsFile);
 }

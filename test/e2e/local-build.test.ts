@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { IMAGE_JOB_ID, ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
+import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
 import { Buildah, ImageFacts } from '../support/buildah';
 import { buildDebianBaseImage, OFFERED_WHEEL } from '../support/debian-base-image';
 import { fakeAws } from '../support/fake-aws';
+import { imageJob } from '../support/image-job';
+import { copyLibrary } from '../support/library';
 import { git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
 import { LocalRegistry, startRegistry } from '../support/registry';
@@ -60,6 +61,7 @@ function declareProject(): string {
   const dir = project.outdir;
   mkdirSync(join(dir, 'deployment/e2e'), { recursive: true });
   writeFileSync(join(dir, SCRIPT), 'print("version 1")\n');
+  copyLibrary(dir);
   // Synthesize for real, without projen's post-synth npm install.
   process.env.PROJEN_DISABLE_POST = 'true';
   try {
@@ -177,9 +179,8 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
       stored += (await (await fetch(`${base}/blobs/${blob.digest}`)).arrayBuffer()).byteLength;
     }
     // WHEN the generated size step runs with a stand-in ECR that reports sizes from that registry's manifests
-    const workflow = parse(readFileSync(join(dir, '.github/workflows/e2e-build-deployment-image.yaml'), 'utf8'));
-    const job = workflow.jobs[IMAGE_JOB_ID];
-    const step = job.steps.find((s: any) => s.name === 'Check image size');
+    const job = imageJob('e2e-build-deployment-image.yaml', {}, join(dir, '.github/workflows'));
+    const step = job.steps.find((s: any) => s.id === 'size');
     const aws = fakeAws({ registry: `http://${registry!.host}` });
     const run = runStep(step.run, {
       ...job.env, ...step.env, IMAGE_REPOSITORY: `${registry!.host}/e2e-tools`, IMAGE_TAG: 'v0.1.0-rc1', IMAGE_DIGEST: digest,

@@ -4,11 +4,13 @@ import { performance } from 'node:perf_hooks';
 import { Buildah, StorageDriver } from './buildah';
 import { buildBusyboxBaseImage } from './busybox-base-image';
 import { gitRepo, runScript, ScriptRun } from './git-fixture';
+import { reusableWorkflow } from './image-job';
+import { LIBRARY, libraryFiles } from './library';
 import type { LocalRegistry } from './registry';
-import { renderInputsScript, renderReuseScript } from '../../src/github/reuse-steps';
-import { fingerprintArguments, FingerprintedImage } from '../../src/shell/fingerprint';
+import { IMAGE_JOB_ID } from '../../src/github/image-build-workflow';
+import { copiedInputs, FingerprintedImage } from '../../src/shell/fingerprint';
+import { LIBRARY_DIR } from '../../src/shell/library';
 import { quote } from '../../src/shell/quote';
-import { renderRegistryFunctions } from '../../src/shell/registry-functions';
 
 /** The proof image's inputs, as a declaration would name them. */
 export const PROOF_IMAGE: FingerprintedImage = {
@@ -50,9 +52,10 @@ export function proofDockerfile(heavyMegabytes: number): string {
   ].join('\n');
 }
 
-/** A git checkout on `main` holding the proof image's inputs and one unrelated file. */
+/** A git checkout on `main` holding the proof image's inputs, the shell library and one unrelated file. */
 export function proofRepository(baseImage: string, heavyMegabytes: number): string {
   return gitRepo({
+    ...Object.fromEntries(libraryFiles().map((f) => [`${LIBRARY_DIR}/${f}`, readFileSync(join(LIBRARY, f), 'utf8')])),
     'Dockerfile': proofDockerfile(heavyMegabytes),
     [PROOF_IMAGE.buildArgsFile]: `# Build arguments of the proof image.\nBASE_IMAGE=${baseImage}\n`,
     [PROOF_SCRIPT]: 'echo version 1\n',
@@ -85,12 +88,13 @@ export function pushBaseImage(root: string, registry: LocalRegistry, name: strin
 export function renderBuildStep(image: FingerprintedImage = PROOF_IMAGE): string {
   return [
     'set -euo pipefail',
-    renderRegistryFunctions(),
+    `source ${LIBRARY_DIR}/registry.sh`,
+    `source ${LIBRARY_DIR}/build-args.sh`,
     '',
     'args=()',
-    'while IFS= read -r line || [[ -n "$line" ]]; do',
-    '  [[ -z "$line" || "$line" == "#"* ]] || args+=(--build-arg "$line")',
-    `done < ${quote(image.buildArgsFile)}`,
+    'while IFS= read -r line; do',
+    '  args+=(--build-arg "$line")',
+    `done < <(build_args_lines ${quote(image.buildArgsFile)})`,
     'ref="$ECR_REGISTRY/$ECR_REPOSITORY"',
     `buildah bud --layers --cache-from "$ref" --cache-to "$ref" --file ${quote(image.dockerfile)} "\${args[@]}" \\`,
     '  --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" --tag "$ref:$INPUTS_TAG" . >&2',
@@ -162,8 +166,15 @@ export function runOnFreshRunner(
       REBUILD: 'false',
     };
     // The workflow's own steps: fingerprint the inputs, then reuse an image of the same inputs.
-    const inputs = runJobStep(renderInputsScript(fingerprintArguments(PROOF_IMAGE)), checkout, env);
-    const reuse = runJobStep(renderReuseScript(), checkout, { ...env, INPUTS_TAG: inputs.outputs.tag });
+    const step = (id: string): string => reusableWorkflow().jobs[IMAGE_JOB_ID].steps.find((s: any) => s.id === id).run;
+    const inputs = runJobStep(step('inputs'), checkout, {
+      ...env,
+      IMAGE_DOCKERFILE: PROOF_IMAGE.dockerfile,
+      IMAGE_BUILD_ARGS_FILE: PROOF_IMAGE.buildArgsFile,
+      IMAGE_COPIED: copiedInputs(PROOF_IMAGE).join('\n'),
+      CONTEXT_IGNORE: '.dockerignore',
+    });
+    const reuse = runJobStep(step('reuse'), checkout, { ...env, INPUTS_TAG: inputs.outputs.tag });
     const built = reuse.outputs.promoted === 'true'
       ? undefined
       : runJobStep(renderBuildStep(), checkout, { ...env, INPUTS_TAG: inputs.outputs.tag });

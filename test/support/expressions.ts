@@ -12,7 +12,7 @@
  * @see https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/evaluate-expressions-in-workflows-and-actions
  */
 
-type Value = string | number | boolean | null | { [key: string]: Value };
+export type Value = string | number | boolean | null | { [key: string]: Value };
 export type Contexts = Record<string, Value>;
 
 const TOKEN = /\s*(?:('(?:[^']|'')*')|(\d+(?:\.\d+)?)|(==|!=|&&|\|\||[!().,])|([A-Za-z_][A-Za-z0-9_-]*))/y;

@@ -3,12 +3,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, GIT_ENV, gitRepo, runScript, ScriptRun } from './git-fixture';
+import { libraryCall } from './library';
 import { REPO_ROOT } from './workflows';
-import { FingerprintedImage, fingerprintArguments, renderFingerprintFunctions } from '../../src/shell/fingerprint';
-import { quote } from '../../src/shell/quote';
+import { FingerprintedImage, fingerprintArguments } from '../../src/shell/fingerprint';
 
-/** The tracked files an image build can read, copied from this repository. */
-const INPUT_ROOTS = ['docker', 'training', 'deployment', 'evaluation', 'performance', '.dockerignore', '.gitignore', 'README.md'];
+/** The tracked files an image build can read, and the shell library that reads them, copied from this repository. */
+const INPUT_ROOTS = ['docker', 'image-build', 'training', 'deployment', 'evaluation', 'performance', '.dockerignore', '.gitignore', 'README.md'];
 
 /**
  * A git repository holding this repository's generated Dockerfiles, build
@@ -43,7 +43,7 @@ export class InputsRepository {
 
 /** Runs one call of the fingerprint functions under bash in `cwd`, as a runner's step would. */
 export function fingerprintCall(cwd: string, fn: string, args: readonly string[], env: Record<string, string> = {}): ScriptRun {
-  return runScript([renderFingerprintFunctions(), [fn, ...args.map(quote)].join(' '), ''].join('\n'), cwd, env);
+  return runScript(libraryCall('fingerprint.sh', fn, args), cwd, env);
 }
 
 /** `inputs_fingerprint` of an image in `cwd`; throws with bash's stderr when it fails. */

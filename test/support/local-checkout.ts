@@ -3,7 +3,9 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GIT_ENV, writeFiles } from './git-fixture';
+import { LIBRARY } from './library';
 import { REPO_ROOT } from './workflows';
+import { LIBRARY_DIR } from '../../src/shell/library';
 
 // Resolved once, so a test can hand the script a PATH without bash on it.
 const BASH = spawnSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).stdout.trim();
@@ -18,8 +20,8 @@ export function git(dir: string, ...args: string[]): string {
 }
 
 /**
- * A throwaway git checkout holding the repository's generated docker/ folder
- * and the given files, with room beside it for stand-in engines; `remove()`
+ * A throwaway git checkout holding the repository's generated docker/ folder,
+ * the shell library the local script sources, and the given files, with room beside it for stand-in engines; `remove()`
  * deletes both.
  */
 export class LocalCheckout {
@@ -29,6 +31,7 @@ export class LocalCheckout {
   constructor(files: Record<string, string> = {}) {
     mkdirSync(this.dir);
     cpSync(join(REPO_ROOT, 'docker'), join(this.dir, 'docker'), { recursive: true });
+    cpSync(LIBRARY, join(this.dir, LIBRARY_DIR), { recursive: true });
     this.write(files);
     this.git('init', '--quiet', '--initial-branch=main');
     this.git('add', '--all');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MANIFEST_MEDIA_TYPES } from '../../src/shell/registry-functions';
+import { MANIFEST_MEDIA_TYPES } from '../../src/shell/library';
 
 /** A manifest as the registry serves it: the exact bytes, and what they name. */
 export interface ServedManifest {

@@ -1,7 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from './workflows';
+import { LIBRARY_DIR } from '../../src/shell/library';
+
+/**
+ * A fresh working directory as a step finds it: a checkout, of which the
+ * steps read only the shell library (linked, so the tests run the files of
+ * this repository).
+ */
+function stepWorkdir(): string {
+  const workdir = mkdtempSync(join(tmpdir(), 'runner-'));
+  symlinkSync(join(REPO_ROOT, LIBRARY_DIR), join(workdir, LIBRARY_DIR));
+  return workdir;
+}
 
 export interface StepRun {
   readonly status: number | null;
@@ -11,22 +24,24 @@ export interface StepRun {
   readonly outputs: Record<string, string>;
   /** What the step wrote to $GITHUB_STEP_SUMMARY. */
   readonly summary: string;
-  /** The step's working directory, to look for side effects. */
+  /** The step's working directory (holding the linked library), to look for side effects. */
   readonly workdir: string;
 }
 
 /**
  * Runs a workflow step's script the way a GitHub runner does: `bash -e` on a
- * temp file, in a fresh working directory, with GITHUB_OUTPUT and
+ * temp file, in a fresh working directory with the shell library, with GITHUB_OUTPUT and
  * GITHUB_STEP_SUMMARY files and only the environment given (plus PATH).
  *
  * @see https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idstepsshell
  */
-export function runStep(script: string, env: Record<string, string>, options: { path?: string } = {}): StepRun {
-  const workdir = mkdtempSync(join(tmpdir(), 'runner-'));
-  const scriptFile = join(workdir, '..', `${workdir.split('/').pop()}.sh`);
-  const outputFile = join(workdir, '..', `${workdir.split('/').pop()}.output`);
-  const summaryFile = join(workdir, '..', `${workdir.split('/').pop()}.summary`);
+export function runStep(script: string, env: Record<string, string>, options: { path?: string; cwd?: string } = {}): StepRun {
+  const workdir = options.cwd ?? stepWorkdir();
+  // The runner's own files, outside the working directory as on a runner.
+  const runnerDir = mkdtempSync(join(tmpdir(), 'runner-files-'));
+  const scriptFile = join(runnerDir, 'step.sh');
+  const outputFile = join(runnerDir, 'output');
+  const summaryFile = join(runnerDir, 'summary');
   writeFileSync(scriptFile, script);
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
@@ -50,9 +65,26 @@ export function runStep(script: string, env: Record<string, string>, options: { 
   };
 }
 
-function parseOutputs(text: string): Record<string, string> {
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('='))
-    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+/**
+ * What a step wrote to GITHUB_OUTPUT, as the runner reads it: `name=value`
+ * lines, and `name<<DELIMITER` blocks for values of several lines.
+ *
+ * @see https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#multiline-strings
+ */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const block = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (block) {
+      const end = lines.indexOf(block[2], i + 1);
+      outputs[block[1]] = lines.slice(i + 1, end).join('\n');
+      i = end;
+    } else if (lines[i].includes('=')) {
+      outputs[lines[i].slice(0, lines[i].indexOf('='))] = lines[i].slice(lines[i].indexOf('=') + 1);
+    }
+  }
+  return outputs;
 }
 
 /**
@@ -60,7 +92,7 @@ function parseOutputs(text: string): Record<string, string> {
  * running in it (e.g. the local ECR).
  */
 export async function runStepAsync(script: string, env: Record<string, string>, options: { path?: string } = {}): Promise<StepRun> {
-  const workdir = mkdtempSync(join(tmpdir(), 'runner-'));
+  const workdir = stepWorkdir();
   const base = join(workdir, '..', workdir.split('/').pop() as string);
   writeFileSync(`${base}.sh`, script);
   writeFileSync(`${base}.output`, '');

@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# The image workflow's steps that ask ECR: reuse an image of the same inputs,
+# and refuse to move an immutable tag. Both run with the role's credentials and
+# ask only the declared registry, with connect and read timeouts.
+
+# shellcheck source=image-build/registry.sh
+source "${BASH_SOURCE[0]%/*}/registry.sh"
+# shellcheck source=image-build/tags.sh
+source "${BASH_SOURCE[0]%/*}/tags.sh"
+
+# Options of every AWS CLI call to ECR: with the CLI's retries, a step ends
+# within about two minutes.
+ecr_timeouts=(--cli-connect-timeout "$image_build_ecr_connect_timeout" --cli-read-timeout "$image_build_ecr_read_timeout")
+
+# ecr_one_line TEXT: GitHub reads a workflow command up to the line end, so ECR's words go on one line.
+ecr_one_line() {
+  printf '%s' "$1" | tr -s '\r\n' '  ' | sed 's/^ *//; s/ *$//; s/%/%25/g'
+}
+
+# The reuse step. When the registry has the inputs tag, it puts the wanted tag
+# on that very image, copying its manifest's bytes (the digest stays), and
+# nothing is built, tested or pushed. Outputs `promoted` (`true` when it
+# promoted), `digest` and `built_from`, the commit the image was built from.
+# A forced rebuild (REBUILD `true`) skips the lookup. The login token is
+# masked in the log.
+#
+# Reads IMAGE_TAG, INPUTS_TAG, REBUILD, ECR_REGISTRY (the host),
+# ECR_REPOSITORY and ECR_REGION.
+reuse_step() {
+  local password status=0 digest built_from
+  if [[ "${REBUILD:-false}" == true ]]; then
+    echo "Rebuild requested: building, whether or not $INPUTS_TAG exists"
+    return 0
+  fi
+  password=$(aws ecr get-login-password --region "$ECR_REGION" "${ecr_timeouts[@]}") || return 1
+  echo "::add-mask::$password"
+  export REGISTRY_USERNAME=AWS REGISTRY_PASSWORD=$password
+  manifest_digest "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" >/dev/null || status=$?
+  if (( status == 1 )); then
+    echo "No image of these inputs yet ($INPUTS_TAG): building it"
+    return 0
+  fi
+  (( status == 0 )) || return 1
+  digest=$(promote_image "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" "$IMAGE_TAG") || return 1
+  # Only for the summary: an image without the label is promoted all the same.
+  built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || built_from=""
+  printf 'promoted=true\ndigest=%s\nbuilt_from=%s\n' "$digest" "$built_from" >> "$GITHUB_OUTPUT"
+  echo "Promoted $digest ($INPUTS_TAG${built_from:+, built from $built_from}) to $IMAGE_TAG: nothing to build"
+}
+
+# The step that refuses, before anything is built, a run whose tag already
+# names an image in ECR and is immutable there (`ecr:ensure` makes every tag
+# immutable except the ones the workflows move). ECR would refuse the push
+# anyway, after the whole build, even for an identical image.
+#
+# Reads IMAGE_TAG (already checked by the tag step), ECR_REPOSITORY,
+# ECR_REGISTRY_ID and ECR_REGION.
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html
+immutable_tag_step() {
+  local answer
+  if is_moving_tag "$IMAGE_TAG"; then
+    echo "Tag $IMAGE_TAG moves with later runs: nothing to check"
+    return 0
+  fi
+  if answer=$(aws ecr describe-images --registry-id "$ECR_REGISTRY_ID" --region "$ECR_REGION" \
+      --repository-name "$ECR_REPOSITORY" --image-ids "imageTag=$IMAGE_TAG" \
+      --query 'imageDetails[0].imageDigest' --output text "${ecr_timeouts[@]}" 2>&1); then
+    printf '::error title=Tag already in ECR::%s:%s already names image %s, and ECR never moves this tag: use a new tag (a new git tag, or dispatch with -f tag=<new tag>); to replace the image on purpose, delete the tag in ECR first\n' \
+      "$ECR_REPOSITORY" "$IMAGE_TAG" "$(ecr_one_line "$answer")" >&2
+    return 1
+  fi
+  case "$answer" in
+    *"(ImageNotFoundException)"*)
+      echo "Tag $IMAGE_TAG is new in $ECR_REPOSITORY; once pushed it names this image for good" ;;
+    *"(RepositoryNotFoundException)"*)
+      printf '::error title=Repository missing::%s does not exist in ECR account %s: run npx projen ecr:ensure\n' "$ECR_REPOSITORY" "$ECR_REGISTRY_ID" >&2
+      return 1 ;;
+    *)
+      printf '::error title=Cannot check the tag::could not ask ECR whether %s:%s exists: %s\n' "$ECR_REPOSITORY" "$IMAGE_TAG" "$(ecr_one_line "$answer")" >&2
+      return 1 ;;
+  esac
+}

@@ -1,0 +1,265 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # image_config and the variables of docker/image-tasks.sh, which sources this file, set the rest
+# The local build, smoke test and push of the images, on docker, podman or
+# buildah, behind the `build-image:<id>`, `test-image:<id>` and
+# `push-image:<id>` tasks: the generated docker/image-tasks.sh declares the
+# images (`image_config`) and sources this file. It shares with the workflow
+# the tag rules, the fingerprint and the build arguments, and runs without
+# Node, so the engine starts at once. Every value from outside (tag argument,
+# environment) reaches commands only as a quoted argument and is checked first.
+
+# bash 4.4 or newer. This check comes first and stays in bash 3.2 syntax, so
+# macOS's /bin/bash (3.2) reaches it and says what to do instead of failing on a
+# later line. IMAGE_TASKS_BASH_VERSION stands in for BASH_VERSION in the tests.
+bash_version=${IMAGE_TASKS_BASH_VERSION:-$BASH_VERSION}
+case "$bash_version" in
+  [0-3].*|4.[0-3].*)
+    echo "image-tasks: bash $bash_version is too old: these tasks need bash 4.4 or newer; on macOS run 'brew install bash', open a new terminal (Homebrew's bin comes first on PATH) and run the task again" >&2
+    exit 1
+    ;;
+esac
+
+set -euo pipefail
+# Without it, a failure inside $(...) would not stop the function that ran it.
+shopt -s inherit_errexit
+
+# shellcheck source=image-build/tags.sh
+source "${BASH_SOURCE[0]%/*}/tags.sh"
+# shellcheck source=image-build/fingerprint.sh
+source "${BASH_SOURCE[0]%/*}/fingerprint.sh"
+# shellcheck source=image-build/build-args.sh
+source "${BASH_SOURCE[0]%/*}/build-args.sh"
+
+# How many changed files the refusal to build from a dirty tree names before it counts the rest.
+files_named=3
+
+fail() {
+  printf 'image-tasks: %s\n' "$1" >&2
+  exit 1
+}
+
+# Runs a tag function: its workflow-command error becomes one plain line, with a
+# local hint appended.
+tag_rule() {
+  local hint=$1 out
+  shift
+  if ! out=$("$@" 2>&1); then
+    fail "${out#::error title=*::}$hint"
+  fi
+  printf '%s\n' "$out"
+}
+
+# The tag the workflow gives this commit: a release tag at HEAD wins over the
+# branch, as a tag push builds after the branch push; an argument replaces both,
+# like a dispatch input.
+local_tag() {
+  local requested=$1 sha release branch tag
+  sha=$(git rev-parse HEAD 2>/dev/null || true)
+  if [[ -n "$requested" ]]; then
+    tag=$(tag_rule "" resolve_tag workflow_dispatch branch "" "$sha" "$requested")
+  else
+    [[ -n "$sha" ]] || fail "not in a git checkout with a commit: pass the tag as an argument"
+    release=$(git tag --points-at HEAD --sort=-v:refname --list "$image_build_release_tag_pattern" | sed -n 1p)
+    if [[ -n "$release" ]]; then
+      tag=$(tag_rule "" resolve_tag push tag "$release" "$sha" "")
+    elif branch=$(git symbolic-ref --quiet --short HEAD); then
+      tag=$(tag_rule "; locally, pass the tag as an argument instead" resolve_tag push branch "$branch" "$sha" "")
+    else
+      fail "HEAD is detached and carries no release tag ($image_build_release_tag_pattern): pass the tag as an argument"
+    fi
+  fi
+  tag_rule "" check_tag "$tag" >/dev/null
+  printf '%s\n' "$tag"
+}
+
+# The origin remote as an https URL, without credentials; empty when there is none
+# or it names no host and path. Only an https remote keeps its port: the port of an
+# ssh:// or git:// remote is the ssh or git daemon's, not the web server's.
+source_url() {
+  local url
+  url=$(git remote get-url origin 2>/dev/null || true)
+  url=${url%.git}
+  if [[ "$url" =~ ^https://([^/@]*@)?([A-Za-z0-9.-]+(:[0-9]+)?)(/[^?#]+)$ ]]; then
+    printf 'https://%s%s\n' "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}"
+  elif [[ "$url" =~ ^[a-z][a-z0-9+.-]*://([^/@]*@)?([A-Za-z0-9.-]+)(:[0-9]+)?(/[^?#]+)$ ]]; then
+    printf 'https://%s%s\n' "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}"
+  elif [[ "$url" =~ ^([^/@:]+@)?([A-Za-z0-9.-]+):([^/][^?#]*)$ ]]; then
+    printf 'https://%s/%s\n' "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+  fi
+}
+
+# The image's input files that differ from HEAD: changed, staged, deleted or new
+# (git-ignored files aside), minus what never reaches the build context.
+uncommitted_inputs() {
+  {
+    git -c core.quotePath=false diff --name-only --no-renames HEAD -- "${inputs[@]}" "${image_tasks_context_excludes[@]}"
+    git -c core.quotePath=false ls-files --others --exclude-standard -- "${inputs[@]}" "${image_tasks_context_excludes[@]}"
+  } | sort -u
+}
+
+# The commit the image is built from, for its revision label. CI builds only
+# commits, so a CI tag on an image with uncommitted changes would be a lie: refuse
+# it. Another tag is allowed, and its revision says `<sha>-dirty`, as `git describe
+# --dirty` would.
+build_revision() {
+  local sha changed files named more=""
+  sha=$(git rev-parse HEAD 2>/dev/null || true)
+  [[ -n "$sha" ]] || return 0
+  changed=$(uncommitted_inputs)
+  if [[ -z "$changed" ]]; then
+    printf '%s\n' "$sha"
+    return 0
+  fi
+  readarray -t files <<<"$changed"
+  named=$(printf '%s, ' "${files[@]:0:files_named}")
+  (( ${#files[@]} <= files_named )) || more=" and $(( ${#files[@]} - files_named )) more"
+  if [[ -z "$requested_tag" ]] || is_ci_tag "$tag"; then
+    fail "$ref would carry a tag CI pushes, but ${#files[@]} of the files it is built from differ from the last commit (${named%, }$more): commit or stash them, or pass another tag as an argument, whose image is labelled as not from a clean commit"
+  fi
+  echo "==> ${#files[@]} uncommitted file(s) go into $ref: its revision label says $sha-dirty" >&2
+  printf '%s-dirty\n' "$sha"
+}
+
+require_engine() {
+  case "$engine" in
+    docker|podman|buildah) ;;
+    *) fail "$(printf 'CONTAINER_ENGINE=%q is not one of docker, podman, buildah' "$engine")" ;;
+  esac
+  command -v "$engine" >/dev/null 2>&1 \
+    || fail "container engine $engine is not installed (not on PATH): install it, or set CONTAINER_ENGINE to another of docker, podman, buildah"
+}
+
+# The Dockerfile for engines other than docker. buildah before 1.41 and podman
+# before 5 reject COPY --link, which only spares BuildKit earlier layers, so
+# their copy has none. They also key a cached LABEL step on its text, not on
+# the build arguments it expands, so a rebuild at a new commit would keep the
+# old labels: a no-op RUN before the final stage's first LABEL misses their
+# cache whenever the provenance arguments change (unless that stage is FROM
+# scratch, which has no shell).
+engine_dockerfile() {
+  awk '
+    { line[NR] = $0 }
+    /^[[:space:]]*FROM[[:space:]]/ { final = NR; scratch = ($2 == "scratch") }
+    END {
+      for (i = 1; i <= NR; i++) {
+        text = line[i]
+        if (text ~ /^[[:space:]]*(COPY|ADD)[[:space:]]/) gsub(/[[:space:]]--link(=true)?/, "", text)
+        if (!labelled && i > final && !scratch && text ~ /^[[:space:]]*LABEL[[:space:]]/) { print "RUN true"; labelled = 1 }
+        print text
+      }
+    }' "$dockerfile"
+}
+
+# Provenance goes in as build arguments only, as in the workflow: the labels come
+# from the Dockerfile's ARG and LABEL lines, the path CI relies on.
+build() {
+  local line revision inputs_image file=$dockerfile args=()
+  revision=$(build_revision)
+  inputs_image=$(inputs_reference)
+  while IFS= read -r line; do
+    args+=(--build-arg "$line")
+  done < <(build_args_lines "$build_args_file")
+  args+=(--build-arg "$image_build_provenance_source=$(source_url)")
+  args+=(--build-arg "$image_build_provenance_revision=$revision")
+  args+=(--build-arg "$image_build_provenance_version=$tag")
+  args+=(--build-arg "$image_build_provenance_created=$(git log -1 --format=%cI HEAD 2>/dev/null || true)")
+  local command=("$engine" build)
+  [[ "$engine" != buildah ]] || command=(buildah bud --layers)
+  if [[ "$engine" != docker ]]; then
+    file=$(mktemp "${TMPDIR:-/tmp}/image-tasks-dockerfile.XXXXXX")
+    temporary+=("$file")
+    engine_dockerfile > "$file"
+  fi
+  echo "==> Building $ref for $platform from $dockerfile with $engine"
+  "${command[@]}" --platform "$platform" --file "$file" --tag "$ref" --tag "$inputs_image" "${args[@]}" . \
+    || fail "building $ref with $engine failed: the engine's output above says why"
+}
+
+# Whether the engine's local storage holds the image.
+image_exists() {
+  if [[ "$engine" == buildah ]]; then
+    buildah inspect --type image "$1" >/dev/null 2>&1
+  else
+    "$engine" image inspect "$1" >/dev/null 2>&1
+  fi
+}
+
+# The image named by its inputs tag, from the fingerprint function the workflow
+# runs: the files as they are in the working tree, uncommitted edits included.
+inputs_reference() {
+  local fingerprint
+  if ! fingerprint=$(inputs_fingerprint "$platform" "${fingerprint_inputs[@]}" 2>&1); then
+    fail "${fingerprint#::error title=*::}"
+  fi
+  printf '%s/%s:%s\n' "$registry" "$repository" "$(inputs_tag "$fingerprint")"
+}
+
+require_image() {
+  image_exists "$ref" || fail "there is no local image $ref: build it first: npx projen build-image:$id${requested_tag:+ $requested_tag}"
+}
+
+# What this run leaves behind, removed when it ends however it ends.
+clean_up() {
+  [[ -z "$container" ]] || buildah rm "$container" >/dev/null
+  (( ${#temporary[@]} == 0 )) || rm -f "${temporary[@]}"
+}
+
+smoke_test() {
+  require_image
+  echo "==> Smoke test in $ref: ${smoke_command[*]}"
+  if [[ "$engine" == buildah ]]; then
+    container=$(buildah from --pull=never --quiet "$ref")
+    buildah run "$container" -- "${smoke_command[@]}" \
+      || fail "smoke test failed in $ref: ${smoke_command[*]}"
+  else
+    "$engine" run --rm --pull never "$ref" "${smoke_command[@]}" \
+      || fail "smoke test failed in $ref: ${smoke_command[*]}"
+  fi
+  echo "==> Smoke test passed"
+}
+
+# The image under its tag, and under its inputs tag as the workflow pushes it,
+# unless the image's files changed since it was built.
+push() {
+  require_image
+  local inputs_image image
+  inputs_image=$(inputs_reference)
+  local images=("$ref")
+  if image_exists "$inputs_image"; then
+    images+=("$inputs_image")
+  else
+    echo "==> Not pushing an inputs tag: the image's files changed since $ref was built ($inputs_image names them as they are now)"
+  fi
+  for image in "${images[@]}"; do
+    echo "==> Pushing $image with $engine"
+    "$engine" push "$image" \
+      || fail "pushing $image failed; log in first (for ECR: aws ecr get-login-password --region $image_tasks_region | $engine login --username AWS --password-stdin $registry)"
+  done
+}
+
+# image_tasks_main ACTION IMAGE_ID [TAG]: the script's command line.
+image_tasks_main() {
+  container=""
+  temporary=()
+  trap clean_up EXIT
+  image_tasks_usage="usage: $image_tasks_path build|test|push|tag|fingerprint IMAGE_ID [TAG]"
+  (( $# == 2 || $# == 3 )) || fail "$image_tasks_usage"
+  action=$1
+  id=$2
+  requested_tag=${3-}
+  image_config "$id"
+  tag=$(local_tag "$requested_tag")
+  registry=${IMAGE_REGISTRY:-$image_tasks_default_registry}
+  [[ "$registry" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$ ]] \
+    || fail "$(printf 'IMAGE_REGISTRY=%q is not a registry such as 127.0.0.1:5000 or %s' "$registry" "$image_tasks_default_registry")"
+  ref="$registry/$repository:$tag"
+  engine=${CONTAINER_ENGINE:-docker}
+  case "$action" in
+    tag) printf '%s\n' "$tag" ;;
+    fingerprint) inputs_reference ;;
+    build) require_engine; build ;;
+    test) require_engine; smoke_test ;;
+    push) require_engine; push ;;
+    *) fail "$image_tasks_usage" ;;
+  esac
+}
