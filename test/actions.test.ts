@@ -125,7 +125,7 @@ describe('the action table', () => {
     const platform = new FixturePlatform(project, { registry: TEST_REGISTRY, pins: moved });
     platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'mlops-deployment-tools' });
     // WHEN it is synthesized
-    const steps = usesSteps(synth(project)['.github/workflows/triton-build-deployment-image.yaml']);
+    const steps = usesSteps(synth(project)[`.github/workflows/${REUSABLE_WORKFLOW_FILE}`]);
     // THEN checkout is that commit with that tag as its comment
     const checkout = steps.filter((s) => s.ref.startsWith('actions/checkout@'));
     expect(checkout.length).toBeGreaterThan(0);

@@ -307,8 +307,10 @@ describe('synthesis of a projenrc with a mistake', () => {
   /** A small projenrc, declaring one image on this repository's constructs. */
   const PROJENRC = [
     "import { javascript } from 'projen';",
-    `import { ImageKind, ImagePlatform, Pipeline, Registry } from ${JSON.stringify(join(REPO_ROOT, 'src'))};`,
+    `import { ImageKind, ImagePlatform, Pipeline, Registry, reportDeclarationErrorsPlainly } from ${JSON.stringify(join(REPO_ROOT, 'src'))};`,
     '',
+    // As this repository's .projenrc.ts: a declaration error is one line, not a stack trace.
+    'reportDeclarationErrorsPlainly();',
     "const project = new javascript.NodeProject({ name: 'fixture', defaultReleaseBranch: 'main', jest: false, release: false, depsUpgrade: false, buildWorkflow: false, pullRequestTemplate: false, githubOptions: { mergify: false, pullRequestLint: false } });",
     "const platform = new ImagePlatform(project, { registry: Registry.ecr({ account: '123456789012', region: 'eu-central-1' }) });",
     'platform.addImage({',
@@ -364,7 +366,7 @@ describe('synthesis of a projenrc with a mistake', () => {
     ['a misspelled option of a factory', (rc) => rc.replace("region: 'eu-central-1'", "regoin: 'eu-central-1'"),
       "Registry.ecr › regoin: unknown option of EcrRegistryOptions; did you mean 'region'?\n"],
     ['a missing script folder', (rc) => rc.replace("pipeline: Pipeline.of('demo'),", "pipeline: Pipeline.of('demo'), scripts: [ScriptCopy.of('deployment/mlserver', '/scripts')],")
-      .replace('Registry }', 'Registry, ScriptCopy }'),
+      .replace('reportDeclarationErrorsPlainly }', 'reportDeclarationErrorsPlainly, ScriptCopy }'),
     "Invalid image declaration 'demo-deployment':\n  - script folder 'deployment/mlserver' does not exist: create it with the files the image carries in /scripts, or declare `scripts` (`[]` for none)\n"],
   ])('with %s, fails with its message alone and writes nothing', (_case, edit, stderr) => {
     // GIVEN the projenrc with the mistake

@@ -9,6 +9,7 @@ import {
 import { githubWorkflowCheck } from './support/github-workflow-check';
 import { FixturePlatform, projectFolder, synth, TEST_REGISTRY } from './support/project';
 import { readWorkflowText, REPO_ROOT, workflowFiles } from './support/workflows';
+import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 
 const WORKFLOWS = workflowFiles().map((file) => `.github/workflows/${file}`);
 const NOTHING = { parser: [], languageService: [] };
@@ -112,29 +113,34 @@ describe('GitHub\'s own workflow parser and language service', () => {
   });
 
   describe('catch what GitHub would reject', () => {
-    const image = '.github/workflows/triton-build-training-image.yaml';
-    const text = readWorkflowText('triton-build-training-image.yaml');
+    const caller = '.github/workflows/triton-build-training-image.yaml';
+    const reusable = `.github/workflows/${REUSABLE_WORKFLOW_FILE}`;
+    // Both files of the image's job, so the caller's `uses:` resolves.
+    const texts: Record<string, string> = {
+      [caller]: readWorkflowText('triton-build-training-image.yaml'),
+      [reusable]: readWorkflowText(REUSABLE_WORKFLOW_FILE),
+    };
 
-    test.each<[string, (t: string) => string, Partial<Record<'parser' | 'languageService', RegExp[]>>]>([
-      ['a boolean input whose default is the string "false"', (t) => t.replace(/^( +default:) false$/m, '$1 "false"'), {
+    test.each<[string, string, (t: string) => string, Partial<Record<'parser' | 'languageService', RegExp[]>>]>([
+      ['a boolean input whose default is the string "false"', caller, (t) => t.replace(/^( +default:) false$/m, '$1 "false"'), {
         parser: [/Unexpected type 'StringToken' encountered while reading 'input default'\. The type 'BooleanToken' was expected\./],
         languageService: [/^\d+:\d+ Unexpected type 'StringToken' encountered while reading 'input default'\. The type 'BooleanToken' was expected\.$/],
       }],
-      ['an input the pinned release of the action does not have', (t) => t.replace(/^( +)persist-credentials: false$/m, '$1persist-credentials: false\n$1fetch-everything: true'), {
+      ['an input the pinned release of the action does not have', reusable, (t) => t.replace(/^( +)persist-credentials: false$/m, '$1persist-credentials: false\n$1fetch-everything: true'), {
         languageService: [/^\d+:\d+ Invalid action input 'fetch-everything'$/],
       }],
-      ['a required input left out', (t) => t.replace(/^ +aws-region: .*\n/m, ''), {
+      ['a required input left out', reusable, (t) => t.replace(/^ +aws-region: .*\n/m, ''), {
         languageService: [/^\d+:\d+ Missing required input `aws-region`$/],
       }],
-      ['an action commit the lock does not know', (t) => t.replace(/actions\/checkout@[0-9a-f]{40}/, `actions/checkout@${'0'.repeat(40)}`), {
+      ['an action commit the lock does not know', reusable, (t) => t.replace(/actions\/checkout@[0-9a-f]{40}/, `actions/checkout@${'0'.repeat(40)}`), {
         languageService: [/^\d+:\d+ Unable to resolve action `actions\/checkout@0{40}`, repository or version not found$/],
       }],
-    ])('%s', (_case, edit, expected) => {
+    ])('%s', (_case, file, edit, expected) => {
       // GIVEN a generated workflow with one mistake
-      const edited = edit(text);
-      expect(edited).not.toBe(text);
+      const edited = edit(texts[file]);
+      expect(edited).not.toBe(texts[file]);
       // WHEN GitHub's parser and language service read it
-      const found = githubWorkflowCheck(writeTree({ [image]: edited }), [image])[image];
+      const found = githubWorkflowCheck(writeTree({ ...texts, [file]: edited }), [file])[file];
       // THEN they report exactly that mistake
       for (const kind of ['parser', 'languageService'] as const) {
         const patterns = expected[kind] ?? [];

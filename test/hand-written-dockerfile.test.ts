@@ -12,6 +12,8 @@ import { linkLibrary } from './support/library';
 import { newPlatform, synth } from './support/project';
 import { cleanEnv, copyProject, projectFiles } from './support/sandbox';
 import { REPO_ROOT } from './support/workflows';
+import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
+import { LIBRARY_DIR } from '../src/shell/library';
 
 const PATH = 'docker/custom/Dockerfile';
 
@@ -169,7 +171,7 @@ describe('the files an image is built from', () => {
 const FIRST_ADDED_LINE = COMPLETE.split('\n').length;
 const WORKFLOW = '.github/workflows/custom-build-deployment-image.yaml';
 /** The path filters every image of the fixture has, whatever its Dockerfile copies. */
-const FIXED_FILTERS = ['deployment/custom/**', PATH, 'docker/custom/custom-deployment.build-args', '.dockerignore', WORKFLOW];
+const FIXED_FILTERS = ['deployment/custom/**', PATH, 'docker/custom/custom-deployment.build-args', '.dockerignore', WORKFLOW, `.github/workflows/${REUSABLE_WORKFLOW_FILE}`, `${LIBRARY_DIR}/**`];
 /** The repository files of the fixture project, for the Dockerfiles below to use. */
 const REPOSITORY = {
   'shared/util.py': 'x = 1\n',
