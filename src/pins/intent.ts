@@ -69,10 +69,12 @@ export interface ImageInputs {
 /**
  * Splits an image reference into registry, repository and tag as Docker does:
  * no host means Docker Hub, a bare name means `library/<name>`. A reference
- * already pinned by digest in `.projenrc.ts` is held: undefined.
+ * already pinned by digest in `.projenrc.ts` is held, and one in local
+ * storage (`localhost/...`) has no registry to ask: undefined for both, as
+ * synthesis pins neither from the lock.
  */
 export function baseImageIntent(reference: string): BaseImageIntent | undefined {
-  if (reference.includes('@')) {
+  if (reference.includes('@') || reference.startsWith('localhost/')) {
     return undefined;
   }
   const slash = reference.indexOf('/');
@@ -90,15 +92,15 @@ export function baseImageIntent(reference: string): BaseImageIntent | undefined 
 
 function toolTrack(name: string, version: string): string {
   const [major, minor] = version.split('.');
-  // kubectl supports one minor of skew to its cluster: it stays on the declared minor.
+  // kubectl supports one minor of skew to its cluster: it stays on the locked minor (README, "The weekly upgrade").
   return name === 'kubectl' ? `${major}.${minor}` : major;
 }
 
 /** The intent of a platform's declaration and of the action table. */
 export function pinsIntent(platform: PlatformView): PinsIntent {
   const actions: Record<string, ActionIntent> = {};
-  for (const pin of Object.values(ACTIONS)) {
-    actions[pin.action] = { major: Number(/^v(\d+)\./.exec(pin.version)![1]) };
+  for (const intent of Object.values(ACTIONS)) {
+    actions[intent.action] = { major: Number(intent.major.slice(1)) };
   }
   const baseImages: Record<string, BaseImageIntent> = {};
   const tools: Record<string, ToolIntent> = {};
@@ -110,7 +112,10 @@ export function pinsIntent(platform: PlatformView): PinsIntent {
       baseImages[image.baseImage] = base;
     }
     for (const tool of image.tools) {
-      tools[tool.name] = { track: toolTrack(tool.name, tool.version) };
+      // A declared version holds the tool: the lock's entry is not what the image installs.
+      if (!tool.declaresVersion) {
+        tools[tool.name] = { track: toolTrack(tool.name, tool.version) };
+      }
     }
     const names: string[] = [];
     for (const pkg of image.allPythonPackages) {
@@ -121,7 +126,7 @@ export function pinsIntent(platform: PlatformView): PinsIntent {
       const architectures = new Set([...known?.architectures ?? [], image.targetPlatform.architecture]);
       pythonPackages[key] = {
         name: pkg.name,
-        ...pkg.version ? { version: pkg.version } : {},
+        ...pkg.declaresVersion ? { version: pkg.version } : {},
         pythons: [...pythons].sort(),
         architectures: [...architectures].sort(),
       };
