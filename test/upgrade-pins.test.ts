@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GIT_ENV, git } from './support/git-fixture';
@@ -50,6 +50,8 @@ async function upgrade(): Promise<{ status: number | null; stdout: string; stder
   return { status, stdout, stderr };
 }
 
+const fingerprint = (id: string) => /:(inputs-[0-9a-f]{16})$/.exec(
+  spawnSync('bash', ['docker/image-tasks.sh', 'fingerprint', id, 'x'], { cwd: dir, encoding: 'utf8' }).stdout.trim())![1];
 const lockText = () => readFileSync(join(dir, 'pins.lock.json'), 'utf8');
 const lock = (): PinsLock => JSON.parse(lockText());
 const changedFiles = () => git(dir, 'status', '--porcelain').split('\n').filter((l) => l !== '').map((l) => l.slice(3)).sort();
@@ -154,4 +156,20 @@ test('when nothing moved, nothing is written and every image stays promoted', as
   expect(changedFiles()).toEqual([]);
   expect(run.stdout.match(/stays promoted/g)).toHaveLength(IMAGES.length);
   expect(run.stdout).toContain('No action pin changed.');
+});
+
+test('an image whose generated files had drifted rebuilds, though no pin moved: the plan reads the fingerprints, not the lock', async () => {
+  const peft = lock().pythonPackages.peft.version;
+  server.pypi.peft[peft] = [{ filename: `peft-${peft}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+  announceUpgrade();
+  const args = join(dir, 'docker', 'triton', 'triton-deployment.build-args');
+  chmodSync(args, 0o644);
+  writeFileSync(args, readFileSync(args, 'utf8').replace(/^AWS_CLI_VERSION=.*$/m, 'AWS_CLI_VERSION=2.0.0'));
+  const before = fingerprint('triton-deployment');
+
+  const run = await upgrade();
+  expect(run.status).toBe(0);
+  expect(changedFiles()).toEqual([]);
+  expect(run.stdout).toContain(`- **triton-deployment** rebuilds: \`${before}\` → \`${fingerprint('triton-deployment')}\` (no pinned input changed: its generated files did)\n`);
+  expect(run.stdout.match(/stays promoted/g)).toHaveLength(IMAGES.length - 1);
 });

@@ -75,19 +75,21 @@ export async function main(argv: readonly string[], io: UpgradeIo, env: NodeJS.P
     return 1;
   }
   const text = renderPinsLock(resolution.lock);
-  if (oldText?.toString('utf8') !== text) {
+  const changed = oldText?.toString('utf8') !== text;
+  if (changed) {
     writeAtomically(lockPath, text);
-    const synth = spawnSync('npx', ['projen'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-    if (synth.status !== 0) {
-      // The new lock does not synthesize: put the old one back, so the checkout stays consistent.
-      if (oldText === undefined) {
-        rmSync(lockPath, { force: true });
-      } else {
-        writeAtomically(lockPath, oldText);
-      }
-      io.err(`${synth.stderr.trim()}\nupgrade-pins: npx projen failed with the new lock; ${PINS_LOCK_FILE} restored: fix the error above and run again`);
-      return 1;
+  }
+  // Always: the plan then describes the files as the lock generates them, even when a generated file had drifted.
+  const synth = spawnSync('npx', ['projen'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (synth.status !== 0) {
+    // The new lock does not synthesize: put the old one back, so the checkout stays consistent.
+    if (changed && oldText === undefined) {
+      rmSync(lockPath, { force: true });
+    } else if (changed) {
+      writeAtomically(lockPath, oldText!);
     }
+    io.err(`${synth.stderr.trim()}\nupgrade-pins: npx projen failed${changed ? ` with the new lock; ${PINS_LOCK_FILE} restored` : ''}: fix the error above and run again`);
+    return 1;
   }
   const fingerprintsAfter = fingerprints(intent, root);
   if (typeof fingerprintsAfter === 'string') {
