@@ -6,6 +6,7 @@ import { GIT_ENV, git } from './support/git-fixture';
 import { committedLock, fakeDigest, fakeSha, serveCommittedLock } from './support/pins-fixtures';
 import { PinsSourcesServer } from './support/pins-sources-server';
 import { cleanEnv, copyProject } from './support/sandbox';
+import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 import type { PinsLock } from '../src/pins/lock-file';
 
 // `npx projen upgrade-pins` as a person runs it, in a git copy of this checkout,
@@ -107,12 +108,12 @@ test('one newer action release and one new base image digest: exactly their lock
   announceUpgrade();
   const digest = server.indexDigest('library/python:3.11-slim');
   const expectedFiles = [...new Set(['pins.lock.json', ...generatedFilesHolding([oldCheckout.commit, oldDigest])])].sort();
-  // Those are every image's build arguments and Dockerfile (the base image) and every workflow (checkout).
+  // Those are every image's build arguments and Dockerfile (the base image) and every workflow with steps (checkout):
+  // the reusable image workflow, which the image workflows call, projen's build workflow and the weekly upgrade.
   expect(expectedFiles).toEqual(expect.arrayContaining([
     ...IMAGES.map((id) => `docker/${id.split('-')[0]}/${id}.build-args`),
     ...IMAGES.map((id) => `docker/${id.split('-')[0]}/Dockerfile.${id.split('-')[1]}`),
-    ...IMAGES.map((id) => `.github/workflows/${id.split('-')[0]}-build-${id.split('-')[1]}-image.yaml`),
-    '.github/workflows/build.yml', '.github/workflows/upgrade-pins.yml',
+    `.github/workflows/${REUSABLE_WORKFLOW_FILE}`, '.github/workflows/build.yml', '.github/workflows/upgrade-pins.yml',
   ]));
 
   const run = await upgrade();

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, gitRepo, runScript, writeFiles } from './support/git-fixture';
+import { libraryCall } from './support/library';
 import { loadWorkflow, readWorkflowText, REPO_ROOT, stepScript } from './support/workflows';
 import type { PinsLock } from '../src/pins/lock-file';
 import { UPGRADE_BRANCH } from '../src/pins/upgrade-workflow';
@@ -9,6 +10,18 @@ import { UPGRADE_BRANCH } from '../src/pins/upgrade-workflow';
 const FILE = 'upgrade-pins.yml';
 const workflow = loadWorkflow(FILE);
 const lock: PinsLock = JSON.parse(readFileSync(join(REPO_ROOT, 'pins.lock.json'), 'utf8'));
+/** The env of the one step of a job that calls the library. */
+const stepEnv = (job: string, id: string): Record<string, string> => workflow.jobs[job].steps.find((s: any) => s.id === id).env;
+const call = (fn: string, args: string[] = []) => libraryCall('upgrade.sh', fn, args);
+
+test('each job runs its function of image-build/upgrade.sh in one step, under bash with pipefail', () => {
+  expect(stepScript(workflow, 'upgrade', 'patch')).toBe('source image-build/upgrade.sh && upgrade_step \'upgrade\'');
+  expect(stepScript(workflow, 'pr', 'pull_request')).toBe('source image-build/upgrade.sh && upgrade_step \'pr\'');
+  expect(Object.values<any>(workflow.jobs).map((job) => job.defaults)).toEqual([{ run: { shell: 'bash' } }, { run: { shell: 'bash' } }]);
+  const run = runScript(call('upgrade_step', ['deploy']), tmpdir());
+  expect(run.status).toBe(2);
+  expect(run.stdout).toBe('::error title=Upgrade::upgrade_step deploy: expected upgrade or pr\n');
+});
 
 test('it runs weekly and by hand, one run at a time', () => {
   expect(workflow.on).toEqual({ schedule: [{ cron: '17 5 * * 1' }], workflow_dispatch: {} });
@@ -44,6 +57,73 @@ test('every value reaches a run: script through env, never through an expression
   }
 });
 
+describe('the upgrade job installs, upgrades and makes the patch, in that order', () => {
+  let repo: string;
+  let out: string;
+  beforeEach(() => {
+    repo = gitRepo({ 'pins.lock.json': '{"old": true}\n' });
+    out = mkdtempSync(join(tmpdir(), 'upgrade-job-'));
+    // npm and npx stand-ins that log their arguments and whether they saw the token; upgrade-pins writes the lock and the plan
+    mkdirSync(join(out, 'bin'));
+    writeFiles(out, {
+      'bin/npm': '#!/bin/bash\necho "npm $* token=${GITHUB_TOKEN:-none}" >> "$LOG"\n',
+      'bin/npx': [
+        '#!/bin/bash',
+        'echo "npx $* token=${GITHUB_TOKEN:-none}" >> "$LOG"',
+        'if [[ "$2" == upgrade-pins ]]; then',
+        '  [[ -z "${FAIL_PINS:-}" ]] || exit 1',
+        '  printf \'{"new": true}\\n\' > pins.lock.json; printf \'## Pinned inputs\\n\' > "$4"',
+        'fi',
+        '',
+      ].join('\n'),
+    });
+    chmodSync(join(out, 'bin/npm'), 0o755);
+    chmodSync(join(out, 'bin/npx'), 0o755);
+  });
+  afterEach(() => {
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  const upgradeJob = (env: Record<string, string> = {}) => {
+    const output = join(out, 'output');
+    writeFileSync(output, '');
+    writeFileSync(join(out, 'log'), '');
+    const run = runScript(call('upgrade_step', ['upgrade']), repo, {
+      ...stepEnv('upgrade', 'patch'),
+      PATH: `${join(out, 'bin')}:${process.env.PATH}`,
+      GITHUB_TOKEN: 'read-token',
+      PLAN_FILE: join(out, 'plan.md'),
+      GITHUB_OUTPUT: output,
+      LOG: join(out, 'log'),
+      ...env,
+    });
+    return { run, log: readFileSync(join(out, 'log'), 'utf8'), output: readFileSync(output, 'utf8') };
+  };
+
+  test('only upgrade-pins gets the read token; npm ci and projen\'s npm upgrade, which run install scripts, do not', () => {
+    const { run, log, output } = upgradeJob();
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(log).toBe([
+      'npm ci token=none',
+      `npx projen upgrade-pins --plan-file ${join(out, 'plan.md')} token=read-token`,
+      'npx projen upgrade token=none',
+      '',
+    ].join('\n'));
+    expect(run.stdout.match(/^::group::.*$/gm)).toEqual(['::group::Install dependencies', '::group::Upgrade pinned inputs', '::group::Upgrade npm dependencies']);
+    expect(output).toMatch(/^patch=[A-Za-z0-9+/=]+\nplan=[A-Za-z0-9+/=]+\n$/);
+  });
+
+  test('a failing upgrade-pins ends the job there: no npm upgrade, no patch', () => {
+    const { run, log, output } = upgradeJob({ FAIL_PINS: '1' });
+    expect(run.status).toBe(1);
+    expect(log.split('\n').filter(Boolean).map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['npm ci token=none', 'npx projen upgrade-pins']);
+    expect(output).toBe('');
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+});
+
 describe('the patch travels from the upgrade job to the pull request job', () => {
   let repo: string;
   let out: string;
@@ -61,7 +141,7 @@ describe('the patch travels from the upgrade job to the pull request job', () =>
     const plan = join(out, 'plan.md');
     writeFileSync(output, '');
     writeFileSync(plan, '## Pinned inputs\n\n- **a** rebuilds\n');
-    const run = runScript(stepScript(workflow, 'upgrade', 'patch'), repo, { PLAN_FILE: plan, MAX_BYTES: maxBytes, GITHUB_OUTPUT: output });
+    const run = runScript(call('upgrade_patch'), repo, { PLAN_FILE: plan, MAX_BYTES: maxBytes, GITHUB_OUTPUT: output });
     const outputs = Object.fromEntries(readFileSync(output, 'utf8').split('\n').filter((l) => l).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     return { run, outputs };
   }
@@ -75,7 +155,7 @@ describe('the patch travels from the upgrade job to the pull request job', () =>
     expect(run.status).toBe(0);
     const made = git(repo, 'diff', '--cached', '--binary', base);
 
-    const apply = runScript(stepScript(workflow, 'pr', 'apply_the_patch'), clone, { PATCH: outputs.patch });
+    const apply = runScript(call('upgrade_apply'), clone, { PATCH: outputs.patch });
     expect(apply.stderr).toBe('');
     expect(apply.status).toBe(0);
     expect(git(clone, 'diff', '--cached', '--binary', base)).toBe(made);
@@ -104,7 +184,9 @@ describe('the patch travels from the upgrade job to the pull request job', () =>
 test('without the token secret the pull request job stops with one line naming the secret, before any git command', () => {
   const repo = gitRepo({ 'a.txt': 'a\n' });
   try {
-    const run = runScript(stepScript(workflow, 'pr', 'push_the_branch'), repo, { GH_TOKEN: '', BRANCH: UPGRADE_BRANCH });
+    const env = stepEnv('pr', 'pull_request');
+    expect(env).toMatchObject({ GH_TOKEN: '${{ secrets.PROJEN_GITHUB_TOKEN }}', TOKEN_SECRET: 'PROJEN_GITHUB_TOKEN', BRANCH: UPGRADE_BRANCH });
+    const run = runScript(call('upgrade_push'), repo, { ...env, GH_TOKEN: '' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('::error title=Upgrade::the PROJEN_GITHUB_TOKEN secret is not set: see the README, \'The weekly upgrade\'\n');
     expect(readFileSync(join(repo, '.git', 'config'), 'utf8')).not.toContain('[user]');

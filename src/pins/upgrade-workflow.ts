@@ -3,6 +3,7 @@ import * as github from 'projen/lib/github';
 import { OptionKeys, optional } from '../declaration/option-keys';
 import { actionRef } from '../github/actions';
 import { CI_NODE_MAJOR } from '../github/ci-container';
+import { LIBRARY_DIR } from '../shell/library';
 
 const { JobPermission } = github.workflows;
 
@@ -13,6 +14,18 @@ const PATCH_OUTPUT = 'patch';
 const PLAN_OUTPUT = 'plan';
 /** GitHub keeps at most 1 MB of outputs per job; the compressed patch must leave room for the plan. */
 const MAX_PATCH_BYTES = 900_000;
+
+/** The library file of the jobs' bash, `upgrade_step JOB` (README, "The weekly upgrade"). */
+export const UPGRADE_LIBRARY_FILE = `${LIBRARY_DIR}/upgrade.sh`;
+
+/**
+ * The one line each job runs: the job's function of the library. One line,
+ * not `source` and a call on two: the shell library's line budget
+ * (test/shell-library.test.ts) counts it once for both jobs.
+ */
+function upgradeCall(job: 'upgrade' | 'pr'): string {
+  return `source ${UPGRADE_LIBRARY_FILE} && upgrade_step '${job}'`;
+}
 
 /** How the weekly upgrade runs and proposes its change. */
 export interface UpgradeWorkflowOptions {
@@ -76,42 +89,33 @@ export class UpgradeWorkflow extends Component {
     workflow.on({ schedule: [{ cron: schedule }], workflowDispatch: {} });
     // One upgrade at a time: two would push the same branch.
     workflow.file?.addOverride('concurrency', { 'group': '${{ github.workflow }}', 'cancel-in-progress': false });
-    const checkout: github.workflows.JobStep = {
-      name: 'Checkout',
+    const checkout = (name: string): github.workflows.JobStep => ({
+      name,
+      id: 'checkout',
       uses: actionRef(gh, 'checkout'),
       with: { 'persist-credentials': false },
-    };
+    });
+    // Each job is one library call; `set -o pipefail` for it, as GitHub's `bash` shell gives.
+    const defaults = { run: { shell: 'bash' } };
 
     workflow.addJob('upgrade', {
       name: 'Upgrade',
       runsOn,
       // Reads the repository; the token also lifts GitHub's API rate limit for the releases queries.
       permissions: { contents: JobPermission.READ },
+      defaults,
       outputs: {
         [PATCH_OUTPUT]: { stepId: 'patch', outputName: PATCH_OUTPUT },
         [PLAN_OUTPUT]: { stepId: 'patch', outputName: PLAN_OUTPUT },
       },
       steps: [
-        checkout,
+        checkout('Check out the branch to upgrade'),
         { name: 'Set up Node', uses: actionRef(gh, 'setupNode'), with: { 'node-version': CI_NODE_MAJOR } },
-        { name: 'Install dependencies', run: 'npm ci' },
         {
-          name: 'Upgrade pinned inputs',
-          env: { GITHUB_TOKEN: '${{ github.token }}', PLAN_FILE: '${{ runner.temp }}/upgrade-plan.md' },
-          run: 'npx projen upgrade-pins --plan-file "$PLAN_FILE"',
-        },
-        { name: 'Upgrade npm dependencies', run: 'npx projen upgrade' },
-        {
-          name: 'Create the patch',
+          name: 'Upgrade pinned inputs and npm dependencies, and create the patch',
           id: 'patch',
-          env: { PLAN_FILE: '${{ runner.temp }}/upgrade-plan.md', MAX_BYTES: String(MAX_PATCH_BYTES) },
-          run: [
-            'git add --all',
-            'if git diff --cached --quiet; then echo "Nothing to upgrade."; exit 0; fi',
-            'patch=$(git diff --cached --binary | gzip -9 | base64 -w0)',
-            'if [ "${#patch}" -gt "$MAX_BYTES" ]; then echo "::error title=Upgrade::the change is ${#patch} bytes compressed, more than a job output holds; run npx projen upgrade-pins and npx projen upgrade locally and open the pull request by hand"; exit 1; fi',
-            '{ echo "patch=$patch"; echo "plan=$(gzip -9 < "$PLAN_FILE" | base64 -w0)"; } >> "$GITHUB_OUTPUT"',
-          ].join('\n'),
+          env: { GITHUB_TOKEN: '${{ github.token }}', PLAN_FILE: '${{ runner.temp }}/upgrade-plan.md', MAX_BYTES: String(MAX_PATCH_BYTES) },
+          run: upgradeCall('upgrade'),
         },
       ],
     });
@@ -123,46 +127,21 @@ export class UpgradeWorkflow extends Component {
       runsOn,
       // GITHUB_TOKEN only reads the checkout; the branch and pull request are written with the secret's token.
       permissions: { contents: JobPermission.READ },
+      defaults,
       steps: [
-        checkout,
+        checkout('Check out the commit the patch was made on'),
         {
-          name: 'Apply the patch',
-          env: { PATCH: `\${{ needs.upgrade.outputs.${PATCH_OUTPUT} }}` },
-          run: 'printf \'%s\' "$PATCH" | base64 -d | gunzip | git apply --index --binary',
-        },
-        {
-          name: 'Push the branch',
+          name: 'Apply the patch, push the branch, open or update the pull request',
+          id: 'pull_request',
           env: {
+            PATCH: `\${{ needs.upgrade.outputs.${PATCH_OUTPUT} }}`,
             GH_TOKEN: `\${{ secrets.${tokenSecret} }}`,
-            BRANCH: UPGRADE_BRANCH,
-          },
-          run: [
-            `if [ -z "$GH_TOKEN" ]; then echo "::error title=Upgrade::the ${tokenSecret} secret is not set: see the README, 'The weekly upgrade'"; exit 1; fi`,
-            'git config user.name "github-actions[bot]"',
-            'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
-            'gh auth setup-git',
-            'git commit --quiet --message "chore: upgrade pinned inputs and npm dependencies"',
-            'git push --force origin "HEAD:refs/heads/$BRANCH"',
-          ].join('\n'),
-        },
-        {
-          name: 'Open or update the pull request',
-          env: {
-            GH_TOKEN: `\${{ secrets.${tokenSecret} }}`,
+            TOKEN_SECRET: tokenSecret,
             BRANCH: UPGRADE_BRANCH,
             BASE: '${{ github.ref_name }}',
             PLAN: `\${{ needs.upgrade.outputs.${PLAN_OUTPUT} }}`,
           },
-          run: [
-            'git check-ref-format --branch "$BASE" >/dev/null',
-            'body="$RUNNER_TEMP/upgrade-plan.md"',
-            'printf \'%s\' "$PLAN" | base64 -d | gunzip > "$body"',
-            'if [ "$(gh pr list --head "$BRANCH" --base "$BASE" --state open --json number --jq length)" = 0 ]; then',
-            '  gh pr create --head "$BRANCH" --base "$BASE" --title "chore: upgrade pinned inputs and npm dependencies" --body-file "$body"',
-            'else',
-            '  gh pr edit "$BRANCH" --body-file "$body"',
-            'fi',
-          ].join('\n'),
+          run: upgradeCall('pr'),
         },
       ],
     });
