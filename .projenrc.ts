@@ -31,7 +31,10 @@ const project = new typescript.TypeScriptProject({
   release: false,
   // Pull requests fail on drifted generated files with the fix, instead of projen pushing to the branch.
   buildWorkflowOptions: { mutableBuild: false, permissions: { contents: github.workflows.JobPermission.READ } },
-  depsUpgrade: false,
+  // projen's npm upgrade task, without its own workflow: the weekly upgrade-pins workflow runs
+  // it next to `upgrade-pins` and proposes both in one pull request, which the suite gates.
+  depsUpgrade: true,
+  depsUpgradeOptions: { workflow: false },
   pullRequestTemplate: false,
   githubOptions: { mergify: false, pullRequestLint: false },
   tsconfig: { compilerOptions: { lib: ['es2022'], target: 'ES2022' } },

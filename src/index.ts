@@ -30,6 +30,8 @@ export { DeclarationError, reportDeclarationErrorsPlainly } from './declaration/
 // What each pinned input resolved to: pins.lock.json.
 export { normalizePythonName, PINS_LOCK_FILE, readPinsLock, renderPinsLock } from './pins/lock-file';
 export type { LockedAction, LockedBaseImage, LockedPythonPackage, LockedTool, PinsLock } from './pins/lock-file';
+// How the weekly workflow that keeps it current runs (ImagePlatformOptions.upgrade).
+export type { UpgradeWorkflowOptions } from './pins/upgrade-workflow';
 
 // The platform and its images.
 export { ContainerImage } from './platform/container-image';

@@ -48,9 +48,9 @@ function locked(step: UsesStep) {
 }
 
 describe('every action of every generated workflow, checked against the committed lock', () => {
-  test('every workflow file with steps has at least one action, projen\'s build workflow included; the image workflows call the reusable one', () => {
+  test('every workflow file with steps has at least one action, projen\'s build workflow and the weekly upgrade included; the image workflows call the reusable one', () => {
     const files = new Set(STEPS.map(([name]) => name.split(' › ')[0]));
-    expect([...files]).toEqual(['build.yml', REUSABLE_WORKFLOW_FILE]);
+    expect([...files]).toEqual(['build.yml', REUSABLE_WORKFLOW_FILE, 'upgrade-pins.yml']);
     for (const file of workflowFiles().filter((f) => !files.has(f))) {
       expect(Object.values<any>(parse(readWorkflowText(file)).jobs).map((job) => job.uses)).toEqual([`./.github/workflows/${REUSABLE_WORKFLOW_FILE}`]);
     }

@@ -8,7 +8,7 @@ import {
 import { awsPlatform } from './support/aws';
 import { LIBRARY, libraryFiles } from './support/library';
 import { newPlatform, synth } from './support/project';
-import { loadWorkflow, REPO_ROOT, runSteps, workflowFiles } from './support/workflows';
+import { imageWorkflowFiles, loadWorkflow, REPO_ROOT, runSteps } from './support/workflows';
 
 const TRUST = '.github/aws/trust-policy.json';
 const PUSH = '.github/aws/ecr-push-policy.json';
@@ -72,7 +72,7 @@ describe('push policy', () => {
   test('allows every ECR command the image job runs with the AWS CLI, in its steps and the shell library they call', () => {
     // GIVEN the `aws ecr <command>` calls in the committed workflows' scripts and the library files, e.g. the size check's describe-images
     const scripts = [
-      ...workflowFiles().filter((f) => f !== 'build.yml').flatMap((file) => runSteps(loadWorkflow(file)).map((step) => step.run)),
+      ...imageWorkflowFiles().flatMap((file) => runSteps(loadWorkflow(file)).map((step) => step.run)),
       ...libraryFiles().map((f) => readFileSync(join(LIBRARY, f), 'utf8')),
     ];
     const commands = scripts.flatMap((text) => [...text.matchAll(/\baws ecr ([a-z-]+)/g)].map((m) => m[1]));

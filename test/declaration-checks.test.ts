@@ -72,7 +72,7 @@ const OPTIONS_CASES: OptionsCase[] = [
     typo: ['lifecycleRules', 'lifecycleRule'],
     typoMessage: "ImagePlatform › lifecycleRule: unknown option of ImagePlatformOptions; did you mean 'lifecycleRules'?",
     unrelatedMessage: 'ImagePlatform › colour: unknown option of ImagePlatformOptions, whose options are registry, role, tagging, runsOn, '
-      + 'timeoutMinutes, githubRepository, trustScope, lifecycleRules, pullRequestBuild, pins',
+      + 'timeoutMinutes, githubRepository, trustScope, lifecycleRules, pullRequestBuild, pins, upgrade',
   },
   {
     name: 'TaggingOptions',
@@ -89,6 +89,14 @@ const OPTIONS_CASES: OptionsCase[] = [
     typo: ['testCommand', 'testComand'],
     typoMessage: "ImagePlatform › pullRequestBuild › testComand: unknown option of PullRequestBuildOptions; did you mean 'testCommand'?",
     unrelatedMessage: 'ImagePlatform › pullRequestBuild › colour: unknown option of PullRequestBuildOptions, whose options are container, installCommand, testCommand, timeoutMinutes',
+  },
+  {
+    name: 'UpgradeWorkflowOptions',
+    valid: { schedule: '0 6 * * 2', tokenSecret: 'UPGRADE_TOKEN', runsOn: ['ubuntu-24.04'] },
+    declare: (upgrade) => synthesize({ upgrade }, image()),
+    typo: ['tokenSecret', 'tokenSecrets'],
+    typoMessage: "ImagePlatform › upgrade › tokenSecrets: unknown option of UpgradeWorkflowOptions; did you mean 'tokenSecret'?",
+    unrelatedMessage: 'ImagePlatform › upgrade › colour: unknown option of UpgradeWorkflowOptions, whose options are schedule, tokenSecret, runsOn',
   },
   {
     name: 'PullRequestBuildContainer',

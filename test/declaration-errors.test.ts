@@ -99,10 +99,11 @@ describe('a bad image declaration fails synth with the value, the rule and the f
     expect(() => platform.addImage(valid({ id: 'dup' }))).toThrow();
     // WHEN the project is synthesized anyway
     const files = synth(project);
-    // THEN only the valid image's workflow exists, with the reusable workflow it calls
+    // THEN only the valid image's workflow exists, with the reusable workflow it calls, besides the platform's weekly upgrade
     expect(Object.keys(files).filter((f) => /^\.github\/workflows\/.*\.ya?ml$/.test(f))).toEqual([
       '.github/workflows/image-build.yaml',
       '.github/workflows/triton-build-training-image.yaml',
+      '.github/workflows/upgrade-pins.yml',
     ]);
     expect(existsSync(join(project.outdir, '.github/workflows/dup.yaml'))).toBe(false);
   });

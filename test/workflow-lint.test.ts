@@ -7,7 +7,7 @@ const files = workflowFiles();
 const scripts = files.flatMap((file) => runSteps(loadWorkflow(file)).map((step) => ({ file, ...step })));
 
 describe('generated workflows', () => {
-  test('every image workflow and the build workflow are generated', () => {
+  test('every image workflow, the build workflow and the weekly upgrade are generated', () => {
     // GIVEN the repository after `npx projen`
     // THEN the workflow folder holds exactly the generated workflows
     expect(files).toEqual(expect.arrayContaining([
@@ -16,6 +16,7 @@ describe('generated workflows', () => {
       'triton-build-training-image.yaml',
       'vllm-build-deployment-image.yaml',
       'vllm-build-training-image.yaml',
+      'upgrade-pins.yml',
     ]));
   });
 

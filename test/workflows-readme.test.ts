@@ -9,11 +9,11 @@ import { evaluate } from './support/expressions';
 import { imageJob } from './support/image-job';
 import { codeSpans, fencedAfter, section, tableRows } from './support/markdown';
 import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
-import { loadWorkflow, REPO_ROOT, workflowFiles } from './support/workflows';
+import { imageWorkflowFiles, loadWorkflow, REPO_ROOT } from './support/workflows';
 import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 
 const README = readFileSync(join(REPO_ROOT, WorkflowsReadme.PATH), 'utf8');
-const IMAGE_FILES = workflowFiles().filter((f) => f !== 'build.yml' && f !== REUSABLE_WORKFLOW_FILE);
+const IMAGE_FILES = imageWorkflowFiles().filter((f) => f !== REUSABLE_WORKFLOW_FILE);
 const WORKFLOWS = IMAGE_FILES.map((file) => ({ file, workflow: loadWorkflow(file) }));
 
 function byName(name: string): any {

@@ -59,10 +59,14 @@ export class PythonPackage {
   /** The pinned version, if any. */
   public readonly version?: string;
 
-  private constructor(public readonly name: string, private readonly options: PythonPackageOptions) {
+  /** Whether `.projenrc.ts` declares the version (held: the upgrade leaves it), rather than the lock giving it. */
+  public readonly declaresVersion: boolean;
+
+  private constructor(public readonly name: string, private readonly options: PythonPackageOptions, lockedVersion?: string) {
     const normalized = name.toLowerCase().replace(/[._-]+/g, '-');
     this.importName = options.importName ?? KNOWN_IMPORT_NAMES[normalized] ?? normalized.replace(/-/g, '_');
-    this.version = options.version;
+    this.version = options.version ?? lockedVersion;
+    this.declaresVersion = options.version !== undefined;
     const v = new Violations();
     if (!DISTRIBUTION.test(name)) {
       v.add(`'${name}' is not a valid distribution name: letters, digits, '.', '_' and '-', starting and ending with a letter or digit`);
@@ -89,7 +93,7 @@ export class PythonPackage {
     if (!locked) {
       return `Python package '${this.name}' has no version in ${PINS_LOCK_FILE} (pythonPackages["${key}"]): ${UPGRADE_PINS_FIX}, or declare its version`;
     }
-    return new PythonPackage(this.name, { ...this.options, version: locked.version });
+    return new PythonPackage(this.name, this.options, locked.version);
   }
 
   /**

@@ -202,6 +202,8 @@ export class PinnedTool {
   public readonly title: string;
   /** The pinned version, e.g. `2.27.50`. */
   public readonly version: string;
+  /** Whether `.projenrc.ts` declares the version (held: the upgrade leaves it), rather than the lock giving it. */
+  public readonly declaresVersion: boolean;
   /** The build argument that carries the version, e.g. `AWS_CLI_VERSION`. */
   public readonly buildArg: string;
   /** The build argument that carries the download base URL, e.g. `AWS_CLI_MIRROR`. */
@@ -219,6 +221,7 @@ export class PinnedTool {
     name: string;
     title: string;
     version: string;
+    declaredVersion?: string;
     argPrefix: string;
     mirror: string;
     downloadPackages: string[];
@@ -228,6 +231,7 @@ export class PinnedTool {
     this.name = spec.name;
     this.title = spec.title;
     this.version = spec.version;
+    this.declaresVersion = spec.declaredVersion !== undefined;
     this.buildArg = `${spec.argPrefix}_VERSION`;
     this.mirrorArg = `${spec.argPrefix}_MIRROR`;
     this.mirror = spec.mirror.replace(/\/+$/, '');

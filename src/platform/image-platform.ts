@@ -27,6 +27,8 @@ import { PULL_REQUEST_BUILD_OPTION_KEYS, PullRequestBuildOptions, PullRequestChe
 import { WorkflowComments } from '../github/workflow-comments';
 import { WorkflowsReadme } from '../github/workflows-readme';
 import { PINS_LOCK_FILE, PinsLock, readPinsLock } from '../pins/lock-file';
+import { PinsUpgrade } from '../pins/pins-upgrade';
+import { UPGRADE_WORKFLOW_OPTION_KEYS, UpgradeWorkflowOptions } from '../pins/upgrade-workflow';
 import { LibrarySettings } from '../shell/library';
 
 /** The settings every image shares, declared once in `.projenrc.ts`. */
@@ -88,6 +90,12 @@ export interface ImagePlatformOptions {
    * @default - read from `pins.lock.json` at the project root
    */
   readonly pins?: PinsLock;
+  /**
+   * The weekly workflow that runs `npx projen upgrade-pins` and projen's npm
+   * upgrade and proposes the result as one pull request.
+   * @default - Mondays 05:17 UTC, the `PROJEN_GITHUB_TOKEN` secret
+   */
+  readonly upgrade?: UpgradeWorkflowOptions;
 }
 
 const IMAGE_PLATFORM_OPTION_KEYS = new OptionKeys<ImagePlatformOptions>('ImagePlatformOptions', {
@@ -102,6 +110,7 @@ const IMAGE_PLATFORM_OPTION_KEYS = new OptionKeys<ImagePlatformOptions>('ImagePl
   pullRequestBuild: optional(nested(PULL_REQUEST_BUILD_OPTION_KEYS)),
   // A lock read from a file is validated by readPinsLock.
   pins: optional(),
+  upgrade: optional(nested(UPGRADE_WORKFLOW_OPTION_KEYS)),
 });
 
 /**
@@ -179,6 +188,7 @@ export class ImagePlatform extends Component implements PlatformView {
       this.pullRequestChecks = new PullRequestChecks(this, project.buildWorkflow, options.pullRequestBuild);
     }
     this.readme = new WorkflowsReadme(this, this.pullRequestChecks);
+    new PinsUpgrade(this, gh, options.upgrade);
   }
 
   /**

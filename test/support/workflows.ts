@@ -12,6 +12,14 @@ export function workflowFiles(): string[] {
   return readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 }
 
+/** The workflows that build no image: projen's build workflow and the weekly upgrade. */
+const PLATFORM_WORKFLOWS = ['build.yml', 'upgrade-pins.yml'];
+
+/** The file names of the image build workflows, the reusable one and its callers, sorted. */
+export function imageWorkflowFiles(): string[] {
+  return workflowFiles().filter((f) => !PLATFORM_WORKFLOWS.includes(f));
+}
+
 export function readWorkflowText(file: string): string {
   return readFileSync(join(WORKFLOWS_DIR, file), 'utf8');
 }

@@ -1,0 +1,182 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GIT_ENV, git } from './support/git-fixture';
+import { committedLock, fakeDigest, fakeSha, serveCommittedLock } from './support/pins-fixtures';
+import { PinsSourcesServer } from './support/pins-sources-server';
+import { cleanEnv, copyProject } from './support/sandbox';
+import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
+import type { PinsLock } from '../src/pins/lock-file';
+
+// `npx projen upgrade-pins` as a person runs it, in a git copy of this checkout,
+// against a local server standing for GitHub, Docker Hub, dl.k8s.io and PyPI.
+
+const IMAGES = ['triton-training', 'triton-deployment', 'vllm-training', 'vllm-deployment'];
+const server = new PinsSourcesServer();
+let root: string;
+let dir: string;
+
+beforeAll(async () => {
+  await server.start();
+  root = mkdtempSync(join(tmpdir(), 'upgrade-pins-'));
+  dir = copyProject(join(root, 'repo'));
+  git(dir, 'init', '--quiet', '--initial-branch', 'main');
+  writeFileSync(join(dir, '.git', 'info', 'exclude'), '/node_modules\n');
+  git(dir, 'add', '--all');
+  git(dir, 'commit', '--quiet', '--message', 'copy');
+});
+
+afterAll(async () => {
+  await server.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  server.faults = [];
+  serveCommittedLock(server);
+});
+
+/** Runs the task as a child process; asynchronously, since the server answering it runs in this process. */
+async function upgrade(): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn('npx', ['projen', 'upgrade-pins'], {
+    cwd: dir, env: cleanEnv({ ...GIT_ENV, ...server.env(), GITHUB_TOKEN: 'ghs_never_printed' }), timeout: 120_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => { stdout += chunk; });
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(`${stdout}${stderr}`).not.toContain('ghs_never_printed');
+  return { status, stdout, stderr };
+}
+
+const fingerprint = (id: string) => /:(inputs-[0-9a-f]{16})$/.exec(
+  spawnSync('bash', ['docker/image-tasks.sh', 'fingerprint', id, 'x'], { cwd: dir, encoding: 'utf8' }).stdout.trim())![1];
+const lockText = () => readFileSync(join(dir, 'pins.lock.json'), 'utf8');
+const lock = (): PinsLock => JSON.parse(lockText());
+const changedFiles = () => git(dir, 'status', '--porcelain').split('\n').filter((l) => l !== '').map((l) => l.slice(3)).sort();
+
+function commitAll(message: string): void {
+  git(dir, 'add', '--all');
+  git(dir, 'commit', '--quiet', '--allow-empty', '--message', message);
+}
+
+const NEW_CHECKOUT = fakeSha('checkout v7.1.0');
+
+/** The sources announce a newer release of actions/checkout's major and a new index for python:3.11-slim. */
+function announceUpgrade(): void {
+  const locked = server.releases['actions/checkout'].at(-1)!;
+  server.releases['actions/checkout'].unshift({ ...locked, tag: 'v7.1.0', commit: NEW_CHECKOUT, annotated: false });
+  server.indexes['library/python:3.11-slim']['linux/amd64'] = fakeDigest('python:3.11-slim amd64 2');
+}
+
+/** The generated files that, at HEAD, hold any of the values. */
+function generatedFilesHolding(values: string[]): string[] {
+  const generated: string[] = JSON.parse(readFileSync(join(dir, '.projen', 'files.json'), 'utf8')).files;
+  const holding = spawnSync('git', ['grep', '-l', '--fixed-strings', ...values.flatMap((v) => ['-e', v]), 'HEAD', '--', ...generated], { cwd: dir, encoding: 'utf8' });
+  return holding.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/^HEAD:/, ''));
+}
+
+test('a failing source leaves the lock byte for byte and the checkout untouched, with one line saying what to do', async () => {
+  const before = lockText();
+  server.faults = [{ path: /\/releases$/, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1796223600' } }];
+  const run = await upgrade();
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain('GitHub API: rate limit exhausted until 2026-12-02T15:00:00.000Z: set GITHUB_TOKEN for a higher limit, or run again after that\n');
+  expect(run.stderr).toContain('upgrade-pins: 1 source(s) failed; pins.lock.json left as it was\n');
+  expect(run.stdout).toBe('');
+  expect(lockText()).toBe(before);
+  expect(changedFiles()).toEqual([]);
+});
+
+test('against sources announcing the locked releases, only the base image (whose digest is the local registry\'s) changes', async () => {
+  const committed = committedLock();
+  const run = await upgrade();
+  expect(run.stderr).not.toMatch(/upgrade-pins:/);
+  expect(run.status).toBe(0);
+  const platforms = { 'linux/amd64': fakeDigest('python:3.11-slim amd64 1'), 'linux/arm64/v8': fakeDigest('python:3.11-slim arm64 1') };
+  expect(lock()).toEqual({ ...committed, baseImages: { 'python:3.11-slim': { digest: server.indexDigest('library/python:3.11-slim'), platforms } } });
+  commitAll('baseline from the local sources');
+});
+
+test('one newer action release and one new base image digest: exactly their lock entries and the files rendering them change, and every image rebuilds', async () => {
+  const baseline = lock();
+  const oldDigest = baseline.baseImages['python:3.11-slim'].digest;
+  const oldCheckout = baseline.actions['actions/checkout'];
+  const commit = NEW_CHECKOUT;
+  announceUpgrade();
+  const digest = server.indexDigest('library/python:3.11-slim');
+  const expectedFiles = [...new Set(['pins.lock.json', ...generatedFilesHolding([oldCheckout.commit, oldDigest])])].sort();
+  // Those are every image's build arguments and Dockerfile (the base image) and every workflow with steps (checkout):
+  // the reusable image workflow, which the image workflows call, projen's build workflow and the weekly upgrade.
+  expect(expectedFiles).toEqual(expect.arrayContaining([
+    ...IMAGES.map((id) => `docker/${id.split('-')[0]}/${id}.build-args`),
+    ...IMAGES.map((id) => `docker/${id.split('-')[0]}/Dockerfile.${id.split('-')[1]}`),
+    `.github/workflows/${REUSABLE_WORKFLOW_FILE}`, '.github/workflows/build.yml', '.github/workflows/upgrade-pins.yml',
+  ]));
+
+  const run = await upgrade();
+  expect(run.status).toBe(0);
+
+  expect(lock()).toEqual({
+    ...baseline,
+    actions: { ...baseline.actions, 'actions/checkout': { ...oldCheckout, tag: 'v7.1.0', commit } },
+    baseImages: { 'python:3.11-slim': { digest, platforms: { ...baseline.baseImages['python:3.11-slim'].platforms, 'linux/amd64': fakeDigest('python:3.11-slim amd64 2') } } },
+  });
+  expect(changedFiles()).toEqual(expectedFiles);
+  const stale = spawnSync('git', ['grep', '-l', '--fixed-strings', '-e', oldCheckout.commit, '-e', oldDigest, '--', ...expectedFiles], { cwd: dir, encoding: 'utf8' });
+  expect(stale.stdout).toBe('');
+
+  const short = (d: string) => d.slice(0, 19);
+  for (const id of IMAGES) {
+    expect(run.stdout).toMatch(new RegExp(`^- \\*\\*${id}\\*\\* rebuilds: \`inputs-[0-9a-f]{16}\` → \`inputs-[0-9a-f]{16}\`\\n  - base image python:3\\.11-slim: ${short(oldDigest)} → ${short(digest)}$`, 'm'));
+  }
+  expect(run.stdout).toContain(`- actions/checkout: ${oldCheckout.tag} (${oldCheckout.commit.slice(0, 7)}) → v7.1.0 (${commit.slice(0, 7)}) (workflows only; no image rebuilds for it)\n`);
+  commitAll('upgrade');
+});
+
+test('a new release of a package only one image installs rebuilds that image and leaves the others promoted', async () => {
+  announceUpgrade();
+  const peft = lock().pythonPackages.peft.version;
+  const [major, minor] = peft.split('.').map(Number);
+  const next = `${major}.${minor}.99`;
+  server.pypi.peft[next] = [{ filename: `peft-${next}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+
+  const run = await upgrade();
+  expect(run.status).toBe(0);
+  expect(lock().pythonPackages.peft).toEqual({ version: next });
+  expect(run.stdout).toMatch(new RegExp(`^- \\*\\*vllm-training\\*\\* rebuilds: .*\\n  - python peft: ${peft.replace(/\./g, '\\.')} → ${next.replace(/\./g, '\\.')}$`, 'm'));
+  for (const id of IMAGES.filter((i) => i !== 'vllm-training')) {
+    expect(run.stdout).toMatch(new RegExp(`^- \\*\\*${id}\\*\\* stays promoted: its inputs tag stays \`inputs-[0-9a-f]{16}\`$`, 'm'));
+  }
+  commitAll('peft');
+});
+
+test('when nothing moved, nothing is written and every image stays promoted', async () => {
+  announceUpgrade();
+  const peft = lock().pythonPackages.peft.version;
+  server.pypi.peft[peft] = [{ filename: `peft-${peft}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+
+  const run = await upgrade();
+  expect(run.status).toBe(0);
+  expect(changedFiles()).toEqual([]);
+  expect(run.stdout.match(/stays promoted/g)).toHaveLength(IMAGES.length);
+  expect(run.stdout).toContain('No action pin changed.');
+});
+
+test('an image whose generated files had drifted rebuilds, though no pin moved: the plan reads the fingerprints, not the lock', async () => {
+  const peft = lock().pythonPackages.peft.version;
+  server.pypi.peft[peft] = [{ filename: `peft-${peft}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+  announceUpgrade();
+  const args = join(dir, 'docker', 'triton', 'triton-deployment.build-args');
+  chmodSync(args, 0o644);
+  writeFileSync(args, readFileSync(args, 'utf8').replace(/^AWS_CLI_VERSION=.*$/m, 'AWS_CLI_VERSION=2.0.0'));
+  const before = fingerprint('triton-deployment');
+
+  const run = await upgrade();
+  expect(run.status).toBe(0);
+  expect(changedFiles()).toEqual([]);
+  expect(run.stdout).toContain(`- **triton-deployment** rebuilds: \`${before}\` → \`${fingerprint('triton-deployment')}\` (no pinned input changed: its generated files did)\n`);
+  expect(run.stdout.match(/stays promoted/g)).toHaveLength(IMAGES.length - 1);
+});
