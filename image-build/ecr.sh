@@ -17,17 +17,26 @@ ecr_one_line() {
   printf '%s' "$1" | tr -s '\r\n' '  ' | sed 's/^ *//; s/ *$//; s/%/%25/g'
 }
 
+# ci_revision REVISION: whether an image's revision label names a commit, as
+# every CI build's does: 40 hex digits, nothing else. A laptop's build of
+# uncommitted files says `<sha>-dirty`, and an image from elsewhere may say
+# anything or nothing; such an image is never promoted.
+ci_revision() {
+  [[ "$1" =~ ^[0-9a-f]{40}$ ]]
+}
+
 # The reuse step. When the registry has the inputs tag, it puts the wanted tag
 # on that very image, copying its manifest's bytes (the digest stays), and
-# nothing is built, tested or pushed. Outputs `promoted` (`true` when it
-# promoted), `digest` and `built_from`, the commit the image was built from.
+# nothing is built, tested or pushed, unless its revision label is no commit
+# (`ci_revision`). Outputs `promoted` (`true` when it promoted), `digest` and
+# `built_from`, the commit the image was built from.
 # A forced rebuild (REBUILD `true`) skips the lookup. The login token is
 # masked in the log.
 #
 # Reads IMAGE_TAG, INPUTS_TAG, REBUILD, ECR_REGISTRY (the host),
 # ECR_REPOSITORY and ECR_REGION.
 reuse_step() {
-  local password status=0 digest built_from
+  local password status=0 digest built_from promoted
   if [[ "${REBUILD:-false}" == true ]]; then
     echo "Rebuild requested: building, whether or not $INPUTS_TAG exists"
     return 0
@@ -35,15 +44,24 @@ reuse_step() {
   password=$(aws ecr get-login-password --region "$ECR_REGION" "${ecr_timeouts[@]}") || return 1
   echo "::add-mask::$password"
   export REGISTRY_USERNAME=AWS REGISTRY_PASSWORD=$password
-  manifest_digest "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" >/dev/null || status=$?
+  digest=$(manifest_digest "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG") || status=$?
   if (( status == 1 )); then
     echo "No image of these inputs yet ($INPUTS_TAG): building it"
     return 0
   fi
   (( status == 0 )) || return 1
-  digest=$(promote_image "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" "$IMAGE_TAG") || return 1
-  # Only for the summary: an image without the label is promoted all the same.
   built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || built_from=""
+  if ! ci_revision "$built_from"; then
+    printf 'Not promoting %s (%s): its %s label %q is not a commit CI built (40 hex digits): building\n' \
+      "$INPUTS_TAG" "$digest" "$image_build_revision_label" "${built_from:0:80}"
+    return 0
+  fi
+  promoted=$(promote_image "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" "$IMAGE_TAG") || return 1
+  if [[ "$promoted" != "$digest" ]]; then
+    printf '::error title=Inputs tag moved::%s moved from %s to %s while it was promoted to %s: run the job again\n' \
+      "$INPUTS_TAG" "$digest" "$promoted" "$IMAGE_TAG" >&2
+    return 1
+  fi
   printf 'promoted=true\ndigest=%s\nbuilt_from=%s\n' "$digest" "$built_from" >> "$GITHUB_OUTPUT"
   echo "Promoted $digest ($INPUTS_TAG${built_from:+, built from $built_from}) to $IMAGE_TAG: nothing to build"
 }

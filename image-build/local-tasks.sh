@@ -50,13 +50,14 @@ tag_rule() {
 }
 
 # The tag the workflow gives this commit: a release tag at HEAD wins over the
-# branch, as a tag push builds after the branch push; an argument replaces both,
-# like a dispatch input.
+# branch, as a tag push builds after the branch push. An argument replaces both,
+# checked as a Docker tag the workflows do not reserve: which ref may publish
+# which tag binds CI's runs, and a laptop pushes only where its login lets it.
 local_tag() {
   local requested=$1 sha release branch tag
   sha=$(git rev-parse HEAD 2>/dev/null || true)
   if [[ -n "$requested" ]]; then
-    tag=$(tag_rule "" resolve_tag workflow_dispatch branch "" "$sha" "$requested")
+    tag=$requested
   else
     [[ -n "$sha" ]] || fail "not in a git checkout with a commit: pass the tag as an argument"
     release=$(git tag --points-at HEAD --sort=-v:refname --list "$image_build_release_tag_pattern" | sed -n 1p)
@@ -218,23 +219,15 @@ smoke_test() {
   echo "==> Smoke test passed"
 }
 
-# The image under its tag, and under its inputs tag as the workflow pushes it,
-# unless the image's files changed since it was built.
+# The image under its tag only. Inputs tags are CI's: a promotion hands out
+# whatever an inputs tag names as `latest` or a release, so only the workflow,
+# building a commit from its reviewed Dockerfile, writes them. The local inputs
+# tag stays on this machine.
 push() {
   require_image
-  local inputs_image image
-  inputs_image=$(inputs_reference)
-  local images=("$ref")
-  if image_exists "$inputs_image"; then
-    images+=("$inputs_image")
-  else
-    echo "==> Not pushing an inputs tag: the image's files changed since $ref was built ($inputs_image names them as they are now)"
-  fi
-  for image in "${images[@]}"; do
-    echo "==> Pushing $image with $engine"
-    "$engine" push "$image" \
-      || fail "pushing $image failed; log in first (for ECR: aws ecr get-login-password --region $image_tasks_region | $engine login --username AWS --password-stdin $registry)"
-  done
+  echo "==> Pushing $ref with $engine (its inputs tag stays local: only CI pushes inputs tags)"
+  "$engine" push "$ref" \
+    || fail "pushing $ref failed; log in first (for ECR: aws ecr get-login-password --region $image_tasks_region | $engine login --username AWS --password-stdin $registry)"
 }
 
 # image_tasks_main ACTION IMAGE_ID [TAG]: the script's command line.

@@ -16,6 +16,7 @@ const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 const BEFORE_BUILD = [
   'Checkout',
   'Set image tag',
+  'Check a release is on the latest branch',
   'Read commit time',
   'Fingerprint the inputs',
   'Read build arguments',
@@ -130,9 +131,12 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
       ['a push to main', 'push', 'refs/heads/main', undefined, `${image.name}-push-refs/heads/main`],
       ['a push to develop', 'push', 'refs/heads/develop', undefined, `${image.name}-push-refs/heads/develop`],
       ['git tag v1.2.3', 'push', 'refs/tags/v1.2.3', undefined, `${image.name}-push-refs/tags/v1.2.3`],
-      ['a dispatch on main with tag v2.0.0', 'workflow_dispatch', 'refs/heads/main', 'v2.0.0', `${image.name}-dispatch-v2.0.0`],
-      ['a dispatch on develop with tag v2.0.0', 'workflow_dispatch', 'refs/heads/develop', 'v2.0.0', `${image.name}-dispatch-v2.0.0`],
-      ['a dispatch on main without a tag', 'workflow_dispatch', 'refs/heads/main', '', `${image.name}-dispatch-latest`],
+      ['a dispatch on main with tag v2.0.0', 'workflow_dispatch', 'refs/heads/main', 'v2.0.0', `${image.name}-dispatch-refs/heads/main-v2.0.0`],
+      ['a dispatch on develop with tag develop-gpu', 'workflow_dispatch', 'refs/heads/develop', 'develop-gpu', `${image.name}-dispatch-refs/heads/develop-develop-gpu`],
+      ['a dispatch on main without a tag', 'workflow_dispatch', 'refs/heads/main', '', `${image.name}-dispatch-refs/heads/main-`],
+      // Without a tag input, develop publishes develop-<sha7>: it must not cancel main's latest.
+      ['a dispatch on develop without a tag', 'workflow_dispatch', 'refs/heads/develop', '', `${image.name}-dispatch-refs/heads/develop-`],
+      ['a dispatch on git tag v1.2.3', 'workflow_dispatch', 'refs/tags/v1.2.3', '', `${image.name}-dispatch-refs/tags/v1.2.3-`],
     ];
     const group = (event: string, ref: string, tag?: string) => render(workflow.concurrency.group, {
       github: { workflow: image.name, event_name: event, ref },
@@ -166,8 +170,8 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
       const rows = [...readme.matchAll(/^\| [^|]+ \| `(<workflow name>-[^`]+)` \|/gm)].map((m) => m[1]);
       const fill = (pattern: string, values: Record<string, string>) =>
         Object.entries(values).reduce((p, [k, v]) => p.replace(k, v), pattern.replace('<workflow name>', image.name));
-      expect(rows.map((r) => fill(r, { '<branch>': 'main', '<tag>': 'v1.2.3', '<tag input, or latest>': 'v2.0.0' }))).toEqual([
-        group('push', 'refs/heads/main'), group('push', 'refs/tags/v1.2.3'), group('workflow_dispatch', 'refs/heads/develop', 'v2.0.0'),
+      expect(rows.map((r) => fill(r, { '<branch>': 'main', '<tag>': 'v1.2.3', '<ref>': 'refs/heads/develop', '<tag input>': 'develop-gpu' }))).toEqual([
+        group('push', 'refs/heads/main'), group('push', 'refs/tags/v1.2.3'), group('workflow_dispatch', 'refs/heads/develop', 'develop-gpu'),
       ]);
     });
   });

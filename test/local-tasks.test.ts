@@ -61,7 +61,8 @@ describe('the local tag equals the workflow\'s for the same git state', () => {
     ['on main', (c) => (c.git('checkout', '--quiet', '-B', 'main'), { event: 'push', refType: 'branch', refName: 'main' }), [], 'latest'],
     ['on develop', (c) => (c.git('checkout', '--quiet', '-B', 'develop'), { event: 'push', refType: 'branch', refName: 'develop' }), [], 'develop-SHA7'],
     ['at release tag v1.2.3 on main', (c) => (c.git('checkout', '--quiet', '-B', 'main'), c.git('tag', '-f', 'v1.2.3'), { event: 'push', refType: 'tag', refName: 'v1.2.3' }), [], 'v1.2.3'],
-    ['with a tag argument', (c) => (c.git('checkout', '--quiet', '-B', 'feature/x'), { event: 'workflow_dispatch', refType: 'branch', refName: 'feature/x', requested: 'v2.0.0' }), ['v2.0.0'], 'v2.0.0'],
+    // A tag argument works on any branch, as a dispatch's tag input does on main.
+    ['with a tag argument', (c) => (c.git('checkout', '--quiet', '-B', 'feature/x'), { event: 'workflow_dispatch', refType: 'branch', refName: 'main', requested: 'v2.0.0' }), ['v2.0.0'], 'v2.0.0'],
     ['on a branch without a tag rule', (c) => (c.git('checkout', '--quiet', '-B', 'feature/x'), { event: 'push', refType: 'branch', refName: 'feature/x' }), [], undefined],
     ['at a git tag Docker rejects', (c) => (c.git('checkout', '--quiet', '-B', 'main'), c.git('tag', '-f', 'v1.2.3+build.5'), { event: 'push', refType: 'tag', refName: 'v1.2.3+build.5' }), [], undefined],
     ['with a hostile tag argument', (c) => (c.git('checkout', '--quiet', '-B', 'main'), { event: 'workflow_dispatch', refType: 'branch', refName: 'main', requested: '$(touch pwned)' }), ['$(touch pwned)'], undefined],
@@ -101,7 +102,7 @@ describe('the local tag equals the workflow\'s for the same git state', () => {
   test('a branch without a tag rule says how to pass a tag locally', () => {
     checkout.git('checkout', '--quiet', '-B', 'feature/y');
     expect(checkout.script(['tag', 'triton-training']).stderr).toBe(
-      'image-tasks: branch feature/y has no tagging rule; push to main, develop or dispatch with a tag; locally, pass the tag as an argument instead\n');
+      'image-tasks: branch feature/y publishes no image: only main (latest or a dispatch\'s tag), develop (develop-<sha7>) and git tags v* on commits of main do; merge into one of them; locally, pass the tag as an argument instead\n');
   });
 
   test('a detached HEAD without a release tag asks for a tag', () => {
@@ -170,21 +171,13 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     expect(fake.calls()).toEqual([['image', 'inspect', ref], ['run', '--rm', '--pull', 'never', ref, ...ciCommand]]);
   });
 
-  test('docker pushes the local image to IMAGE_REGISTRY when set, under its tag and its inputs tag', () => {
+  test('docker pushes the local image to IMAGE_REGISTRY when set, under its tag alone: inputs tags are CI\'s', () => {
     const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['push', id, 'v9'], { PATH: fake.path, IMAGE_REGISTRY: '127.0.0.1:5000' });
     expect(run.status).toBe(0);
     const pushed = `127.0.0.1:5000/${repository}:v9`;
-    const inputs = inputsImage(checkout, id, { IMAGE_REGISTRY: '127.0.0.1:5000' });
-    expect(fake.calls()).toEqual([['image', 'inspect', pushed], ['image', 'inspect', inputs], ['push', pushed], ['push', inputs]]);
-  });
-
-  test('an image built before its files changed is pushed under its tag alone, saying why', () => {
-    const fake = recordingEngine(checkout, 'docker', { absent: '*:inputs-*' });
-    const run = checkout.script(['push', id, 'v9'], { PATH: fake.path });
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain('==> Not pushing an inputs tag: the image\'s files changed since');
-    expect(fake.calls().filter((c) => c[0] === 'push')).toEqual([['push', ref]]);
+    expect(fake.calls()).toEqual([['image', 'inspect', pushed], ['push', pushed]]);
+    expect(run.stdout).toContain('its inputs tag stays local: only CI pushes inputs tags');
   });
 });
 

@@ -96,6 +96,30 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
     expect(served.digest).toBe(sha256(built.bytes));
   });
 
+  test.each<[string, Record<string, string>, string]>([
+    ['built from uncommitted files on a laptop', { 'org.opencontainers.image.revision': `${BUILT_FROM}-dirty` }, `${BUILT_FROM}-dirty`],
+    ['without a revision label', {}, '\'\''],
+    ['with a short commit', { 'org.opencontainers.image.revision': BUILT_FROM.slice(0, 7) }, BUILT_FROM.slice(0, 7)],
+    ['with a label that would inject outputs', { 'org.opencontainers.image.revision': `${BUILT_FROM}\npromoted=true` }, `$'${BUILT_FROM}\\npromoted=true'`],
+  ])('an image of these inputs %s is not promoted: the run builds, saying why in one line', async (_what, labels, shown) => {
+    // GIVEN the inputs tag names an image whose revision label is no commit CI built
+    const inputsTag = 'inputs-00000000000000d1';
+    const configText = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: labels } });
+    const config = await putBlob(registry!.host, REPOSITORY, configText, auth);
+    const bytes = `{"schemaVersion":2,"mediaType":"${MEDIA_TYPE}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"${config}","size":${configText.length}},"layers":[]}`;
+    const digest = await putManifest(registry!.host, REPOSITORY, inputsTag, bytes, MEDIA_TYPE, auth);
+    // WHEN a run of the same inputs looks for it
+    const { run, requests } = reuse({ IMAGE_TAG: 'v1.5.0', INPUTS_TAG: inputsTag });
+    // THEN it leaves the run to build: no output, no write, and one line naming the image and its label
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.outputs).toEqual({});
+    expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([]);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('Not promoting'))).toEqual([
+      `Not promoting ${inputsTag} (${digest}): its org.opencontainers.image.revision label ${shown} is not a commit CI built (40 hex digits): building`,
+    ]);
+  });
+
   test('a second promotion of the same image writes nothing', () => {
     const { run, requests } = reuse({ IMAGE_TAG: 'v1.0.0' });
     expect(run.status).toBe(0);

@@ -219,12 +219,16 @@ describe('WorkflowsReadme', () => {
     // THEN every section says so
     expect(readme).toContain('- **Push to `trunk` or `release/next`**');
     expect(tableRows(section(readme, '### Tagging strategy'))).toEqual([
-      ['Push to `trunk`', '`latest`'],
-      ['Push to `release/next`', '`release-next-<short-sha>`'],
-      ['Git tag matching `ver-*`', 'the git tag itself'],
-      ['Manual with `tag` input', 'the input, if it is a valid Docker tag'],
-      ['Manual without `tag` input', '`latest`'],
+      ['Push to `trunk`', '`latest`', '-'],
+      ['Manual on `trunk`', 'the `tag` input, or `latest` without one', 'a tag of a snapshot branch (`release-next-*`)'],
+      ['Push to `release/next`', '`release-next-<short-sha>`', '-'],
+      ['Manual on `release/next`', 'the `tag` input if it starts with `release-next-`, or `release-next-<short-sha>` without one',
+        '`latest`, a release tag (`ver-*`), any other tag'],
+      ['Git tag matching `ver-*` (pushed, or a manual run on it)', 'the git tag itself', 'a commit outside the history of `trunk`; a `tag` input other than the git tag'],
+      ['Any other branch or git tag', '-', 'every run'],
     ]);
+    expect(tableRows(section(readme, '### Who can publish what')).map(([tags]) => tags)).toEqual(['`latest`', '`release-next-*`', '`ver-*`', 'any other tag']);
+    expect(readme).toContain('- **A tag ruleset** on `refs/tags/ver-*`');
     const trust = JSON.parse(fencedAfter(section(readme, '## Authentication: GitHub OIDC to AWS'), '**Trust policy**').join('\n'));
     expect(trust.Statement[0].Condition.StringLike['token.actions.githubusercontent.com:sub']).toEqual([
       'repo:acme@12/ml-platform@34:ref:refs/heads/trunk',

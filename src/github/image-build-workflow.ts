@@ -2,7 +2,7 @@ import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import { IMAGE_STEPS, libraryCall, REUSABLE_WORKFLOW_FILE, REUSABLE_WORKFLOW_PATH } from './image-steps';
 import { roleSessionName } from '../declaration/oidc-role';
-import { BUILD_CACHE_TAG, LATEST_TAG, SMOKE_TEST_CACHE_TAG } from '../declaration/tagging';
+import { BUILD_CACHE_TAG, SMOKE_TEST_CACHE_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
 import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { SMOKE_TEST_STAGE } from '../docker/smoke-test-stage';
@@ -51,13 +51,17 @@ export const ON_GITHUB_HOSTED_RUNNER = 'runner.environment == \'github-hosted\''
  * Runs that would write the same image tag share a concurrency group, and the
  * newest cancels the older, so an older commit never overwrites a newer
  * image: a push groups with the pushes of its ref (a branch, or one git
- * tag), a dispatch with the dispatches asking for the same tag. A push and a
- * dispatch never share a group, and neither do a branch and a git tag.
+ * tag), a dispatch with the dispatches on its ref asking for the same tag
+ * (tags are bound to refs, and without a tag input the ref decides the tag).
+ * A push and a dispatch never share a group, and neither do a branch and a git tag.
  *
  * @see https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/control-the-concurrency-of-workflows-and-jobs
  */
 export const CONCURRENCY_GROUP = '${{ github.workflow }}-${{ github.event_name == \'workflow_dispatch\''
-  + ` && format('dispatch-{0}', inputs.tag || '${LATEST_TAG}') || format('push-{0}', github.ref) }}`;
+  + ' && format(\'dispatch-{0}-{1}\', github.ref, inputs.tag) || format(\'push-{0}\', github.ref) }}';
+
+/** Whether the run is on a git tag ref (a pushed release tag, or a dispatch on one). */
+const ON_TAG_REF = 'github.ref_type == \'tag\'';
 
 /** The condition of the steps that build: no earlier image of the same inputs was promoted. */
 const BUILDING = 'steps.reuse.outputs.promoted != \'true\'';
@@ -149,9 +153,20 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     const ecr = { ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
     const rebuild = '${{ inputs.rebuild }}';
     return [
-      { ...named(s.checkout), uses: actionRef(gh, 'checkout'), with: { 'persist-credentials': false } },
+      {
+        ...named(s.checkout),
+        uses: actionRef(gh, 'checkout'),
+        with: {
+          'persist-credentials': false,
+          // A git tag ref's release check needs the latest branch's history, fetched here while the
+          // checkout holds the token (no later step has one); commits and trees only, no old files.
+          'fetch-depth': `\${{ ${ON_TAG_REF} && '0' || '1' }}`,
+          'filter': `\${{ ${ON_TAG_REF} && 'blob:none' || '' }}`,
+        },
+      },
       // The dispatch input reaches the library only as an environment variable.
       { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
+      { ...named(s.releaseOnMain), env: { IMAGE_TAG: tag }, run: libraryCall('tags.sh', 'release_on_main_step') },
       // The image's `created` label: the commit's time, not the clock's, as the local build does.
       { ...named(s.commit), run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n' },
       {

@@ -45,7 +45,12 @@ export const IMAGE_STEPS = {
   tag: {
     id: 'tag',
     name: 'Set image tag',
-    description: `derives the image tag from the trigger (see [Tagging strategy](#tagging-strategy)) and rejects a tag Docker would not accept or one the workflows reserve (${codes(RESERVED_TAGS.map((r) => r.glob))})`,
+    description: `derives the image tag from the trigger and refuses a tag the trigger's ref may not publish (see [Tagging strategy](#tagging-strategy)), a tag Docker would not accept or one the workflows reserve (${codes(RESERVED_TAGS.map((r) => r.glob))})`,
+  },
+  releaseOnMain: {
+    id: 'release_on_main',
+    name: 'Check a release is on the latest branch',
+    description: 'for a release tag, fails unless the commit is in the latest branch\'s history (`git merge-base --is-ancestor`); a git tag ref is checked out with the whole history of every branch (`fetch-depth: 0`, without file contents: `filter: blob:none`), a branch with its one commit',
   },
   commit: {
     id: 'commit',
@@ -75,7 +80,7 @@ export const IMAGE_STEPS = {
   reuse: {
     id: 'reuse',
     name: 'Reuse an image of the same inputs',
-    description: 'when ECR has the inputs tag (an earlier run built the same inputs, e.g. on `develop` before a merge, or before a release tag), puts the wanted tag on that very image through the registry API, copying its manifest byte for byte so the digest stays, and every build step below is skipped; a dispatch with `rebuild: true` builds anyway',
+    description: 'when ECR has the inputs tag (an earlier run built the same inputs, e.g. on `develop` before a merge, or before a release tag), puts the wanted tag on that very image through the registry API, copying its manifest byte for byte so the digest stays, and every build step below is skipped; an image whose revision label is not a 40-hex commit (a laptop\'s `<sha>-dirty` build, no label) is never promoted, and a dispatch with `rebuild: true` builds anyway',
   },
   immutableTag: {
     id: 'immutable_tag',

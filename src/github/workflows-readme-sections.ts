@@ -6,7 +6,7 @@ import type { PullRequestBuildOptions, PullRequestChecks } from './pull-request-
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
 import { GITHUB_OIDC_HOST, renderPushPolicy, renderTrustPolicy, STS_AUDIENCE } from '../aws/iam-policies';
-import { INPUTS_TAG_PREFIX, LATEST_TAG, snapshotTagPrefix } from '../declaration/tagging';
+import { INPUTS_TAG_PREFIX, LATEST_TAG, snapshotTagPrefix, TagPolicy } from '../declaration/tagging';
 import type { ContainerImage } from '../platform/container-image';
 import type { PlatformSettings } from '../platform/platform-settings';
 import { LIBRARY_DIR } from '../shell/library';
@@ -69,16 +69,72 @@ export function triggersSection(platform: PlatformSettings, images: readonly Doc
     '',
     '### Tagging strategy',
     '',
-    ...table(['Trigger', 'Image tag'], [
-      [`Push to ${code(policy.latestBranch)}`, code(LATEST_TAG)],
-      ...policy.snapshotBranches.map((b) => [`Push to ${code(b)}`, code(`${snapshotTagPrefix(b)}<short-sha>`)]),
-      [`Git tag matching ${code(policy.releaseTagPattern)}`, 'the git tag itself'],
-      ['Manual with `tag` input', 'the input, if it is a valid Docker tag'],
-      ['Manual without `tag` input', code(LATEST_TAG)],
-    ]),
+    'Each tag is bound to the ref that may publish it. The tag step (and, for a release, the step after it) refuses every other',
+    'combination with one line naming the tag, the ref and the fix, before the job asks for AWS credentials.',
+    '',
+    ...tagTable(policy),
     '',
     `In ECR every tag is immutable except ${platform.tagImmutability.imageTagMutabilityExclusionFilters.map((f) => code(f.filter)).join(', ')}, which later runs move`
       + ' (`npx projen ecr:ensure` sets this): a release tag always names the image first pushed with it, and a run that would push it again fails before building.',
+    '',
+    ...trustBoundary(policy),
+  ];
+}
+
+/** The tag rules of `image-build/tags.sh`, trigger by trigger; the tests run the tag step for every row. */
+function tagTable(policy: TagPolicy): string[] {
+  const latest = code(policy.latestBranch);
+  const release = code(policy.releaseTagPattern);
+  const snapshotGlobs = policy.snapshotBranches.map((b) => code(`${snapshotTagPrefix(b)}*`));
+  return table(['Trigger', 'Image tag', 'Refused'], [
+    [`Push to ${latest}`, code(LATEST_TAG), '-'],
+    [`Manual on ${latest}`, `the \`tag\` input, or ${code(LATEST_TAG)} without one`,
+      snapshotGlobs.length ? `a tag of a snapshot branch (${snapshotGlobs.join(', ')})` : '-'],
+    ...policy.snapshotBranches.flatMap((b) => {
+      const prefix = snapshotTagPrefix(b);
+      return [
+        [`Push to ${code(b)}`, code(`${prefix}<short-sha>`), '-'],
+        [`Manual on ${code(b)}`, `the \`tag\` input if it starts with ${code(prefix)}, or ${code(`${prefix}<short-sha>`)} without one`,
+          `${code(LATEST_TAG)}, a release tag (${release}), any other tag`],
+      ];
+    }),
+    [`Git tag matching ${release} (pushed, or a manual run on it)`, 'the git tag itself',
+      `a commit outside the history of ${latest}; a \`tag\` input other than the git tag`],
+    ['Any other branch or git tag', '-', 'every run'],
+  ]);
+}
+
+/** Who can make the one role publish which tags, and the repository settings that narrow it. */
+function trustBoundary(policy: TagPolicy): string[] {
+  const latest = code(policy.latestBranch);
+  const branches = [policy.latestBranch, ...policy.snapshotBranches].map(code).join(' and ');
+  const release = code(policy.releaseTagPattern);
+  return [
+    '### Who can publish what',
+    '',
+    'One role pushes every image, and its trust policy admits runs on the refs of the tagging strategy. So:',
+    '',
+    ...table(['Tags', 'Published by', 'Who can start that run'], [
+      [code(LATEST_TAG), `a push to ${latest}, or a manual run on it`, `anyone who can push to ${latest}; anyone with write access, by hand`],
+      ...policy.snapshotBranches.map((b) => [code(`${snapshotTagPrefix(b)}*`), `a push to ${code(b)}, or a manual run on it`,
+        `anyone who can push to ${code(b)}; anyone with write access, by hand`]),
+      [release, `a git tag ${release} on a commit of ${latest}'s history (any commit of it, old ones too), or a manual run on ${latest}`,
+        'anyone who can push a git tag; anyone with write access, by hand'],
+      ['any other tag', `a manual run on ${latest}`, 'anyone with write access'],
+    ]),
+    '',
+    `A manual run executes the workflow and code of the ref it runs on, so one on ${latest} publishes reviewed code, but`,
+    'whoever starts it chooses the tag. Repository settings narrow each row:',
+    '',
+    `- **Branch protection** (or a branch ruleset) on ${branches}: require a pull request with an approving review and block`,
+    '  force pushes, so what these branches hold, and so every image built from them, was reviewed.',
+    '  See [About protected branches](https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches).',
+    `- **A tag ruleset** on ${code(`refs/tags/${policy.releaseTagPattern}`)}: restrict creations, updates and deletions to the people who`,
+    '  release (the bypass list), so nobody else can publish a release by pushing a tag.',
+    '  See [About rulesets](https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/about-rulesets)',
+    '  and [Available rules for rulesets](https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets).',
+    '- **Write access** itself: manual runs need it, so give it only to people trusted to choose a tag',
+    '  ([Manually running a workflow](https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-workflow-runs/manually-running-a-workflow)).',
     '',
   ];
 }
@@ -93,7 +149,7 @@ function concurrencyLines(latestBranch: string): string[] {
     ...table(['Trigger', 'Concurrency group', 'A newer run cancels'], [
       ['Push to a branch', code('<workflow name>-push-refs/heads/<branch>'), 'the run of an older push to the same branch'],
       ['Git tag', code('<workflow name>-push-refs/tags/<tag>'), 'only a run of the same git tag pushed again; a branch push never cancels a tag build'],
-      ['Manual dispatch', code('<workflow name>-dispatch-<tag input, or latest>'), 'a dispatch asking for the same tag, from any branch'],
+      ['Manual dispatch', code('<workflow name>-dispatch-<ref>-<tag input>'), 'a dispatch on the same ref asking for the same tag (or for none)'],
     ]),
     '',
     `A dispatch never cancels a push build, nor a push a dispatch, even when both write \`latest\` (a push to ${code(latestBranch)} and a dispatch without a tag): the run that finishes last sets the tag.`,
