@@ -18,7 +18,7 @@ import {
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
 import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
 import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile-context';
-import { REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
+import { MULTI_PLATFORM_WORKFLOW_PATH, REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 import { PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
 import { fingerprintArguments } from '../shell/fingerprint';
@@ -401,7 +401,7 @@ export class ContainerImage extends Component {
       ...inputs,
       literalPathFilter(this.workflowPath),
       // What the job does is written there, for every image: a change there changes this image's job.
-      literalPathFilter(REUSABLE_WORKFLOW_PATH),
+      literalPathFilter(this.multiPlatform ? MULTI_PLATFORM_WORKFLOW_PATH : REUSABLE_WORKFLOW_PATH),
       `${literalPathFilter(LIBRARY_DIR)}/**`,
     ];
   }
