@@ -59,6 +59,8 @@ describe('an image of several platforms', () => {
     // Under its own inputs tag only: the wanted tag goes on the index.
     expect(build.with.tags).toBe('${{ env.IMAGE_REPOSITORY }}:${{ steps.inputs.outputs.tag }}');
     expect(build.with.platforms).toBe('${{ matrix.platform }}');
+    // Its fingerprint is the one the index job computed for the platform.
+    expect(reusable.jobs[platform].steps.find((s: any) => s.id === 'inputs').run).toBe('source image-build/platforms.sh\nplatform_inputs_step\n');
     for (const job of Object.values(reusable.jobs) as any[]) {
       expect(job.permissions).toEqual({ 'id-token': 'write', 'contents': 'read' });
     }

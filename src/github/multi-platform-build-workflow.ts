@@ -199,7 +199,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       {
         ...named(s.inputs),
         env: { IMAGE_PLATFORM: '${{ matrix.platform }}', ...this.fingerprintEnv() },
-        run: libraryCall('fingerprint.sh', 'inputs_step'),
+        run: libraryCall('platforms.sh', 'platform_inputs_step'),
       },
       { ...named(s.buildArgs), env: { IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}' }, run: libraryCall('build-args.sh', 'build_args_step') },
       ...login,
