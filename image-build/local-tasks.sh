@@ -231,22 +231,68 @@ push() {
 }
 
 # image_tasks_main ACTION IMAGE_ID [TAG]: the script's command line.
+# host_platform: the machine's OS/ARCH in the names `--platform` takes.
+host_platform() {
+  case "$(uname -m)" in
+    x86_64 | amd64) echo linux/amd64 ;;
+    aarch64 | arm64) echo linux/arm64 ;;
+    *) echo "linux/$(uname -m)" ;;
+  esac
+}
+
+# select_platform REQUESTED: sets `platform` for an image of several platforms
+# (`platforms`): REQUESTED when declared, else the host's when declared, else
+# the first. One platform at a time: no local engine here merges an index.
+select_platform() {
+  local requested=$1 declared=("${platforms[@]}") host
+  if [[ "$requested" == *,* ]]; then
+    fail "$(printf '%s builds one platform at a time, not %q: run the task once per platform, e.g. --platform %s; the workflow builds every platform natively and merges them into one index' "$engine" "$requested" "${declared[0]}")"
+  fi
+  if [[ -n "$requested" ]]; then
+    [[ " ${declared[*]} " == *" $requested "* ]] \
+      || fail "$(printf 'platform %q is not declared for %s, whose platforms are %s' "$requested" "$id" "${declared[*]}")"
+    platform=$requested
+    return 0
+  fi
+  host=$(host_platform)
+  if [[ " ${declared[*]} " == *" $host "* ]]; then
+    platform=$host
+  else
+    platform=${declared[0]}
+  fi
+}
+
 image_tasks_main() {
   container=""
   temporary=()
   trap clean_up EXIT
-  image_tasks_usage="usage: $image_tasks_path build|test|push|tag|fingerprint IMAGE_ID [TAG]"
+  image_tasks_usage="usage: $image_tasks_path build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH]"
+  local positional=() requested_platform=""
+  while (( $# > 0 )); do
+    case "$1" in
+      --platform) (( $# >= 2 )) || fail "$image_tasks_usage"; requested_platform=$2; shift 2 ;;
+      --platform=*) requested_platform=${1#--platform=}; shift ;;
+      *) positional+=("$1"); shift ;;
+    esac
+  done
+  set -- "${positional[@]}"
   (( $# == 2 || $# == 3 )) || fail "$image_tasks_usage"
   action=$1
   id=$2
   requested_tag=${3-}
+  platforms=()
   image_config "$id"
+  engine=${CONTAINER_ENGINE:-docker}
+  if (( ${#platforms[@]} > 0 )); then
+    select_platform "$requested_platform"
+  elif [[ -n "$requested_platform" && "$requested_platform" != "$platform" ]]; then
+    fail "$(printf 'platform %q is not declared for %s, which is built for %s only' "$requested_platform" "$id" "$platform")"
+  fi
   tag=$(local_tag "$requested_tag")
   registry=${IMAGE_REGISTRY:-$image_tasks_default_registry}
   [[ "$registry" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$ ]] \
     || fail "$(printf 'IMAGE_REGISTRY=%q is not a registry such as 127.0.0.1:5000 or %s' "$registry" "$image_tasks_default_registry")"
   ref="$registry/$repository:$tag"
-  engine=${CONTAINER_ENGINE:-docker}
   case "$action" in
     tag) printf '%s\n' "$tag" ;;
     fingerprint) inputs_reference ;;

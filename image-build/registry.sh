@@ -21,6 +21,17 @@
 # refuses to move fails with one line naming both digests and the registry's
 # own error.
 #
+# `put_index REGISTRY REPOSITORY TAG DIGEST...` writes, under TAG, an OCI
+# image index of the image manifests the DIGESTs name (each platform's build,
+# pushed by digest) and prints the index's digest. Each child is described by
+# what the registry holds: its media type, its size in bytes, and the
+# platform (os, architecture, variant) read from its configuration; the
+# children are listed in platform order and the JSON is written compactly, so
+# the same children always give the same bytes, hence the same digest,
+# whatever order they are given in. Two children of one platform, an index or
+# an unknown media type as a child, or a child the repository lacks fail with
+# one line; a TAG that already names that digest is left alone.
+#
 # Registries on loopback are spoken to over http, as Docker itself does;
 # every other one over https. With `REGISTRY_USERNAME` set (for ECR: `AWS`,
 # and `REGISTRY_PASSWORD` from `aws ecr get-login-password`), the credentials
@@ -211,4 +222,72 @@ promote_image() (
   fi
   registry_error "cannot tag $registry/$repository:$source ($source_digest) as $target: HTTP $status$(registry_error_text "$tmp/response")${target_digest:+; $target points to $target_digest, and an immutable tag cannot move}"
   exit 1
+)
+
+# registry_child BASE DIGEST DIR: one index entry, as compact JSON, for the image manifest DIGEST.
+registry_child() {
+  local base=$1 digest=$2 tmp=$3 status media_type config
+  status=$(registry_curl --output "$tmp/child" --dump-header "$tmp/child-headers" --write-out '%{http_code}' \
+    --header "$registry_accept" "$base/manifests/$digest" 2>"$tmp/error") \
+    || { registry_error "cannot reach the registry for $digest: $(registry_oneline "$tmp/error")"; return 1; }
+  [[ "$status" == 200 ]] || { registry_error "child $digest is not in the repository: HTTP $status$(registry_error_text "$tmp/child")"; return 1; }
+  [[ "$(sha256sum < "$tmp/child" | cut -d ' ' -f 1)" == "${digest#sha256:}" ]] \
+    || { registry_error "the registry sent other bytes than $digest for that digest"; return 1; }
+  media_type=$(registry_header Content-Type "$tmp/child-headers")
+  media_type=${media_type%%;*}
+  case "$media_type" in
+    application/vnd.oci.image.manifest.v1+json | application/vnd.docker.distribution.manifest.v2+json) ;;
+    *) registry_error "$(printf 'child %s has media type %q: an index lists image manifests only' "$digest" "$media_type")"; return 1 ;;
+  esac
+  config=$(jq -r '.config.digest // empty' "$tmp/child" 2>/dev/null) || config=""
+  [[ "$config" =~ ^sha256:[0-9a-f]{64}$ ]] || { registry_error "child $digest names no configuration"; return 1; }
+  status=$(registry_curl --location --output "$tmp/config" --write-out '%{http_code}' "$base/blobs/$config" 2>"$tmp/error") \
+    || { registry_error "cannot reach the registry for $config: $(registry_oneline "$tmp/error")"; return 1; }
+  [[ "$status" == 200 ]] || { registry_error "reading the configuration of child $digest failed: HTTP $status"; return 1; }
+  jq -cj --arg mediaType "$media_type" --arg digest "$digest" --argjson size "$(wc -c < "$tmp/child")" '
+    if (.os | type) == "string" and (.architecture | type) == "string" and (.os + "/" + .architecture | test("^[a-z0-9]+/[a-z0-9_]+$"))
+    then {mediaType: $mediaType, digest: $digest, size: $size,
+      platform: ({architecture, os} + (if (.variant | type) == "string" then {variant} else {} end))}
+    else error("no os and architecture") end' "$tmp/config" 2>/dev/null \
+    || { registry_error "the configuration of child $digest names no os and architecture"; return 1; }
+  printf '\n'
+}
+
+put_index() (
+  if (( $# < 4 )); then
+    registry_error 'usage: put_index REGISTRY REPOSITORY TAG DIGEST...'
+    exit 1
+  fi
+  registry_check "$1" "$2" "$3" || exit 1
+  registry=$1 repository=$2 tag=$3
+  for digest in "${@:4}"; do
+    [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] \
+      || { registry_error "$(printf 'child %q is not a digest such as sha256:<64 hex digits>' "$digest")"; exit 1; }
+  done
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/registry.XXXXXX") || exit 1
+  trap 'rm -rf "$tmp"' EXIT
+  base=$(registry_base "$registry" "$repository")
+  for digest in $(printf '%s\n' "${@:4}" | sort -u); do
+    registry_child "$base" "$digest" "$tmp" >> "$tmp/children" || exit 1
+  done
+  twice=$(jq -r '.platform | [.os, .architecture, .variant // empty] | join("/")' "$tmp/children" | sort | uniq -d | head -n 1)
+  [[ -z "$twice" ]] || { registry_error "two children are built for $twice: an index holds one image per platform"; exit 1; }
+  index_type=application/vnd.oci.image.index.v1+json
+  jq -csj --arg mediaType "$index_type" \
+    '{schemaVersion: 2, mediaType: $mediaType, manifests: sort_by(.platform.os, .platform.architecture, .platform.variant // "")}' \
+    "$tmp/children" > "$tmp/index" || { registry_error 'cannot write the index'; exit 1; }
+  index_digest="sha256:$(sha256sum < "$tmp/index" | cut -d ' ' -f 1)"
+  status=0
+  current=$(manifest_digest "$registry" "$repository" "$tag") || status=$?
+  (( status <= 1 )) || exit 1
+  if [[ "$current" != "$index_digest" ]]; then
+    status=$(registry_curl --request PUT --header "Content-Type: $index_type" --data-binary "@$tmp/index" \
+      --output "$tmp/response" --write-out '%{http_code}' "$base/manifests/$tag" 2>"$tmp/error") \
+      || status="no answer ($(registry_oneline "$tmp/error"))"
+    if [[ "$status" != 201 ]]; then
+      registry_error "cannot write the index $index_digest as $registry/$repository:$tag: HTTP $status$(registry_error_text "$tmp/response")${current:+; $tag points to $current, and an immutable tag cannot move}"
+      exit 1
+    fi
+  fi
+  printf '%s\n' "$index_digest"
 )

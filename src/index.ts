@@ -21,7 +21,7 @@ export { SigningKey } from './declaration/signing-key';
 export { Size } from './declaration/size';
 export { SubjectFormat } from './declaration/subject-format';
 export type { TaggingOptions, TagPolicy } from './declaration/tagging';
-export { TargetPlatform } from './declaration/target-platform';
+export { TargetPlatform, TargetPlatformOptions } from './declaration/target-platform';
 export { Tool } from './declaration/tool';
 export type { ArchitectureChecksums, AwsCliOptions, KubectlOptions } from './declaration/tool';
 export { TrustScope } from './declaration/trust-scope';

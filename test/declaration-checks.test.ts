@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ContainerImageOptions, GitHubRepository, ImageKind, ImagePlatform, ImagePlatformOptions, LifecycleRule, OidcRole, PINS_LOCK_FILE, Pipeline,
-  PythonPackage, Registry, ScriptCopy, Size, Tool,
+  PythonPackage, Registry, ScriptCopy, Size, TargetPlatform, Tool,
 } from '../src';
 import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
 import { cleanEnv } from './support/sandbox';
@@ -114,7 +114,7 @@ const OPTIONS_CASES: OptionsCase[] = [
     typo: ['pythonPackages', 'pythonPackage'],
     typoMessage: "addImage #2 › pythonPackage: unknown option of ContainerImageOptions; did you mean 'pythonPackages'?",
     unrelatedMessage: 'addImage #2 › colour: unknown option of ContainerImageOptions, whose options are pipeline, kind, repository, id, '
-      + 'workflowName, workflowFileName, dockerfile, sizeWarning, freeDiskSpace, targetPlatform, runsOn, timeoutMinutes, extraPaths, '
+      + 'workflowName, workflowFileName, dockerfile, sizeWarning, freeDiskSpace, targetPlatform, platforms, runsOn, timeoutMinutes, extraPaths, '
       + 'baseImage, systemPackages, heavyPythonPackages, pythonPackages, tools, scripts, env, workdir',
   },
   {
@@ -253,6 +253,8 @@ describe('a plain object where a declaration class belongs fails with one line n
       'addImage #1 › scripts[1]: a plain object is not a ScriptCopy; use ScriptCopy.of(source, destination)'],
     ['a target platform', { targetPlatform: 'linux/arm64' },
       "addImage #1 › targetPlatform: 'linux/arm64' is not a TargetPlatform; use TargetPlatform.LINUX_AMD64 or TargetPlatform.LINUX_ARM64"],
+    ['a platform given as its value', { platforms: [TargetPlatform.LINUX_AMD64, 'linux/arm64'] },
+      "addImage #1 › platforms[1]: 'linux/arm64' is not a TargetPlatform; use TargetPlatform.LINUX_AMD64, TargetPlatform.LINUX_ARM64 or TargetPlatform.of('linux/arm64', { runsOn })"],
     ['a Dockerfile source', { dockerfile: { path: 'docker/triton/Dockerfile', generated: false } },
       'addImage #1 › dockerfile: a plain object is not a string or a DockerfileSource; use a path, DockerfileSource.generated(path) or DockerfileSource.handWritten(path)'],
     ['a tool', { tools: [{ name: 'kubectl', version: '1.33.3' }] },

@@ -9,7 +9,7 @@ import {
 import { githubWorkflowCheck } from './support/github-workflow-check';
 import { FixturePlatform, projectFolder, synth, TEST_REGISTRY } from './support/project';
 import { readWorkflowText, REPO_ROOT, workflowFiles } from './support/workflows';
-import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
+import { MULTI_PLATFORM_WORKFLOW_FILE, REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 
 const WORKFLOWS = workflowFiles().map((file) => `.github/workflows/${file}`);
 const NOTHING = { parser: [], languageService: [] };
@@ -82,6 +82,13 @@ function everyOptionWorkflows(): Record<string, string> {
     workdir: '/scripts',
   });
   platform.addImage({ pipeline: Pipeline.of('vllm', 'vLLM'), kind: ImageKind.DEPLOYMENT, repository: 'vllm-deployment-tools' });
+  // Two platforms: the multi-platform reusable workflow, one with a self-hosted runner.
+  platform.addImage({
+    pipeline: Pipeline.of('vllm', 'vLLM'),
+    kind: ImageKind.TRAINING,
+    repository: 'vllm-training-tools',
+    platforms: [TargetPlatform.LINUX_AMD64, TargetPlatform.of('linux/arm64', { runsOn: ['self-hosted', 'arm64'] })],
+  });
   const files = synth(project);
   return Object.fromEntries(Object.entries(files).filter(([path]) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path)));
 }
@@ -104,7 +111,9 @@ describe('GitHub\'s own workflow parser and language service', () => {
     const findings = githubWorkflowCheck(root, Object.keys(files));
 
     test('the fixture generates its image workflows and the build workflow', () => {
-      expect(Object.keys(files)).toEqual(expect.arrayContaining(['.github/workflows/build.yml', '.github/workflows/triton-train.yml']));
+      expect(Object.keys(files)).toEqual(expect.arrayContaining([
+        '.github/workflows/build.yml', '.github/workflows/triton-train.yml', `.github/workflows/${MULTI_PLATFORM_WORKFLOW_FILE}`,
+      ]));
     });
 
     test.each(Object.keys(files))('report no error and no warning on %s', (file) => {

@@ -194,7 +194,7 @@ describe('local task failures end with one clear line and a non-zero exit', () =
       'image-tasks: no image mlserver-training is declared; declared: triton-training, triton-deployment, vllm-training, vllm-deployment'],
     ['a registry that is not a host', ['push', 'triton-training', 'v9'], { IMAGE_REGISTRY: 'http://x y' },
       `image-tasks: IMAGE_REGISTRY=http://x\\ y is not a registry such as 127.0.0.1:5000 or ${ECR}`],
-    ['a missing action', ['triton-training'], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG]'],
+    ['a missing action', ['triton-training'], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH]'],
   ])('%s', (_case, args, env, message) => {
     const run = checkout.script(args, env);
     expect(run.status).toBe(1);

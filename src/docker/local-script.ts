@@ -75,6 +75,8 @@ function renderImageCase(image: ContainerImage): string[] {
     `      dockerfile=${quote(image.dockerfile)}`,
     `      build_args_file=${quote(image.buildArgsFile)}`,
     `      platform=${quote(image.targetPlatform.value)}`,
+    // Only an image of several platforms lists them: `--platform` picks one, the host's by default.
+    ...(image.multiPlatform ? [`      platforms=(${image.platforms.map((p) => quote(p.value)).join(' ')})`] : []),
     `      inputs=(${image.buildInputs.map(quote).join(' ')})`,
     `      fingerprint_inputs=(${fingerprintArguments(image).map(quote).join(' ')})`,
     `      smoke_command=(${image.smokeTestCommand.map(quote).join(' ')})`,

@@ -1,6 +1,6 @@
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
-import { IMAGE_STEPS, libraryCall, REUSABLE_WORKFLOW_FILE, REUSABLE_WORKFLOW_PATH } from './image-steps';
+import { IMAGE_STEPS, libraryCall, MULTI_PLATFORM_WORKFLOW_PATH, REUSABLE_WORKFLOW_FILE, REUSABLE_WORKFLOW_PATH } from './image-steps';
 import { roleSessionName } from '../declaration/oidc-role';
 import { BUILD_CACHE_TAG, SMOKE_TEST_CACHE_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
@@ -29,7 +29,7 @@ export const IMAGE_JOB_PERMISSIONS: github.workflows.JobPermissions = { idToken:
  * Where the workflow reads each provenance value; the local tasks compute the
  * same from the checkout (see `docker/image-tasks.sh`).
  */
-const CI_PROVENANCE: Record<ProvenanceKey, string> = {
+export const CI_PROVENANCE: Record<ProvenanceKey, string> = {
   source: '${{ github.server_url }}/${{ github.repository }}',
   revision: '${{ github.sha }}',
   version: '${{ steps.tag.outputs.tag }}',
@@ -74,7 +74,7 @@ export type ImageBuildInputs = Record<string, string | number | boolean>;
  * Platform-wide values (registry, role, tag rules) are written into the
  * reusable workflow or its shell library once.
  */
-const INPUTS: Record<string, github.workflows.WorkflowCallInput & { of: (image: ContainerImage) => string | number | boolean }> = {
+export const INPUTS: Record<string, github.workflows.WorkflowCallInput & { of: (image: ContainerImage) => string | number | boolean }> = {
   repository: { type: 'string', required: true, description: 'The ECR repository', of: (i) => i.repository },
   image_id: { type: 'string', required: true, description: 'The declared image id, which names the role session', of: (i) => i.imageId },
   dockerfile: { type: 'string', required: true, description: 'The Dockerfile', of: (i) => i.dockerfile },
@@ -95,9 +95,32 @@ const INPUTS: Record<string, github.workflows.WorkflowCallInput & { of: (image: 
   rebuild: { type: 'boolean', required: false, default: false, description: 'Build even if an image of the same inputs exists', of: () => '${{ inputs.rebuild == true }}' },
 };
 
+/** Inputs of the single-platform job that the multi-platform workflow takes per platform instead. */
+const PER_PLATFORM_INPUTS = new Set(['platform', 'runs_on']);
+
+/**
+ * The inputs of the multi-platform reusable workflow: the same, except that
+ * `platforms` lists each platform with the runner labels that build it.
+ */
+export const MULTI_PLATFORM_INPUTS: typeof INPUTS = {
+  ...Object.fromEntries(Object.entries(INPUTS).filter(([name]) => !PER_PLATFORM_INPUTS.has(name))),
+  platforms: {
+    type: 'string',
+    required: true,
+    description: 'Each platform, the runner labels that build it natively and its build cache tag, as a JSON array of {platform, runs_on, cache_tag}',
+    of: (i) => JSON.stringify(i.platforms.map((p) => ({
+      platform: p.value,
+      runs_on: i.runnerOf(p),
+      // One cache per platform: their layers differ, and one would overwrite the other.
+      cache_tag: `${BUILD_CACHE_TAG}-${p.value.replace(/\//g, '-')}`,
+    }))),
+  },
+};
+
 /** What an image workflow passes to the reusable workflow for an image: its `with:`. */
 export function imageBuildInputs(image: ContainerImage): ImageBuildInputs {
-  return Object.fromEntries(Object.entries(INPUTS).map(([name, input]) => [name, input.of(image)]));
+  const inputs = image.multiPlatform ? MULTI_PLATFORM_INPUTS : INPUTS;
+  return Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, input.of(image)]));
 }
 
 /**
@@ -275,7 +298,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
 }
 
 /** A step's id and name from the step table. */
-function named(step: { readonly id: string; readonly name: string }): { id: string; name: string } {
+export function named(step: { readonly id: string; readonly name: string }): { id: string; name: string } {
   return { id: step.id, name: step.name };
 }
 
@@ -317,7 +340,7 @@ export class ImageWorkflow extends github.GithubWorkflow {
     this.addJob(IMAGE_JOB_ID, {
       name: `Build, test and push ${image.repository}`,
       permissions: IMAGE_JOB_PERMISSIONS,
-      uses: `./${REUSABLE_WORKFLOW_PATH}`,
+      uses: `./${image.multiPlatform ? MULTI_PLATFORM_WORKFLOW_PATH : REUSABLE_WORKFLOW_PATH}`,
       with: imageBuildInputs(image),
       // By name: the called workflow sees this one secret, never all of them (`inherit`).
       ...(secret ? { secrets: { [secret]: `\${{ secrets.${secret} }}` } } : {}),

@@ -10,6 +10,12 @@ export const REUSABLE_WORKFLOW_FILE = 'image-build.yaml';
 /** The reusable workflow's path in the repository. */
 export const REUSABLE_WORKFLOW_PATH = `.github/workflows/${REUSABLE_WORKFLOW_FILE}`;
 
+/** The reusable workflow of the images built for several platforms, generated only when one is declared. */
+export const MULTI_PLATFORM_WORKFLOW_FILE = 'image-build-multi-platform.yaml';
+
+/** The multi-platform reusable workflow's path in the repository. */
+export const MULTI_PLATFORM_WORKFLOW_PATH = `.github/workflows/${MULTI_PLATFORM_WORKFLOW_FILE}`;
+
 /** One step of the image job: its id, its name in the workflow and the run log, and why it is there. */
 export interface ImageStep {
   /** The step's `id`, by which later steps read its outputs. */

@@ -18,7 +18,7 @@ import {
 import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
 import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
 import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile-context';
-import { REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
+import { MULTI_PLATFORM_WORKFLOW_PATH, REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 import { PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
 import { fingerprintArguments } from '../shell/fingerprint';
@@ -79,6 +79,15 @@ export interface ContainerImageOptions {
    * @default TargetPlatform.LINUX_AMD64 - what GitHub's hosted runners run
    */
   readonly targetPlatform?: TargetPlatform;
+  /**
+   * Every platform the image is built for. With more than one, each is built
+   * natively on its own runner (`TargetPlatform.of(value, { runsOn })`) and
+   * the results are merged into one image index; supersedes `targetPlatform`,
+   * which cannot be declared with it.
+   * @default - `[targetPlatform]`, i.e. `[TargetPlatform.LINUX_AMD64]`
+   * @see https://github.com/opencontainers/image-spec/blob/main/image-index.md
+   */
+  readonly platforms?: TargetPlatform[];
   /**
    * Runner labels, so a heavy image can move to a larger or self-hosted runner.
    * @default - the platform's, `['ubuntu-latest']` unless set there
@@ -157,6 +166,7 @@ export const CONTAINER_IMAGE_OPTION_KEYS = new OptionKeys<ContainerImageOptions>
   sizeWarning: optional(instanceOf(Size, 'Size.gigabytes(n) or Size.megabytes(n)')),
   freeDiskSpace: optional(),
   targetPlatform: optional(instanceOf(TargetPlatform, 'TargetPlatform.LINUX_AMD64 or TargetPlatform.LINUX_ARM64')),
+  platforms: optional(listOf(instanceOf(TargetPlatform, "TargetPlatform.LINUX_AMD64, TargetPlatform.LINUX_ARM64 or TargetPlatform.of('linux/arm64', { runsOn })"))),
   runsOn: optional(),
   timeoutMinutes: optional(),
   extraPaths: optional(),
@@ -188,7 +198,10 @@ export class ContainerImage extends Component {
   /** Whether projen generates the Dockerfile from the layers (otherwise it is hand-written). */
   public readonly dockerfileGenerated: boolean;
   public readonly sizeWarning: Size;
+  /** The first of {@link platforms}: the only one of a single-platform image. */
   public readonly targetPlatform: TargetPlatform;
+  /** Every platform the image is built for, in declared order. */
+  public readonly platforms: readonly TargetPlatform[];
   public readonly freeDiskSpace: boolean;
   public readonly runsOn: string[];
   public readonly timeoutMinutes: number;
@@ -205,6 +218,8 @@ export class ContainerImage extends Component {
   public readonly env: Readonly<Record<string, string>>;
   public readonly workdir: string;
   private readonly extraPaths: readonly string[];
+  private readonly declaresBoth: boolean;
+  private readonly declaresRunsOn: boolean;
   private contextUse?: DockerfileContextUse;
   /** Declared inputs the lock cannot pin, one line each. */
   private readonly unpinned: string[] = [];
@@ -230,7 +245,10 @@ export class ContainerImage extends Component {
     this.dockerfile = source.path ?? `docker/${pipeline.name}/Dockerfile.${kind.name}`;
     this.dockerfileGenerated = source.generated;
     this.sizeWarning = options.sizeWarning ?? kind.sizeWarning;
-    this.targetPlatform = options.targetPlatform ?? TargetPlatform.LINUX_AMD64;
+    this.platforms = options.platforms ?? [options.targetPlatform ?? TargetPlatform.LINUX_AMD64];
+    this.targetPlatform = this.platforms[0] ?? TargetPlatform.LINUX_AMD64;
+    this.declaresBoth = options.platforms !== undefined && options.targetPlatform !== undefined;
+    this.declaresRunsOn = options.runsOn !== undefined;
     this.freeDiskSpace = options.freeDiskSpace ?? kind.freeDiskSpace;
     this.runsOn = options.runsOn ?? platform.runsOn;
     this.timeoutMinutes = options.timeoutMinutes ?? platform.timeoutMinutes;
@@ -269,6 +287,19 @@ export class ContainerImage extends Component {
   /** The full image name without tag, e.g. `<registry>/triton-training-tools`. */
   public get repositoryUri(): string {
     return this.platform.registry.repositoryUri(this.repository);
+  }
+
+  /** Whether the image is built for more than one platform, and merged into an index. */
+  public get multiPlatform(): boolean {
+    return this.platforms.length > 1;
+  }
+
+  /**
+   * The runner labels of each platform's build: a single-platform image's
+   * `runsOn` (as before platforms existed), else the platform's own.
+   */
+  public runnerOf(target: TargetPlatform): readonly string[] {
+    return this.multiPlatform ? target.runsOn ?? [] : target.declaredRunsOn ?? this.runsOn;
   }
 
   /** The workflow file's path in the repository. */
@@ -370,7 +401,7 @@ export class ContainerImage extends Component {
       ...inputs,
       literalPathFilter(this.workflowPath),
       // What the job does is written there, for every image: a change there changes this image's job.
-      literalPathFilter(REUSABLE_WORKFLOW_PATH),
+      literalPathFilter(this.multiPlatform ? MULTI_PLATFORM_WORKFLOW_PATH : REUSABLE_WORKFLOW_PATH),
       `${literalPathFilter(LIBRARY_DIR)}/**`,
     ];
   }
@@ -378,6 +409,28 @@ export class ContainerImage extends Component {
   /** Whether a path of the repository is a folder; a source of a hand-written Dockerfile can be either. */
   private isFolder(path: string): boolean {
     return !this.dockerfileGenerated && existsSync(join(this.project.outdir, path)) && statSync(join(this.project.outdir, path)).isDirectory();
+  }
+
+  private platformViolations(): string[] {
+    const problems: string[] = [];
+    if (this.declaresBoth) {
+      problems.push('targetPlatform and platforms are both declared: platforms supersedes targetPlatform, so declare only platforms, e.g. platforms: [TargetPlatform.LINUX_AMD64, TargetPlatform.LINUX_ARM64]');
+    }
+    if (this.platforms.length === 0) {
+      problems.push('platforms is empty: declare at least one, e.g. [TargetPlatform.LINUX_AMD64], or leave it out for linux/amd64');
+    }
+    for (const value of duplicates(this.platforms, (p) => p.value).keys()) {
+      problems.push(`platform '${value}' is declared twice: keep one declaration`);
+    }
+    if (this.multiPlatform && this.declaresRunsOn) {
+      problems.push("runsOn is declared for an image of several platforms: each platform runs on its own runner, so declare it per platform, e.g. TargetPlatform.of('linux/arm64', { runsOn: ['my-arm-runner'] })");
+    }
+    for (const target of this.multiPlatform ? this.platforms : []) {
+      if (!target.runsOn) {
+        problems.push(`platform '${target.value}' has no GitHub-hosted runner of its architecture: declare one that builds it natively, e.g. TargetPlatform.of('${target.value}', { runsOn: ['self-hosted', '${target.architecture}'] })`);
+      }
+    }
+    return problems;
   }
 
   private validate(): void {
@@ -402,6 +455,7 @@ export class ContainerImage extends Component {
     if (!Number.isInteger(this.timeoutMinutes) || this.timeoutMinutes <= 0 || this.timeoutMinutes > 360) {
       v.add(`timeoutMinutes ${this.timeoutMinutes} must be a whole number of minutes from 1 to 360 (GitHub's limit for hosted runners)`);
     }
+    this.platformViolations().forEach((message) => v.add(message));
     for (const name of duplicates(this.allPythonPackages, (p) => p.name.toLowerCase()).keys()) {
       v.add(`Python package '${name}' is declared twice: keep one declaration`);
     }

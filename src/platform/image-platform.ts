@@ -23,6 +23,7 @@ import { LocalImageTasks } from '../docker/local-image-tasks';
 import { ToolKeyFile } from '../docker/tool-key-file';
 import { PinnedAction, pinActions, pinnedVersions, useActionTable } from '../github/actions';
 import { ImageBuildWorkflow, ImageWorkflow } from '../github/image-build-workflow';
+import { MultiPlatformBuildWorkflow } from '../github/multi-platform-build-workflow';
 import { PULL_REQUEST_BUILD_OPTION_KEYS, PullRequestBuildOptions, PullRequestChecks } from '../github/pull-request-checks';
 import { WorkflowComments } from '../github/workflow-comments';
 import { WorkflowsReadme } from '../github/workflows-readme';
@@ -151,6 +152,7 @@ export class ImagePlatform extends Component implements PlatformView {
   private aws?: AwsSetup;
   /** The reusable workflow every image workflow calls, once there is an image. */
   private buildWorkflow?: ImageBuildWorkflow;
+  private multiPlatformWorkflow?: MultiPlatformBuildWorkflow;
   /** The action commits the lock pins, with their release tags. */
   private readonly actionPins: readonly PinnedAction[];
 
@@ -228,6 +230,10 @@ export class ImagePlatform extends Component implements PlatformView {
     this._images.push(image);
     // One reusable workflow holds the image job; each image's workflow calls it.
     this.buildWorkflow ??= new ImageBuildWorkflow(this.github, this);
+    // Generated only once an image of several platforms is declared.
+    if (image.multiPlatform) {
+      this.multiPlatformWorkflow ??= new MultiPlatformBuildWorkflow(this.github, this);
+    }
     new ImageWorkflow(this.github, image);
     // The AWS documents and ECR tasks only make sense once there is a repository.
     this.aws ??= new AwsSetup(this);

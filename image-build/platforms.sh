@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# The steps of an image built for several platforms: each platform is built
+# natively in a job of its own and pushed under its own inputs tag (its
+# fingerprint, which includes the platform), then one job merges the
+# platforms' images into one OCI index under the index's inputs tag and the
+# wanted tag.
+#
+# The index's fingerprint hashes the platforms' fingerprints: a change for one
+# platform changes that platform's fingerprint and the index's, and only that
+# platform builds again; the others reuse their image by its inputs tag.
+
+# shellcheck source=image-build/fingerprint.sh
+source "${BASH_SOURCE[0]%/*}/fingerprint.sh"
+# shellcheck source=image-build/ecr.sh
+source "${BASH_SOURCE[0]%/*}/ecr.sh"
+
+# Bumped whenever the index document changes shape.
+index_document_version=1
+
+# platform_paths PLATFORM PATHS: PATHS (one a line) with `${TARGETOS}`,
+# `${TARGETARCH}` and `${TARGETVARIANT}` replaced by PLATFORM's parts, as
+# BuildKit expands them in a COPY source: what one platform's build copies is
+# that platform's input, so a change for one platform changes only its
+# fingerprint.
+platform_paths() {
+  local os arch variant path
+  IFS=/ read -r os arch variant <<<"$1"
+  while IFS= read -r path; do
+    # shellcheck disable=SC2016 # the literal text of a Dockerfile variable
+    path=${path//'${TARGETOS}'/$os} path=${path//'${TARGETARCH}'/$arch} path=${path//'${TARGETVARIANT}'/$variant}
+    printf '%s\n' "$path"
+  done <<<"$2"
+}
+
+# index_document PLATFORMS DOCKERFILE BUILD_ARGS_FILE [PATH...]: one line per
+# platform (PLATFORMS: one a line), in platform order, with its fingerprint.
+index_document() (
+  platforms=$1
+  printf 'index-fingerprint %s\n' "$index_document_version"
+  while IFS= read -r platform; do
+    [[ -n "$platform" ]] || continue
+    mapfile -t paths < <(platform_paths "$platform" "$(printf '%s\n' "${@:2}")")
+    fingerprint=$(inputs_fingerprint "$platform" "${paths[@]}") || exit 1
+    printf 'platform %s %s\n' "$platform" "$fingerprint"
+  done < <(printf '%s\n' "$platforms" | LC_ALL=C sort -u)
+)
+
+# The index's fingerprint step: IMAGE_PLATFORMS (the workflow's `platforms`
+# input, a JSON array of objects with a `platform`; needs jq) and the
+# variables `inputs_step` reads. Prints the document and outputs the index's
+# inputs `tag` and `child_tags`, each platform's inputs tag in platform order
+# (tags only: letters, digits and '-', safe on one output line).
+index_inputs_step() {
+  local document fingerprint tag path copied=() child_tags=() platform child platforms
+  platforms=$(jq -r '.[].platform | strings' <<<"$IMAGE_PLATFORMS" 2>/dev/null) || platforms=""
+  if [[ -z "$platforms" ]]; then
+    inputs_error 'IMAGE_PLATFORMS is not a JSON array of {"platform": "OS/ARCH"} objects'
+    return 1
+  fi
+  while IFS= read -r path; do
+    [[ -z "$path" ]] || copied+=("$path")
+  done <<<"$IMAGE_COPIED"
+  document=$(index_document "$platforms" "$IMAGE_DOCKERFILE" "$IMAGE_BUILD_ARGS_FILE" "${copied[@]}" "$CONTEXT_IGNORE") || return 1
+  fingerprint=$(printf '%s\n' "$document" | inputs_sha256) || return 1
+  tag=$(inputs_tag "$fingerprint") || return 1
+  while read -r _ platform child; do
+    child_tags+=("$(inputs_tag "$child")") || return 1
+    echo "Platform $platform: ${child_tags[-1]}"
+  done < <(printf '%s\n' "$document" | sed 1d)
+  printf 'fingerprint=%s\ntag=%s\nchild_tags=%s\n' "$fingerprint" "$tag" "${child_tags[*]}" >> "$GITHUB_OUTPUT"
+  echo "Index inputs $tag (sha256 $fingerprint):"
+  printf '%s\n' "$document"
+}
+
+# One platform's fingerprint step: `inputs_step` of the paths that platform
+# copies (see `platform_paths`).
+platform_inputs_step() {
+  IMAGE_COPIED=$(platform_paths "$IMAGE_PLATFORM" "$IMAGE_COPIED") inputs_step
+}
+
+# merge_index REGISTRY REPOSITORY INDEX_TAG IMAGE_TAG CHILD_TAG...: the index
+# of the platforms' images (each found by its inputs tag) under INDEX_TAG,
+# then promoted to IMAGE_TAG with its digest unchanged; prints the digest.
+merge_index() {
+  local registry=$1 repository=$2 index_tag=$3 image_tag=$4 child digests=() digest status
+  for child in "${@:5}"; do
+    status=0
+    digest=$(manifest_digest "$registry" "$repository" "$child") || status=$?
+    if (( status == 1 )); then
+      registry_error "$registry/$repository:$child does not exist: its platform's build pushed no image"
+    fi
+    (( status == 0 )) || return 1
+    digests+=("$digest")
+  done
+  put_index "$registry" "$repository" "$index_tag" "${digests[@]}" >/dev/null || return 1
+  promote_image "$registry" "$repository" "$index_tag" "$image_tag"
+}
+
+# The merge step. Reads PLATFORM_TAGS (space-separated), INDEX_INPUTS_TAG, IMAGE_TAG,
+# ECR_REGISTRY, ECR_REPOSITORY and ECR_REGION; outputs the index `digest`.
+merge_index_step() {
+  local password digest children=()
+  read -r -a children <<<"$PLATFORM_TAGS"
+  password=$(aws ecr get-login-password --region "$ECR_REGION" "${ecr_timeouts[@]}") || return 1
+  echo "::add-mask::$password"
+  export REGISTRY_USERNAME=AWS REGISTRY_PASSWORD=$password
+  digest=$(merge_index "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INDEX_INPUTS_TAG" "$IMAGE_TAG" "${children[@]}") || return 1
+  printf 'digest=%s\n' "$digest" >> "$GITHUB_OUTPUT"
+  echo "Merged ${children[*]} into $digest, tagged $INDEX_INPUTS_TAG and $IMAGE_TAG"
+}
