@@ -7,6 +7,8 @@
 source "${BASH_SOURCE[0]%/*}/registry.sh"
 # shellcheck source=image-build/tags.sh
 source "${BASH_SOURCE[0]%/*}/tags.sh"
+# shellcheck source=image-build/outputs.sh
+source "${BASH_SOURCE[0]%/*}/outputs.sh"
 
 # Options of every AWS CLI call to ECR: with the CLI's retries, a step ends
 # within about two minutes.
@@ -22,12 +24,14 @@ ecr_one_line() {
 # nothing is built, tested or pushed. Outputs `promoted` (`true` when it
 # promoted), `digest` and `built_from`, the commit the image was built from.
 # A forced rebuild (REBUILD `true`) skips the lookup. The login token is
-# masked in the log.
+# masked in the log. What the registry answered is data: the digest must be a
+# sha256 digest and the revision label a 40-hex commit before either reaches
+# an output or the log; any other label is recorded as unknown.
 #
 # Reads IMAGE_TAG, INPUTS_TAG, REBUILD, ECR_REGISTRY (the host),
 # ECR_REPOSITORY and ECR_REGION.
 reuse_step() {
-  local password status=0 digest built_from
+  local password status=0 digest built_from digest_pattern='^sha256:[0-9a-f]{64}$' commit_pattern='^[0-9a-f]{40}$'
   if [[ "${REBUILD:-false}" == true ]]; then
     echo "Rebuild requested: building, whether or not $INPUTS_TAG exists"
     return 0
@@ -42,9 +46,17 @@ reuse_step() {
   fi
   (( status == 0 )) || return 1
   digest=$(promote_image "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" "$IMAGE_TAG") || return 1
+  if [[ ! "$digest" =~ $digest_pattern ]]; then
+    registry_error "the promotion of $INPUTS_TAG reported no sha256 digest"
+    return 1
+  fi
   # Only for the summary: an image without the label is promoted all the same.
   built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || built_from=""
-  printf 'promoted=true\ndigest=%s\nbuilt_from=%s\n' "$digest" "$built_from" >> "$GITHUB_OUTPUT"
+  if [[ ! "$built_from" =~ $commit_pattern ]]; then
+    [[ -z "$built_from" ]] || echo "The image's revision label is not a commit hash: recorded as unknown"
+    built_from=""
+  fi
+  step_output promoted true && step_output digest "$digest" && step_output built_from "$built_from" || return 1
   echo "Promoted $digest ($INPUTS_TAG${built_from:+, built from $built_from}) to $IMAGE_TAG: nothing to build"
 }
 
