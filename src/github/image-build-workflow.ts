@@ -32,7 +32,6 @@ export const IMAGE_JOB_PERMISSIONS: github.workflows.JobPermissions = { idToken:
 const CI_PROVENANCE: Record<ProvenanceKey, string> = {
   source: '${{ github.server_url }}/${{ github.repository }}',
   revision: '${{ github.sha }}',
-  version: '${{ steps.tag.outputs.tag }}',
   created: '${{ steps.commit.outputs.created }}',
 };
 
@@ -145,7 +144,16 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     const cacheRef = (cacheTag: string) => `type=registry,ref=${repositoryUri}:${cacheTag}`;
     // ECR rejects a cache manifest unless it is an OCI image manifest.
     const cacheTo = (cacheTag: string) => `${cacheRef(cacheTag)},mode=max,image-manifest=true,oci-mediatypes=true`;
-    const buildArgs = '${{ steps.build_args.outputs.args }}';
+    // What shapes the image comes from the fingerprint step's outputs, the document it hashed,
+    // never from a second copy: nothing else can be built under its inputs tag.
+    const fingerprinted = {
+      file: '${{ steps.inputs.outputs.dockerfile }}',
+      platforms: '${{ steps.inputs.outputs.platform }}',
+    };
+    const buildArgs = '${{ steps.inputs.outputs.build_args }}';
+    // A rebuild refreshes what the inputs do not pin: no layer from the cache (apt-get and pip
+    // run again) and the base image pulled again. Its result still refreshes the cache.
+    const refresh = { 'no-cache': '${{ inputs.rebuild }}', 'pull': '${{ inputs.rebuild }}' };
     const ecr = { ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
     const rebuild = '${{ inputs.rebuild }}';
     return [
@@ -166,7 +174,6 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         },
         run: libraryCall('fingerprint.sh', 'inputs_step'),
       },
-      { ...named(s.buildArgs), env: { IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}' }, run: libraryCall('build-args.sh', 'build_args_step') },
       {
         ...named(s.credentials),
         uses: actionRef(gh, 'configureAwsCredentials'),
@@ -198,13 +205,13 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(gh, 'buildPush'),
         with: {
           'context': '.',
-          'file': '${{ inputs.dockerfile }}',
+          ...fingerprinted,
           'target': SMOKE_TEST_STAGE,
-          'platforms': '${{ inputs.platform }}',
           // The stage needs no provenance: it would only make its cache key change with every commit.
           'build-args': buildArgs,
           'cache-from': [cacheRef(BUILD_CACHE_TAG), cacheRef(SMOKE_TEST_CACHE_TAG)].join('\n'),
           'cache-to': cacheTo(SMOKE_TEST_CACHE_TAG),
+          ...refresh,
           // A test, not an image: only its result is kept, in the cache.
           'outputs': 'type=cacheonly',
           'provenance': false,
@@ -216,13 +223,13 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(gh, 'buildPush'),
         with: {
           'context': '.',
-          'file': '${{ inputs.dockerfile }}',
           // The declared platform, which the local tasks pass to every engine as well.
-          'platforms': '${{ inputs.platform }}',
+          ...fingerprinted,
           'tags': [`${repositoryUri}:${tag}`, `${repositoryUri}:${inputsTag}`].join('\n'),
           'build-args': [buildArgs, ...PROVENANCE_ARGS.map((a) => `${a.name}=${CI_PROVENANCE[a.key]}`)].join('\n'),
           'cache-from': cacheRef(BUILD_CACHE_TAG),
           'cache-to': cacheTo(BUILD_CACHE_TAG),
+          ...refresh,
           // One single-platform image: what is tested, pushed and measured is the image itself.
           'provenance': false,
           // Straight from BuildKit to ECR: the image is never loaded onto the runner.
