@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, TargetPlatform } from '../src';
 import { gitRepo } from './support/git-fixture';
-import { buildStep, imageJob, imageStep } from './support/image-job';
+import { buildStep, imageStep } from './support/image-job';
 import { libraryFiles, LIBRARY } from './support/library';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
 import { newPlatform, synth } from './support/project';
@@ -454,9 +454,8 @@ describe('a declared platform other than the default', () => {
     const engines = mkdtempSync(join(tmpdir(), 'engines-'));
     try {
       // WHEN the workflow is read and the local build runs with each engine
-      const steps = imageJob('edge-build-deployment-image.yaml', {}, files).steps;
-      const build = steps.find((s: any) => s.id === 'build');
-      const smoke = steps.find((s: any) => s.id === 'smoke_test');
+      const build = buildStep('edge-build-deployment-image.yaml', 'build', { source: files, checkout: repo });
+      const smoke = buildStep('edge-build-deployment-image.yaml', 'smoke_test', { source: files, checkout: repo });
       const platforms = BUILD_COMMANDS.map(([engine]) => {
         const fake = recordingEngine({ tempDir: (prefix) => mkdtempSync(join(engines, prefix)) }, engine);
         spawnSync('bash', ['docker/image-tasks.sh', 'build', 'edge-deployment', 'v1'], {
