@@ -7,6 +7,8 @@
 source "${BASH_SOURCE[0]%/*}/registry.sh"
 # shellcheck source=image-build/tags.sh
 source "${BASH_SOURCE[0]%/*}/tags.sh"
+# shellcheck source=image-build/outputs.sh
+source "${BASH_SOURCE[0]%/*}/outputs.sh"
 
 # Options of every AWS CLI call to ECR: with the CLI's retries, a step ends
 # within about two minutes.
@@ -31,12 +33,15 @@ ci_revision() {
 # (`ci_revision`). Outputs `promoted` (`true` when it promoted), `digest` and
 # `built_from`, the commit the image was built from.
 # A forced rebuild (REBUILD `true`) skips the lookup. The login token is
-# masked in the log.
+# masked in the log. What the registry answered is data: the digest must be a
+# sha256 digest before it reaches an output or the log, and an image whose
+# label is anything but a 40-hex commit is built again, never promoted; the
+# label is then logged escaped (`%q`) on one line.
 #
 # Reads IMAGE_TAG, INPUTS_TAG, REBUILD, ECR_REGISTRY (the host),
 # ECR_REPOSITORY and ECR_REGION.
 reuse_step() {
-  local password status=0 digest built_from promoted
+  local password status=0 digest built_from promoted digest_pattern='^sha256:[0-9a-f]{64}$'
   if [[ "${REBUILD:-false}" == true ]]; then
     echo "Rebuild requested: building, whether or not $INPUTS_TAG exists"
     return 0
@@ -50,8 +55,13 @@ reuse_step() {
     return 0
   fi
   (( status == 0 )) || return 1
+  if [[ ! "$digest" =~ $digest_pattern ]]; then
+    registry_error "$INPUTS_TAG resolved to no sha256 digest"
+    return 1
+  fi
   built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || built_from=""
   if ! ci_revision "$built_from"; then
+    # %q keeps a hostile label on one line, where it can start no workflow command.
     printf 'Not promoting %s (%s): its %s label %q is not a commit CI built (40 hex digits): building\n' \
       "$INPUTS_TAG" "$digest" "$image_build_revision_label" "${built_from:0:80}"
     return 0
@@ -62,7 +72,7 @@ reuse_step() {
       "$INPUTS_TAG" "$digest" "$promoted" "$IMAGE_TAG" >&2
     return 1
   fi
-  printf 'promoted=true\ndigest=%s\nbuilt_from=%s\n' "$digest" "$built_from" >> "$GITHUB_OUTPUT"
+  step_output promoted true && step_output digest "$digest" && step_output built_from "$built_from" || return 1
   echo "Promoted $digest ($INPUTS_TAG${built_from:+, built from $built_from}) to $IMAGE_TAG: nothing to build"
 }
 

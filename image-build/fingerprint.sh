@@ -8,10 +8,13 @@
 # `inputs-<first 16 digits>`. Paths are relative to the repository root; the
 # functions run from any folder of the checkout.
 #
-# The document has one line per input: the platform, every `NAME=value` line
-# of the build arguments file (comments and blank lines are not inputs), and
-# for the Dockerfile and each path its git tree entry (mode, type, object
-# hash) or `absent`. Provenance (revision, commit time, tag, source URL) is
+# The document has one line per input: the platform and the Dockerfile's path
+# (the build settings that shape the image; it is always the Dockerfile's last
+# stage), every `NAME=value` line of the build arguments file (comments and
+# blank lines are not inputs), and for the Dockerfile and each path its git
+# tree entry (mode, type, object hash) or `absent`. The workflow's build takes
+# its Dockerfile, platform and build arguments from this very document (the
+# fingerprint step's outputs), so no other value can be built under its tag. Provenance (revision, commit time, tag, source URL) is
 # not an input: the same content at a new commit keeps its fingerprint.
 #
 # The hashes describe the working tree, never a commit it may differ from:
@@ -26,10 +29,12 @@
 
 # shellcheck source=image-build/settings.sh
 source "${BASH_SOURCE[0]%/*}/settings.sh"
+# shellcheck source=image-build/outputs.sh
+source "${BASH_SOURCE[0]%/*}/outputs.sh"
 
 # Bumped whenever the document changes shape, so a new format can never
 # reproduce an old fingerprint for other inputs.
-inputs_document_version=1
+inputs_document_version=2
 
 # Prints only: a non-zero status here would end a caller running under
 # `set -e` before it could return its own.
@@ -85,11 +90,17 @@ inputs_document() (
   fi
   tree=$(git write-tree) || exit 1
 
-  printf 'inputs-fingerprint %s\nplatform %s\n' "$inputs_document_version" "$target_platform"
+  printf 'inputs-fingerprint %s\nplatform %s\ndockerfile %s\n' "$inputs_document_version" "$target_platform" "${paths[0]}"
+  arg_pattern='^[A-Za-z_][A-Za-z0-9_]*='
   while IFS= read -r line || [[ -n "$line" ]]; do
     case "$line" in
       '' | '#'*) ;;
-      *) printf 'build-arg %s\n' "$line" ;;
+      *)
+        if [[ ! "$line" =~ $arg_pattern || "$line" == *$'\r'* ]]; then
+          inputs_error "$(printf 'line %q of %s is not NAME=value: fix the file (npx projen writes it)' "$line" "$args_file")"
+          exit 1
+        fi
+        printf 'build-arg %s\n' "$line" ;;
     esac
   done < "$args_file"
   for path in "${paths[@]}"; do
@@ -145,9 +156,10 @@ inputs_tag() {
 # IMAGE_BUILD_ARGS_FILE, IMAGE_COPIED (one path a line, possibly none) and
 # CONTEXT_IGNORE, in the order `fingerprintArguments` gives them. Prints the
 # document (why an image rebuilt is then one diff away) and outputs
-# `fingerprint` and the inputs `tag`.
+# `fingerprint`, the inputs `tag`, and what the build steps take from the
+# document: `dockerfile`, `platform` and `build_args` (one `NAME=value` a line).
 inputs_step() {
-  local document fingerprint tag path copied=()
+  local document fingerprint tag path build_args copied=()
   while IFS= read -r path; do
     [[ -z "$path" ]] || copied+=("$path")
   done <<<"$IMAGE_COPIED"
@@ -155,7 +167,12 @@ inputs_step() {
   document=$(inputs_document "$IMAGE_PLATFORM" "$IMAGE_DOCKERFILE" "$IMAGE_BUILD_ARGS_FILE" "${copied[@]}" "$CONTEXT_IGNORE") || return 1
   fingerprint=$(printf '%s\n' "$document" | inputs_sha256) || return 1
   tag=$(inputs_tag "$fingerprint") || return 1
-  printf 'fingerprint=%s\ntag=%s\n' "$fingerprint" "$tag" >> "$GITHUB_OUTPUT"
+  build_args=$(sed -n 's/^build-arg //p' <<<"$document")
+  step_output fingerprint "$fingerprint" || return 1
+  step_output tag "$tag" || return 1
+  step_output dockerfile "$(sed -n 's/^dockerfile //p' <<<"$document")" || return 1
+  step_output platform "$(sed -n 's/^platform //p' <<<"$document")" || return 1
+  step_output_lines build_args "$build_args" || return 1
   echo "Inputs $tag (sha256 $fingerprint):"
   printf '%s\n' "$document"
 }

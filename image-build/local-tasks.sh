@@ -162,7 +162,6 @@ build() {
   done < <(build_args_lines "$build_args_file")
   args+=(--build-arg "$image_build_provenance_source=$(source_url)")
   args+=(--build-arg "$image_build_provenance_revision=$revision")
-  args+=(--build-arg "$image_build_provenance_version=$tag")
   args+=(--build-arg "$image_build_provenance_created=$(git log -1 --format=%cI HEAD 2>/dev/null || true)")
   local command=("$engine" build)
   [[ "$engine" != buildah ]] || command=(buildah bud --layers)

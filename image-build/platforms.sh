@@ -67,7 +67,7 @@ index_inputs_step() {
     child_tags+=("$(inputs_tag "$child")") || return 1
     echo "Platform $platform: ${child_tags[-1]}"
   done < <(printf '%s\n' "$document" | sed 1d)
-  printf 'fingerprint=%s\ntag=%s\nchild_tags=%s\n' "$fingerprint" "$tag" "${child_tags[*]}" >> "$GITHUB_OUTPUT"
+  step_output fingerprint "$fingerprint" && step_output tag "$tag" && step_output child_tags "${child_tags[*]}" || return 1
   echo "Index inputs $tag (sha256 $fingerprint):"
   printf '%s\n' "$document"
 }
@@ -105,6 +105,6 @@ merge_index_step() {
   echo "::add-mask::$password"
   export REGISTRY_USERNAME=AWS REGISTRY_PASSWORD=$password
   digest=$(merge_index "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INDEX_INPUTS_TAG" "$IMAGE_TAG" "${children[@]}") || return 1
-  printf 'digest=%s\n' "$digest" >> "$GITHUB_OUTPUT"
+  step_output digest "$digest" || return 1
   echo "Merged ${children[*]} into $digest, tagged $INDEX_INPUTS_TAG and $IMAGE_TAG"
 }

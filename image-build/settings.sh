@@ -28,5 +28,4 @@ image_build_runner_bloat=('/usr/share/dotnet' '/usr/local/lib/android' '/opt/ghc
 # The build arguments that carry provenance, passed with values known only at build time.
 image_build_provenance_source='IMAGE_SOURCE'
 image_build_provenance_revision='IMAGE_REVISION'
-image_build_provenance_version='IMAGE_VERSION'
 image_build_provenance_created='IMAGE_CREATED'

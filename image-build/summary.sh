@@ -19,7 +19,9 @@ commit_link() {
 # GITHUB_REPOSITORY and GITHUB_SHA.
 origin_summary_step() {
   local image="\`$IMAGE_REPOSITORY:$IMAGE_TAG\`" requested="" line
-  [[ "${REBUILD:-}" != true ]] || requested=" (a rebuild was requested)"
+  # The build steps ran with no-cache and pull exactly when REBUILD is true.
+  [[ "${REBUILD:-}" != true ]] \
+    || requested=", rebuilt on request: no layer came from the build cache and the base image was pulled again, so unpinned packages (apt-get, pip) and the base image are as of this run"
   if [[ "${PROMOTED:-}" == true ]]; then
     line="Promoted \`$IMAGE_DIGEST\` built from $(commit_link "${BUILT_FROM:-}") to $image: its inputs (\`$INPUTS_TAG\`) were built before, so nothing was built or pushed."
   else

@@ -164,7 +164,7 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
     // THEN the Dockerfile declares each passed name, the file holds the workflow's fixed values, and the rest are provenance
     expect([...declaredArgs(text)].sort()).toEqual(ciArgs.map((l) => l.split('=')[0]).sort());
     expect(ciArgs.slice(0, fileArgs.length)).toEqual(fileArgs);
-    expect(ciArgs.slice(fileArgs.length).map((l) => l.split('=')[0])).toEqual(['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED']);
+    expect(ciArgs.slice(fileArgs.length).map((l) => l.split('=')[0])).toEqual(['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED']);
     expect(fileArgs).toEqual([
       `BASE_IMAGE=${BASE_IMAGE}`, ...image.pins, ...pythonPins(image.python),
       `AWS_CLI_VERSION=${LOCK.tools['aws-cli'].version}`, 'AWS_CLI_MIRROR=https://awscli.amazonaws.com',
@@ -179,7 +179,6 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
       `org.opencontainers.image.title="${image.repository}"`,
       'org.opencontainers.image.source="${IMAGE_SOURCE}"',
       'org.opencontainers.image.revision="${IMAGE_REVISION}"',
-      'org.opencontainers.image.version="${IMAGE_VERSION}"',
       'org.opencontainers.image.created="${IMAGE_CREATED}"',
     ]);
   });
@@ -233,7 +232,7 @@ describe('Dockerfiles of other declarations', () => {
     expect(parsed.stages.map((s) => s.map((i) => i.keyword))).toEqual([
       ['FROM', 'ENV'],
       ['FROM', 'RUN'],
-      ['FROM', 'WORKDIR', 'COPY', 'ARG', 'ARG', 'ARG', 'ARG', 'LABEL'],
+      ['FROM', 'WORKDIR', 'COPY', 'ARG', 'ARG', 'ARG', 'LABEL'],
     ]);
     expect(parsed.stages[1][1].args).toBe('["python", "-c", "pass"]');
     expect(text).toContain('ENV GREETING="say \\"hi\\" to \\$USER"');

@@ -92,8 +92,9 @@ describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
     const dir = repo.dir;
     const entry = (path: string) => `input ${path} ${git(dir, 'ls-tree', 'HEAD', '--', path).split('\t')[0]}`;
     expect(document).toEqual([
-      'inputs-fingerprint 1',
+      'inputs-fingerprint 2',
       'platform linux/amd64',
+      `dockerfile ${seed.dockerfile}`,
       ...readFileSync(join(dir, seed.buildArgs), 'utf8').split('\n').filter((l) => /^[A-Z]/.test(l)).map((l) => `build-arg ${l}`),
       ...[seed.dockerfile, ...inputs.buildInputs.filter((p) => p !== seed.dockerfile && p !== seed.buildArgs), '.dockerignore'].map(entry),
     ]);
@@ -274,6 +275,17 @@ describe('the inputs fingerprint refuses what it cannot hash honestly', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain(`::error title=Inputs fingerprint::${message}`);
+  });
+
+  test('fails on a build arguments line that is not NAME=value, which no build could take as the document says', () => {
+    // GIVEN a build arguments file with a line BuildKit would not read as one argument
+    writeFileSync(join(repo.dir, 'docker/bad.build-args'), '# comment\nBASE_IMAGE=x\nnot an argument\n');
+    // WHEN it is fingerprinted
+    const run = fingerprintCall(repo.dir, 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, 'docker/bad.build-args']);
+    // THEN one line names the line and the file
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('::error title=Inputs fingerprint::line not\\ an\\ argument of docker/bad.build-args is not NAME=value: fix the file (npx projen writes it)\n');
   });
 
   test('fails outside a git checkout, saying the fingerprint needs git', () => {

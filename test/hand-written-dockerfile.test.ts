@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { ContainerImage, ContainerImageOptions, DockerfileSource, ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
 import { documentOf, fingerprintOf } from './support/fingerprint-fixture';
 import { gitRepo, writeFiles } from './support/git-fixture';
-import { ciBuildArgs, imageStep } from './support/image-job';
+import { buildStep } from './support/image-job';
 import { linkLibrary } from './support/library';
 import { newPlatform, synth } from './support/project';
 import { cleanEnv, copyProject, projectFiles } from './support/sandbox';
@@ -47,7 +47,6 @@ const COMPLETE = [
   'FROM base',
   'arg IMAGE_SOURCE',
   'ARG IMAGE_REVISION=unknown',
-  'ARG IMAGE_VERSION',
   'ARG IMAGE_CREATED',
   '',
 ].join('\n');
@@ -62,13 +61,12 @@ describe('a hand-written Dockerfile', () => {
     // THEN the workflow builds it with the build arguments, and projen owns only the arguments file
     expect(project.tryFindFile(PATH)).toBeUndefined();
     expect(files[PATH]).toBe(COMPLETE);
-    const build = imageStep('custom-build-deployment-image.yaml', 'build', {}, files);
-    expect(build.with.file).toBe(PATH);
-    const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
-    writeFiles(checkout, { 'docker/custom/custom-deployment.build-args': files['docker/custom/custom-deployment.build-args'] });
+    const checkout = gitRepo({ [PATH]: COMPLETE, 'docker/custom/custom-deployment.build-args': files['docker/custom/custom-deployment.build-args'] });
     linkLibrary(checkout);
-    expect(ciBuildArgs('custom-build-deployment-image.yaml', files, checkout).map((l: string) => l.split('=')[0])).toEqual([
-      'BASE_IMAGE', 'REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_VERSION', 'IMAGE_CREATED',
+    const build = buildStep('custom-build-deployment-image.yaml', 'build', { source: files, checkout });
+    expect(build.with.file).toBe(PATH);
+    expect(build.with['build-args'].split('\n').map((l: string) => l.split('=')[0])).toEqual([
+      'BASE_IMAGE', 'REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED',
     ]);
     rmSync(checkout, { recursive: true, force: true });
     expect(files['docker/custom/custom-deployment.build-args']).toContain('REQUESTS_VERSION=2.32.3\n');
@@ -99,13 +97,13 @@ describe('a hand-written Dockerfile', () => {
   });
 
   test('that lacks build arguments fails the declaration, naming every missing one', () => {
-    // GIVEN a hand-written Dockerfile that declares only BASE_IMAGE and IMAGE_VERSION
-    const { platform } = platformWithDockerfile('ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS smoke-test\nFROM ${BASE_IMAGE}\nARG IMAGE_VERSION\n');
+    // GIVEN a hand-written Dockerfile that declares only BASE_IMAGE and IMAGE_CREATED
+    const { platform } = platformWithDockerfile('ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS smoke-test\nFROM ${BASE_IMAGE}\nARG IMAGE_CREATED\n');
     // WHEN the image is declared
     // THEN one error lists each missing ARG with the fix
     expect(() => platform.addImage(declaration())).toThrow([
       'Invalid image declaration \'custom-deployment\':',
-      ...['REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED'].map((name) =>
+      ...['REQUESTS_VERSION', 'AWS_CLI_VERSION', 'AWS_CLI_MIRROR', 'IMAGE_SOURCE', 'IMAGE_REVISION'].map((name) =>
         `  - hand-written Dockerfile '${PATH}' has no 'ARG ${name}', but projen passes ${name}: add the line 'ARG ${name}' to the stage that uses it`),
     ].join('\n'));
   });
@@ -118,7 +116,7 @@ describe('a hand-written Dockerfile', () => {
       'ARG IMAGE_REVISION',
       'FROM ${BASE_IMAGE} AS smoke-test',
       'FROM ${BASE_IMAGE}',
-      'ARG REQUESTS_VERSION AWS_CLI_VERSION AWS_CLI_MIRROR IMAGE_VERSION IMAGE_CREATED',
+      'ARG REQUESTS_VERSION AWS_CLI_VERSION AWS_CLI_MIRROR IMAGE_CREATED',
       'LABEL org.opencontainers.image.source="${IMAGE_SOURCE}" org.opencontainers.image.revision="${IMAGE_REVISION}"',
       '',
     ].join('\n'));

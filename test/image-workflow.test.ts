@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, render } from './support/expressions';
-import { callerInputs, imageJob, reusableWorkflow } from './support/image-job';
+import { buildStep, callerInputs, imageJob, reusableWorkflow } from './support/image-job';
 import { SEED_IMAGES } from './support/seed-images';
 import { loadWorkflow, readWorkflowText, REPO_ROOT, WORKFLOWS_DIR } from './support/workflows';
 import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
@@ -19,7 +19,6 @@ const BEFORE_BUILD = [
   'Check a release is on the latest branch',
   'Read commit time',
   'Fingerprint the inputs',
-  'Read build arguments',
   'Configure AWS credentials (OIDC)',
   'Login to Amazon ECR',
   'Reuse an image of the same inputs',
@@ -211,7 +210,6 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(step('Set up Docker Buildx').with).toEqual({ driver: 'docker-container' });
     const build = step('Build and push image').with;
     const cache = `type=registry,ref=${REGISTRY}/${image.repository}:buildcache`;
-    expect(build.file).toBe(image.dockerfile);
     expect(build['cache-from']).toBe(cache);
     expect(build['cache-to']).toBe(`${cache},mode=max,image-manifest=true,oci-mediatypes=true`);
     expect(build.push).toBe(true);
@@ -227,7 +225,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     const smoke = step('Smoke-test the Python layers').with;
     const build = step('Build and push image').with;
     const cache = (tag: string) => `type=registry,ref=${REGISTRY}/${image.repository}:${tag}`;
-    expect(smoke).toMatchObject({ file: image.dockerfile, target: 'smoke-test', outputs: 'type=cacheonly', platforms: build.platforms });
+    expect(smoke).toMatchObject({ file: build.file, target: 'smoke-test', outputs: 'type=cacheonly', platforms: build.platforms });
     expect(smoke['cache-from'].split('\n')).toEqual([cache('buildcache'), cache('buildcache-smoke-test')]);
     expect(smoke['cache-to']).toBe(`${cache('buildcache-smoke-test')},mode=max,image-manifest=true,oci-mediatypes=true`);
     // The same fixed build arguments as the image, none of the provenance that changes with every commit.
@@ -235,6 +233,61 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(smoke.push).toBeUndefined();
     // The workflow says why this tests the layers the next step pushes.
     expect(readWorkflowText('image-build.yaml')).toContain('# The smoke-test stage is built on the Dockerfile\'s python stage, the stage the image');
+  });
+
+  test.each(['smoke_test', 'build'])('%s builds exactly what the fingerprint step hashed: its Dockerfile, platform and build arguments', (id) => {
+    // WHEN the fingerprint step runs in this checkout and the step gets its outputs, as BuildKit would
+    const built = buildStep(image.workflow, id);
+    // The document it hashed, which it prints after one line naming the tag
+    const document: string[] = built.log.trim().split('\n').slice(1);
+    expect(document[0]).toBe('inputs-fingerprint 2');
+    // THEN the Dockerfile, platform and every fixed build argument are the document's own lines, and
+    // the only other arguments are the provenance, which never names a hashed argument
+    expect(`dockerfile ${built.with.file}`).toBe(document.find((l) => l.startsWith('dockerfile ')));
+    expect(`platform ${built.with.platforms}`).toBe(document.find((l) => l.startsWith('platform ')));
+    const args: string[] = built.with['build-args'].split('\n');
+    const hashed = document.filter((l) => l.startsWith('build-arg ')).map((l) => l.slice('build-arg '.length));
+    expect(args.slice(0, hashed.length)).toEqual(hashed);
+    expect(args.slice(hashed.length).map((a) => a.split('=')[0])).toEqual(id === 'build' ? ['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED'] : []);
+    expect(hashed.map((a) => a.split('=')[0])).not.toEqual(expect.arrayContaining(['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED']));
+    // AND the image is pushed under the inputs tag of that document
+    if (id === 'build') {
+      expect(built.with.tags.split('\n')[1]).toBe(`${REGISTRY}/${image.repository}:${built.fingerprint.tag}`);
+    }
+  });
+
+  // Another image's files: present in the checkout, and different from this image's.
+  const other = SEED_IMAGES.find((i) => i.id !== image.id)!;
+  test.each<[string, Record<string, string>]>([
+    ['another platform', { platform: 'linux/arm64' }],
+    ['another Dockerfile', { dockerfile: other.dockerfile }],
+    ['another build arguments file', { build_args_file: other.buildArgs }],
+  ])('a caller passing %s builds under another inputs tag', (_what, change) => {
+    // GIVEN the caller's `with:` edited, as a workflow-side edit would
+    const caller = loadWorkflow(image.workflow);
+    const edited = { ...caller, jobs: { [IMAGE_JOB_ID]: { ...caller.jobs[IMAGE_JOB_ID], with: { ...caller.jobs[IMAGE_JOB_ID].with, ...change } } } };
+    const source = { [`.github/workflows/${image.workflow}`]: edited, '.github/workflows/image-build.yaml': reusableWorkflow() };
+    // WHEN both run their fingerprint step in the same checkout
+    const before = buildStep(image.workflow, 'build');
+    const after = buildStep(image.workflow, 'build', { source });
+    // THEN what the edited run builds is pushed under the inputs tag of what it builds, never the unedited one
+    expect(after.fingerprint.tag).not.toBe(before.fingerprint.tag);
+    const changed = Object.keys(change).map((k) => ({ platform: 'platforms', dockerfile: 'file', build_args_file: 'build-args' } as Record<string, string>)[k]);
+    for (const key of changed) {
+      expect(after.with[key]).not.toBe(before.with[key]);
+    }
+  });
+
+  test.each<[string, { rebuild?: boolean }, string]>([
+    ['a push', {}, 'false'],
+    ['a dispatch', { rebuild: false }, 'false'],
+    ['a dispatch asking for a rebuild', { rebuild: true }, 'true'],
+  ])('on %s, both build steps take no layer from the cache and pull the base image again exactly when rebuilding', (_event, dispatch, expected) => {
+    const rebuildJob = imageJob(image.workflow, dispatch);
+    for (const id of ['smoke_test', 'build']) {
+      const { with: given } = rebuildJob.steps.find((s: any) => s.id === id);
+      expect({ noCache: given['no-cache'], pull: given.pull }).toEqual({ noCache: expected, pull: expected });
+    }
   });
 
   test('reads the size and reports the origin of the image built or promoted, by its digest', () => {
@@ -253,6 +306,18 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(raw.find((s: any) => s.id === 'tag').env).toEqual({ REQUESTED_TAG: '${{ inputs.tag }}' });
     expect(raw.find((s: any) => s.id === 'reuse').env.REBUILD).toBe('${{ inputs.rebuild }}');
   });
+});
+
+test.each(['smoke_test', 'build'])('the %s step takes what shapes the image only from the fingerprint step\'s outputs, never from a second copy', (id) => {
+  // GIVEN the step as the reusable workflow declares it
+  const given = reusableWorkflow().jobs[IMAGE_JOB_ID].steps.find((s: any) => s.id === id).with;
+  // THEN its Dockerfile, platform and fixed build arguments are the outputs of the step that hashed them, and
+  // the only other build arguments are the provenance values, which are no input of the image's content
+  expect({ file: given.file, platforms: given.platforms }).toEqual({ file: '${{ steps.inputs.outputs.dockerfile }}', platforms: '${{ steps.inputs.outputs.platform }}' });
+  const [fixed, ...provenance] = given['build-args'].split('\n');
+  expect(fixed).toBe('${{ steps.inputs.outputs.build_args }}');
+  expect(provenance.map((line: string) => line.split('=')[0])).toEqual(id === 'build' ? ['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED'] : []);
+  expect(given.target ?? 'the last stage').toBe(id === 'build' ? 'the last stage' : 'smoke-test');
 });
 
 test('the triton training workflow and the reusable job are stable (filtered snapshot: triggers, call and job header)', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, TargetPlatform } from '../src';
 import { gitRepo } from './support/git-fixture';
-import { imageJob, imageStep } from './support/image-job';
+import { buildStep, imageStep } from './support/image-job';
 import { libraryFiles, LIBRARY } from './support/library';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
 import { newPlatform, synth } from './support/project';
@@ -16,7 +16,6 @@ import { REPO_ROOT } from './support/workflows';
 const ECR = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 const IMAGES = SEED_IMAGES.map((i) => [i.id, i.workflow, i.repository] as const);
 const tasks = JSON.parse(readFileSync(join(REPO_ROOT, '.projen/tasks.json'), 'utf8')).tasks;
-const workflowStep = (file: string, id: string) => imageStep(file, id);
 
 /** The image named by its inputs tag, as the local script computes it in a checkout. */
 function inputsImage(checkout: LocalCheckout, id: string, env: Record<string, string> = {}): string {
@@ -129,10 +128,8 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`${engine} output: ${command[0]}`);
     const [call] = fake.calls();
-    const build = workflowStep(workflow, 'build').with;
-    // The build arguments file as the workflow's step reads it, in the same checkout
-    const readArgs = workflowStep(workflow, 'build_args');
-    const fileArgs = runStep(readArgs.run, readArgs.env, { cwd: checkout.dir }).outputs.args;
+    // The build step as BuildKit gets it: its Dockerfile, platform and build arguments from the fingerprint step, run in the same checkout
+    const build = buildStep(workflow, 'build', { checkout: checkout.dir }).with;
     const file = call[command.length + 3];
     // Tagged as the workflow pushes it too: by its inputs, from the same fingerprint function
     const inputs = inputsImage(checkout, id);
@@ -153,10 +150,9 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     const passed = call.flatMap((arg, i) => (call[i - 1] === '--build-arg' ? [arg] : []));
     const sha = checkout.git('rev-parse', 'HEAD');
     const ciArgs: string[] = build['build-args'].split('\n');
-    expect(passed).toEqual(ciArgs.flatMap((line) => line.replace('${{ steps.build_args.outputs.args }}', fileArgs).split('\n')).map((line) => line
+    expect(passed).toEqual(ciArgs.map((line) => line
       .replace('${{ github.server_url }}/${{ github.repository }}', '')
       .replace('${{ github.sha }}', sha)
-      .replace('${{ steps.tag.outputs.tag }}', 'v9')
       .replace('${{ steps.commit.outputs.created }}', checkout.git('log', '-1', '--format=%cI'))));
     // Labels come from the Dockerfile's LABEL, as in CI: never set again on the command line.
     expect(call).not.toContain('--label');
@@ -166,7 +162,7 @@ describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow do
     const fake = recordingEngine(checkout, 'docker');
     const run = checkout.script(['test', id, 'v9'], { PATH: fake.path });
     expect(run.status).toBe(0);
-    const dockerfile = readFileSync(join(checkout.dir, workflowStep(workflow, 'smoke_test').with.file), 'utf8');
+    const dockerfile = readFileSync(join(checkout.dir, buildStep(workflow, 'smoke_test', { checkout: checkout.dir }).with.file), 'utf8');
     const ciCommand: string[] = JSON.parse(dockerfile.match(/^FROM python AS smoke-test\nRUN (\[.*\])$/m)![1]);
     expect(fake.calls()).toEqual([['image', 'inspect', ref], ['run', '--rm', '--pull', 'never', ref, ...ciCommand]]);
   });
@@ -451,9 +447,8 @@ describe('a declared platform other than the default', () => {
     const engines = mkdtempSync(join(tmpdir(), 'engines-'));
     try {
       // WHEN the workflow is read and the local build runs with each engine
-      const steps = imageJob('edge-build-deployment-image.yaml', {}, files).steps;
-      const build = steps.find((s: any) => s.id === 'build');
-      const smoke = steps.find((s: any) => s.id === 'smoke_test');
+      const build = buildStep('edge-build-deployment-image.yaml', 'build', { source: files, checkout: repo });
+      const smoke = buildStep('edge-build-deployment-image.yaml', 'smoke_test', { source: files, checkout: repo });
       const platforms = BUILD_COMMANDS.map(([engine]) => {
         const fake = recordingEngine({ tempDir: (prefix) => mkdtempSync(join(engines, prefix)) }, engine);
         spawnSync('bash', ['docker/image-tasks.sh', 'build', 'edge-deployment', 'v1'], {

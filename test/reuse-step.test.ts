@@ -127,6 +127,27 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
     expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([]);
   });
 
+  test('a hostile revision label changes no output: the digest stays the promoted one, and the label is recorded as unknown', async () => {
+    // GIVEN an image of other inputs whose revision label carries a line break and forged outputs
+    const forged = `sha256:${'e'.repeat(64)}`;
+    const configText = JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
+      config: { Labels: { 'org.opencontainers.image.revision': `${BUILT_FROM}\npromoted=false\ndigest=${forged}\n::error::injected` } },
+    });
+    const config = await putBlob(registry!.host, REPOSITORY, configText, auth);
+    const bytes = `{"schemaVersion":2,"mediaType":"${MEDIA_TYPE}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"${config}","size":${configText.length}},"layers":[]}`;
+    const hostile = await putManifest(registry!.host, REPOSITORY, 'inputs-00000000000000ff', bytes, MEDIA_TYPE, auth);
+    // WHEN it is promoted
+    const { run } = reuse({ IMAGE_TAG: 'v1.1.0', INPUTS_TAG: 'inputs-00000000000000ff' });
+    // THEN the outputs are exactly the promotion's, and no line of the log carries the label
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({ promoted: 'true', digest: hostile, built_from: '' });
+    expect(run.stdout).toContain('The image\'s revision label is not a commit hash: recorded as unknown');
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/promoted=false|injected|e{64}/);
+  });
+
   test('without an image of these inputs, it leaves the run to build: no promotion, no write', () => {
     const { run, requests } = reuse({ IMAGE_TAG: 'v2.0.0', INPUTS_TAG: 'inputs-fedcba9876543210' });
     expect(run.status).toBe(0);
@@ -189,7 +210,8 @@ describe('the step that records where the image came from', () => {
       `Promoted \`sha256:${'d'.repeat(64)}\` built from [c0ffee0](https://github.com/acme/ml-platform/commit/${BUILT_FROM}) to \`123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}:v1.0.0\`: its inputs (\`${INPUTS_TAG}\`) were built before, so nothing was built or pushed.`],
     ['a build names this run\'s commit', {},
       `Built \`sha256:${'d'.repeat(64)}\` from [aaaaaaa](https://github.com/acme/ml-platform/commit/${'a'.repeat(40)}) and pushed it as \`123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}:v1.0.0\` and \`${INPUTS_TAG}\`.`],
-    ['a requested rebuild says so', { REBUILD: 'true' }, '(a rebuild was requested).'],
+    ['a requested rebuild says it refreshed the packages and the base image', { REBUILD: 'true' },
+      `and \`${INPUTS_TAG}\`, rebuilt on request: no layer came from the build cache and the base image was pulled again, so unpinned packages (apt-get, pip) and the base image are as of this run.`],
     ['a label that is not a commit hash is never written into the summary', { PROMOTED: 'true', BUILT_FROM: '](https://evil.example) ::error::x' },
       'built from an unknown commit to'],
   ])('%s', (_case, env, expected) => {

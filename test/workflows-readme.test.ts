@@ -6,7 +6,7 @@ import {
   TRUST_POLICY_PATH, WorkflowsReadme,
 } from '../src';
 import { evaluate } from './support/expressions';
-import { imageJob } from './support/image-job';
+import { buildStep, imageJob } from './support/image-job';
 import { codeSpans, fencedAfter, section, tableRows } from './support/markdown';
 import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
 import { imageWorkflowFiles, loadWorkflow, REPO_ROOT } from './support/workflows';
@@ -140,7 +140,7 @@ describe('the committed .github/workflows/README.md agrees with the committed wo
       const rows = tableRows(section(README, `### ${repository}`));
       const smoke = codeSpans(rows.find(([layer]) => layer === 'Smoke test')![1])[0];
       // THEN the smoke-test stage the workflow builds runs that very command
-      const step = jobOf(file).steps.find((s: any) => s.name === 'Smoke-test the Python layers');
+      const step = buildStep(file, 'smoke_test');
       const [, python, flag, code] = smoke.match(/^(\S+) (\S+) "(.*)"$/)!;
       expect(step.with.target).toBe('smoke-test');
       expect(readFileSync(join(REPO_ROOT, step.with.file), 'utf8')).toContain(`RUN ${JSON.stringify([python, flag, code]).replace(/","/g, '", "')}`);

@@ -5,7 +5,7 @@ import type { ContainerImage } from '../platform/container-image';
 /**
  * The build arguments projen owns for one image, as `NAME=value` lines: what
  * the local tasks pass, and what reviewers read when a version changes. The
- * workflow passes the same values, rendered from the same declaration.
+ * workflow's fingerprint step hashes these lines and hands them to its build.
  */
 export class BuildArgsFile extends FileBase {
   constructor(public readonly image: ContainerImage) {
@@ -21,6 +21,7 @@ export class BuildArgsFile extends FileBase {
       `# ${image.workflowPath} and by \`npx projen build-image:${image.imageId}\`.`,
       '# Also passed, with values known only at build time:',
       ...PROVENANCE_ARGS.map((a) => `#   ${a.name.padEnd(width)}  ${a.description}`),
+      '# No version label: one image is promoted to several tags, which name it.',
       ...image.buildArgs.map((a) => `${a.name}=${a.value}`),
       '',
     ].join('\n');

@@ -7,7 +7,7 @@ export interface BuildArg {
 }
 
 /** What a provenance build argument records. */
-export type ProvenanceKey = 'source' | 'revision' | 'version' | 'created';
+export type ProvenanceKey = 'source' | 'revision' | 'created';
 
 /**
  * A provenance build argument: its value exists only when the image is built,
@@ -26,11 +26,15 @@ export interface ProvenanceArg {
   readonly description: string;
 }
 
-/** The provenance build arguments every image receives, in the order they are passed. */
+/**
+ * The provenance build arguments every image receives, in the order they are
+ * passed. No `org.opencontainers.image.version`: one image (one digest) is
+ * promoted to several tags (`develop-<sha7>`, `latest`, `v2.0.0`), and a
+ * digest cannot carry per-tag data; the tags and the job summary name it.
+ */
 export const PROVENANCE_ARGS: readonly ProvenanceArg[] = [
   { key: 'source', name: 'IMAGE_SOURCE', label: 'org.opencontainers.image.source', description: 'the repository URL, without credentials' },
   { key: 'revision', name: 'IMAGE_REVISION', label: 'org.opencontainers.image.revision', description: 'the full commit SHA' },
-  { key: 'version', name: 'IMAGE_VERSION', label: 'org.opencontainers.image.version', description: 'the image tag' },
   // The commit time rather than the clock: rebuilding a commit gives the same labels.
   { key: 'created', name: 'IMAGE_CREATED', label: 'org.opencontainers.image.created', description: 'the commit time, RFC 3339' },
 ];

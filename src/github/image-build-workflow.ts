@@ -32,7 +32,6 @@ export const IMAGE_JOB_PERMISSIONS: github.workflows.JobPermissions = { idToken:
 export const CI_PROVENANCE: Record<ProvenanceKey, string> = {
   source: '${{ github.server_url }}/${{ github.repository }}',
   revision: '${{ github.sha }}',
-  version: '${{ steps.tag.outputs.tag }}',
   created: '${{ steps.commit.outputs.created }}',
 };
 
@@ -172,21 +171,18 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     const cacheRef = (cacheTag: string) => `type=registry,ref=${repositoryUri}:${cacheTag}`;
     // ECR rejects a cache manifest unless it is an OCI image manifest.
     const cacheTo = (cacheTag: string) => `${cacheRef(cacheTag)},mode=max,image-manifest=true,oci-mediatypes=true`;
-    const buildArgs = '${{ steps.build_args.outputs.args }}';
+    // What shapes the image comes from the fingerprint step's outputs, the document it hashed,
+    // never from a second copy: nothing else can be built under its inputs tag.
+    const fingerprinted = {
+      file: '${{ steps.inputs.outputs.dockerfile }}',
+      platforms: '${{ steps.inputs.outputs.platform }}',
+    };
+    const buildArgs = '${{ steps.inputs.outputs.build_args }}';
+    const refresh = REFRESH_ON_REBUILD;
     const ecr = { ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
     const rebuild = '${{ inputs.rebuild }}';
     return [
-      {
-        ...named(s.checkout),
-        uses: actionRef(gh, 'checkout'),
-        with: {
-          'persist-credentials': false,
-          // A git tag ref's release check needs the latest branch's history, fetched here while the
-          // checkout holds the token (no later step has one); commits and trees only, no old files.
-          'fetch-depth': `\${{ ${ON_TAG_REF} && '0' || '1' }}`,
-          'filter': `\${{ ${ON_TAG_REF} && 'blob:none' || '' }}`,
-        },
-      },
+      checkoutStep(gh),
       // The dispatch input reaches the library only as an environment variable.
       { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
       { ...named(s.releaseOnMain), env: { IMAGE_TAG: tag }, run: libraryCall('tags.sh', 'release_on_main_step') },
@@ -204,7 +200,6 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         },
         run: libraryCall('fingerprint.sh', 'inputs_step'),
       },
-      { ...named(s.buildArgs), env: { IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}' }, run: libraryCall('build-args.sh', 'build_args_step') },
       {
         ...named(s.credentials),
         uses: actionRef(gh, 'configureAwsCredentials'),
@@ -236,13 +231,13 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(gh, 'buildPush'),
         with: {
           'context': '.',
-          'file': '${{ inputs.dockerfile }}',
+          ...fingerprinted,
           'target': SMOKE_TEST_STAGE,
-          'platforms': '${{ inputs.platform }}',
           // The stage needs no provenance: it would only make its cache key change with every commit.
           'build-args': buildArgs,
           'cache-from': [cacheRef(BUILD_CACHE_TAG), cacheRef(SMOKE_TEST_CACHE_TAG)].join('\n'),
           'cache-to': cacheTo(SMOKE_TEST_CACHE_TAG),
+          ...refresh,
           // A test, not an image: only its result is kept, in the cache.
           'outputs': 'type=cacheonly',
           'provenance': false,
@@ -254,13 +249,13 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(gh, 'buildPush'),
         with: {
           'context': '.',
-          'file': '${{ inputs.dockerfile }}',
           // The declared platform, which the local tasks pass to every engine as well.
-          'platforms': '${{ inputs.platform }}',
+          ...fingerprinted,
           'tags': [`${repositoryUri}:${tag}`, `${repositoryUri}:${inputsTag}`].join('\n'),
           'build-args': [buildArgs, ...PROVENANCE_ARGS.map((a) => `${a.name}=${CI_PROVENANCE[a.key]}`)].join('\n'),
           'cache-from': cacheRef(BUILD_CACHE_TAG),
           'cache-to': cacheTo(BUILD_CACHE_TAG),
+          ...refresh,
           // One single-platform image: what is tested, pushed and measured is the image itself.
           'provenance': false,
           // Straight from BuildKit to ECR: the image is never loaded onto the runner.
@@ -296,6 +291,30 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     ];
   }
 }
+
+/**
+ * The checkout of every image job. A git tag ref's release check needs the
+ * latest branch's history, fetched here while the checkout holds the token
+ * (no later step has one); commits and trees only, no old files.
+ */
+export function checkoutStep(gh: github.GitHub): github.workflows.JobStep {
+  return {
+    ...named(IMAGE_STEPS.checkout),
+    uses: actionRef(gh, 'checkout'),
+    with: {
+      'persist-credentials': false,
+      'fetch-depth': `\${{ ${ON_TAG_REF} && '0' || '1' }}`,
+      'filter': `\${{ ${ON_TAG_REF} && 'blob:none' || '' }}`,
+    },
+  };
+}
+
+/**
+ * What the build steps of a rebuild refresh, which the inputs do not pin: no
+ * layer from the cache (apt-get and pip run again) and the base image pulled
+ * again. Its result still refreshes the cache.
+ */
+export const REFRESH_ON_REBUILD = { 'no-cache': '${{ inputs.rebuild }}', 'pull': '${{ inputs.rebuild }}' } as const;
 
 /** A step's id and name from the step table. */
 export function named(step: { readonly id: string; readonly name: string }): { id: string; name: string } {

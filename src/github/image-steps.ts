@@ -66,12 +66,7 @@ export const IMAGE_STEPS = {
   inputs: {
     id: 'inputs',
     name: 'Fingerprint the inputs',
-    description: 'hashes what determines the image (the Dockerfile, the build arguments, the platform and every folder or file it copies, as git hashes them; no commit, time or tag) into the inputs tag `inputs-<16 hex digits>`, and prints what it hashed',
-  },
-  buildArgs: {
-    id: 'build_args',
-    name: 'Read build arguments',
-    description: 'reads the image\'s generated build arguments file, the same file the fingerprint hashes and the local tasks read',
+    description: 'hashes what determines the image (the Dockerfile, the build arguments, the platform and every folder or file it copies, as git hashes them; no commit, time or tag) into the inputs tag `inputs-<16 hex digits>`, prints what it hashed, and hands the build steps the Dockerfile, platform and build arguments from that very document, so nothing else can be built under the tag',
   },
   credentials: {
     id: 'credentials',
@@ -117,7 +112,7 @@ export const IMAGE_STEPS = {
   build: {
     id: 'build',
     name: 'Build and push image',
-    description: 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag, and pushes it straight to ECR under the wanted tag and the inputs tag: after a scripts-only change, only the scripts\' layer is built and uploaded',
+    description: 'builds the Dockerfile with BuildKit, reading and refreshing the registry cache kept as the repository\'s `buildcache` tag, and pushes it straight to ECR under the wanted tag and the inputs tag: after a scripts-only change, only the scripts\' layer is built and uploaded; a dispatch with `rebuild: true` takes no layer from the cache (here and in the smoke test) and pulls the base image again, so unpinned packages are fetched anew',
   },
   size: {
     id: 'size',

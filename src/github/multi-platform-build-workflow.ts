@@ -1,6 +1,8 @@
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
-import { CI_PROVENANCE, IMAGE_JOB_PERMISSIONS, MULTI_PLATFORM_INPUTS, named, ON_GITHUB_HOSTED_RUNNER } from './image-build-workflow';
+import {
+  checkoutStep, CI_PROVENANCE, IMAGE_JOB_PERMISSIONS, MULTI_PLATFORM_INPUTS, named, ON_GITHUB_HOSTED_RUNNER, REFRESH_ON_REBUILD,
+} from './image-build-workflow';
 import { IMAGE_STEPS, ImageStep, libraryCall, MULTI_PLATFORM_WORKFLOW_FILE } from './image-steps';
 import { roleSessionName } from '../declaration/oidc-role';
 import { PROVENANCE_ARGS } from '../docker/build-args';
@@ -123,7 +125,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
   private login(): github.workflows.JobStep[] {
     const { registry, role } = this.platform;
     return [
-      { ...named(IMAGE_STEPS.checkout), uses: actionRef(this.gh, 'checkout'), with: { 'persist-credentials': false } },
+      checkoutStep(this.gh),
       {
         ...named(IMAGE_STEPS.credentials),
         uses: actionRef(this.gh, 'configureAwsCredentials'),
@@ -154,6 +156,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
     return [
       checkout,
       { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
+      { ...named(s.releaseOnMain), env: { IMAGE_TAG: '${{ steps.tag.outputs.tag }}' }, run: libraryCall('tags.sh', 'release_on_main_step') },
       { ...named(s.commit), run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n' },
       {
         ...named(MULTI_PLATFORM_STEPS.indexInputs),
@@ -193,7 +196,10 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
     const [checkout, ...login] = this.login();
     const cacheRef = (cacheTag: string) => `type=registry,ref=${'${{ env.IMAGE_REPOSITORY }}'}:${cacheTag}`;
     const cacheTo = (cacheTag: string) => `${cacheRef(cacheTag)},mode=max,image-manifest=true,oci-mediatypes=true`;
-    const provenance: Record<string, string> = { ...CI_PROVENANCE, version: INDEX_OUTPUT('tag'), created: INDEX_OUTPUT('created') };
+    const provenance: Record<string, string> = { ...CI_PROVENANCE, created: INDEX_OUTPUT('created') };
+    // What shapes the image comes from the fingerprint step's outputs, the document it hashed.
+    const fingerprinted = { file: '${{ steps.inputs.outputs.dockerfile }}', platforms: '${{ steps.inputs.outputs.platform }}' };
+    const buildArgs = '${{ steps.inputs.outputs.build_args }}';
     return [
       checkout,
       {
@@ -201,7 +207,6 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         env: { IMAGE_PLATFORM: '${{ matrix.platform }}', ...this.fingerprintEnv() },
         run: libraryCall('platforms.sh', 'platform_inputs_step'),
       },
-      { ...named(s.buildArgs), env: { IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}' }, run: libraryCall('build-args.sh', 'build_args_step') },
       ...login,
       {
         ...named(MULTI_PLATFORM_STEPS.platformReuse),
@@ -221,12 +226,12 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(this.gh, 'buildPush'),
         with: {
           'context': '.',
-          'file': '${{ inputs.dockerfile }}',
+          ...fingerprinted,
           'target': SMOKE_TEST_STAGE,
-          'platforms': '${{ matrix.platform }}',
-          'build-args': '${{ steps.build_args.outputs.args }}',
+          'build-args': buildArgs,
           'cache-from': [cacheRef('${{ matrix.cache_tag }}'), cacheRef('${{ matrix.cache_tag }}-smoke-test')].join('\n'),
           'cache-to': cacheTo('${{ matrix.cache_tag }}-smoke-test'),
+          ...REFRESH_ON_REBUILD,
           'outputs': 'type=cacheonly',
           'provenance': false,
         },
@@ -237,13 +242,13 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         uses: actionRef(this.gh, 'buildPush'),
         with: {
           'context': '.',
-          'file': '${{ inputs.dockerfile }}',
-          'platforms': '${{ matrix.platform }}',
+          ...fingerprinted,
           'tags': '${{ env.IMAGE_REPOSITORY }}:${{ steps.inputs.outputs.tag }}',
-          'build-args': ['${{ steps.build_args.outputs.args }}', ...PROVENANCE_ARGS.map((a) => `${a.name}=${provenance[a.key]}`)].join('\n'),
+          'build-args': [buildArgs, ...PROVENANCE_ARGS.map((a) => `${a.name}=${provenance[a.key]}`)].join('\n'),
           // One cache per platform: the platforms' layers differ.
           'cache-from': cacheRef('${{ matrix.cache_tag }}'),
           'cache-to': cacheTo('${{ matrix.cache_tag }}'),
+          ...REFRESH_ON_REBUILD,
           'provenance': false,
           'push': true,
         },

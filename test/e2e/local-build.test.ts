@@ -11,6 +11,7 @@ import { copyLibrary } from '../support/library';
 import { git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
 import { LocalRegistry, startRegistry } from '../support/registry';
+import { getBlobJson, getManifest } from '../support/registry-api';
 import { runStep } from '../support/runner';
 import { runProjenTask, scriptErrors, TaskRun } from '../support/tasks';
 
@@ -122,9 +123,10 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
       'org.opencontainers.image.title': 'e2e-tools',
       'org.opencontainers.image.source': 'https://git.example.com/ml/e2e',
       'org.opencontainers.image.revision': git(dir, 'rev-parse', 'HEAD'),
-      'org.opencontainers.image.version': 'latest',
       'org.opencontainers.image.created': git(dir, 'log', '-1', '--format=%cI'),
     });
+    // No version label: a digest promoted to several tags cannot carry one tag's name
+    expect(firstBuild.labels['org.opencontainers.image.version']).toBeUndefined();
     expect(firstBuild.env).toContain('E2E_GREETING=hello "world" $HOME');
     expect(firstBuild.platform).toBe('linux/amd64');
     expect(firstBuild.history.map((h) => h.createdBy).find((c) => c.includes('LABEL'))).toContain('org.opencontainers.image.revision="${IMAGE_REVISION}"');
@@ -160,10 +162,29 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
     // WHEN the tasks run with a tag argument, as for a manual release
     expectSuccess(task('build-image:e2e-deployment', 'v0.1.0-rc1'));
     expectSuccess(task('push-image:e2e-deployment', 'v0.1.0-rc1'));
-    // THEN the registry has both tags and still no inputs tag, and the label records the given tag
+    // THEN the registry has both tags and still no inputs tag, and no label claims a version:
+    // the tags name it, the image records only the commit it was built from
     const response = await fetch(`http://${registry!.host}/v2/e2e-tools/tags/list`);
     expect(((await response.json()) as { tags: string[] }).tags.sort()).toEqual(['latest', 'v0.1.0-rc1']);
-    expect(buildah.inspect(`${registry!.host}/e2e-tools:v0.1.0-rc1`).labels['org.opencontainers.image.version']).toBe('v0.1.0-rc1');
+    const released = buildah.inspect(`${registry!.host}/e2e-tools:v0.1.0-rc1`).labels;
+    expect(released['org.opencontainers.image.version']).toBeUndefined();
+    expect(released['org.opencontainers.image.revision']).toBe(git(dir, 'rev-parse', 'HEAD'));
+  });
+
+  test('promoted to a release tag as the workflow promotes it, the image names the commit it was built from and no version', async () => {
+    // GIVEN the image pushed as latest; WHEN the library's promote_image puts v1.0.0 on it
+    const promote = spawnSync('bash', ['-c', 'source image-build/registry.sh && promote_image "$@"', 'promote', registry!.host, 'e2e-tools', 'latest', 'v1.0.0'],
+      { cwd: dir, encoding: 'utf8' });
+    expect(promote.stderr).toBe('');
+    // THEN its configuration, read through the registry API as `docker inspect` shows it, is the build's:
+    // the revision of the commit that built it, and no version label that would name another tag
+    const release = await getManifest(registry!.host, 'e2e-tools', 'v1.0.0');
+    expect(release.digest).toBe((await getManifest(registry!.host, 'e2e-tools', 'latest')).digest);
+    const labels = (await getBlobJson(registry!.host, 'e2e-tools', release.config)).config.Labels;
+    expect(labels['org.opencontainers.image.revision']).toBe(git(dir, 'rev-parse', 'HEAD'));
+    expect(Object.keys(labels).filter((key) => key.startsWith('org.opencontainers.image.')).sort()).toEqual([
+      'org.opencontainers.image.created', 'org.opencontainers.image.revision', 'org.opencontainers.image.source', 'org.opencontainers.image.title',
+    ]);
   });
 
   test('the workflow\'s size step reports the compressed bytes the registry stores for the pushed image: config plus layers', async () => {

@@ -89,17 +89,31 @@ export function imageStep(callerFile: string, id: string, dispatch: Dispatch = {
 }
 
 /**
+ * A build step of the image job (`build` or `smoke_test`) as BuildKit gets it
+ * for one image workflow: the fingerprint step run for real in `checkout`, and
+ * its outputs put where the step reads them. Other step outputs and `github`
+ * expressions are left for the test; `fingerprint` is what the fingerprint
+ * step wrote to its outputs, `log` what it printed (the document it hashed).
+ */
+export function buildStep(callerFile: string, id: string, options: { source?: WorkflowSource; checkout?: string; dispatch?: Dispatch } = {}): any {
+  const job = imageJob(callerFile, options.dispatch ?? {}, options.source ?? WORKFLOWS_DIR);
+  const inputs = job.steps.find((s: any) => s.id === 'inputs');
+  const run = runStep(inputs.run, inputs.env, { cwd: options.checkout ?? REPO_ROOT });
+  if (run.status !== 0) {
+    throw new Error(`the fingerprint step failed: ${run.stderr}`);
+  }
+  const step = job.steps.find((s: any) => s.id === id);
+  const given = (value: unknown) => (typeof value === 'string'
+    ? value.replace(/\$\{\{ steps\.inputs\.outputs\.([a-z_]+) \}\}/g, (_m, name: string) => run.outputs[name] ?? '')
+    : value);
+  return { ...step, with: Object.fromEntries(Object.entries(step.with).map(([k, v]) => [k, given(v)])), fingerprint: run.outputs, log: run.stdout };
+}
+
+/**
  * The `build-args` the image job's build step passes for an image: the lines
- * its build arguments step reads from the file in `checkout` (run for real),
- * then the provenance, whose expressions are left for the test.
+ * the fingerprint step hashed in `checkout` (run for real), then the
+ * provenance, whose expressions are left for the test.
  */
 export function ciBuildArgs(callerFile: string, source: WorkflowSource = WORKFLOWS_DIR, checkout: string = REPO_ROOT): string[] {
-  const job = imageJob(callerFile, {}, source);
-  const read = job.steps.find((s: any) => s.id === 'build_args');
-  const run = runStep(read.run, read.env, { cwd: checkout });
-  if (run.status !== 0) {
-    throw new Error(`the build arguments step failed: ${run.stderr}`);
-  }
-  const build = job.steps.find((s: any) => s.id === 'build');
-  return build.with['build-args'].replace('${{ steps.build_args.outputs.args }}', run.outputs.args).split('\n');
+  return buildStep(callerFile, 'build', { source, checkout }).with['build-args'].split('\n');
 }
