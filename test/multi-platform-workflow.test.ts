@@ -58,7 +58,8 @@ describe('an image of several platforms', () => {
     const build = reusable.jobs[platform].steps.find((s: any) => s.id === 'build');
     // Under its own inputs tag only: the wanted tag goes on the index.
     expect(build.with.tags).toBe('${{ env.IMAGE_REPOSITORY }}:${{ steps.inputs.outputs.tag }}');
-    expect(build.with.platforms).toBe('${{ matrix.platform }}');
+    // The platform the fingerprint step hashed, which is this job's matrix platform.
+    expect(build.with.platforms).toBe('${{ steps.inputs.outputs.platform }}');
     // Its fingerprint is the one the index job computed for the platform.
     expect(reusable.jobs[platform].steps.find((s: any) => s.id === 'inputs').run).toBe('source image-build/platforms.sh\nplatform_inputs_step\n');
     for (const job of Object.values(reusable.jobs) as any[]) {

@@ -127,7 +127,7 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
     expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([]);
   });
 
-  test('a hostile revision label changes no output: the digest stays the promoted one, and the label is recorded as unknown', async () => {
+  test('a hostile revision label changes no output and starts no line of the log: the image is built again, not promoted', async () => {
     // GIVEN an image of other inputs whose revision label carries a line break and forged outputs
     const forged = `sha256:${'e'.repeat(64)}`;
     const configText = JSON.stringify({
@@ -139,13 +139,16 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
     const config = await putBlob(registry!.host, REPOSITORY, configText, auth);
     const bytes = `{"schemaVersion":2,"mediaType":"${MEDIA_TYPE}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"${config}","size":${configText.length}},"layers":[]}`;
     const hostile = await putManifest(registry!.host, REPOSITORY, 'inputs-00000000000000ff', bytes, MEDIA_TYPE, auth);
-    // WHEN it is promoted
-    const { run } = reuse({ IMAGE_TAG: 'v1.1.0', INPUTS_TAG: 'inputs-00000000000000ff' });
-    // THEN the outputs are exactly the promotion's, and no line of the log carries the label
+    // WHEN the reuse step finds it under the inputs tag
+    const { run, requests } = reuse({ IMAGE_TAG: 'v1.1.0', INPUTS_TAG: 'inputs-00000000000000ff' });
+    // THEN nothing is promoted or output, and the label, escaped on the one line that names it,
+    // opens no line of the log: no forged output, no workflow command
     expect(run.status).toBe(0);
-    expect(run.outputs).toEqual({ promoted: 'true', digest: hostile, built_from: '' });
-    expect(run.stdout).toContain('The image\'s revision label is not a commit hash: recorded as unknown');
-    expect(`${run.stdout}${run.stderr}`).not.toMatch(/promoted=false|injected|e{64}/);
+    expect(run.outputs).toEqual({});
+    expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([]);
+    expect(run.stdout).toContain(`Not promoting inputs-00000000000000ff (${hostile})`);
+    // The login token's mask is the one workflow command the step writes.
+    expect(`${run.stdout}${run.stderr}`.split('\n').filter((line) => /^(promoted|digest)=|^::(?!add-mask::)/.test(line))).toEqual([]);
   });
 
   test('without an image of these inputs, it leaves the run to build: no promotion, no write', () => {
