@@ -10,6 +10,16 @@ const TOOLS_STAGE = 'tools';
 const PYTHON_STAGE = 'python';
 
 /**
+ * pip's index, an argument pip reads from the environment (`PIP_INDEX_URL`).
+ * Its default is pip's own, and it is not in the build arguments file: only a
+ * local build behind a mirror passes another value, which installs the same
+ * pinned versions and leaves the inputs fingerprint alone.
+ *
+ * @see https://pip.pypa.io/en/stable/topics/configuration/#environment-variables
+ */
+export const PIP_INDEX_URL_ARG = { name: 'PIP_INDEX_URL', value: 'https://pypi.org/simple' } as const;
+
+/**
  * The Dockerfile projen writes for an image from its declared layers.
  *
  * Layers run from least to most volatile (system packages, heavy Python
@@ -67,6 +77,9 @@ export class ImageDockerfile extends FileBase {
     const python = [`FROM \${BASE_IMAGE} AS ${PYTHON_STAGE}`];
     if (image.systemPackages.length > 0) {
       python.push(aptInstall(image.systemPackages));
+    }
+    if (image.heavyPythonPackages.length + image.pythonPackages.length > 0) {
+      python.push(`ARG ${PIP_INDEX_URL_ARG.name}=${PIP_INDEX_URL_ARG.value}`);
     }
     python.push(...pipInstall(image.heavyPythonPackages), ...pipInstall(image.pythonPackages));
     python.push(...Object.entries(image.env).map(([name, value]) => `ENV ${name}="${escapeDoubleQuoted(value)}"`));
