@@ -157,8 +157,10 @@ engine_dockerfile() {
 # arguments file the inputs fingerprint hashes.
 #   BASE_IMAGE_MIRROR  a registry (host[:port][/path]) serving the base image under its own path
 #   <TOOL>_MIRROR      a tool's download base URL, for each *_MIRROR argument the image has
-#   PIP_INDEX_URL      pip's index (PEP 503), for the Dockerfile's PIP_INDEX_URL argument
+#   PIP_INDEX_URL      pip's index (PEP 503), for an image with the PIP_INDEX_URL argument
 mirror_url_pattern='^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$'
+# The build arguments an environment variable of the same name replaces.
+override_pattern='^([A-Z][A-Z0-9_]*_MIRROR|PIP_INDEX_URL)$'
 mirror_registry_pattern='^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$'
 
 # checked_url NAME: the URL in the environment variable NAME, without a trailing
@@ -194,17 +196,12 @@ build_arg_lines() {
     value=${line#*=}
     if [[ "$name" == BASE_IMAGE && -n "${BASE_IMAGE_MIRROR:-}" ]]; then
       value=$(mirrored_image "$value" "$BASE_IMAGE_MIRROR")
-    elif [[ "$name" =~ ^[A-Z][A-Z0-9_]*_MIRROR$ && -n "${!name:-}" ]]; then
+    elif [[ "$name" =~ $override_pattern && -n "${!name:-}" ]]; then
       value=$(checked_url "$name")
     fi
     [[ "$line" == "$name=$value" ]] || echo "==> $name from the environment: $value (the inputs fingerprint stays that of $build_args_file)" >&2
     printf '%s=%s\n' "$name" "$value"
   done < <(build_args_lines "$build_args_file")
-  if [[ -n "${PIP_INDEX_URL:-}" ]]; then
-    value=$(checked_url PIP_INDEX_URL)
-    echo "==> PIP_INDEX_URL from the environment: $value" >&2
-    printf 'PIP_INDEX_URL=%s\n' "$value"
-  fi
 }
 
 # failed_step LOG: the engine's last step in its output, for the one line a failed build ends with.

@@ -1,5 +1,5 @@
 import { FileBase } from 'projen/lib/file';
-import { PROVENANCE_ARGS } from './build-args';
+import { PIP_INDEX_URL_ARG, PROVENANCE_ARGS } from './build-args';
 import { SMOKE_TEST_STAGE } from './smoke-test-stage';
 import { toolKeyPath, TOOLS_PREFIX } from './tool-install';
 import type { PythonPackage } from '../declaration/python-package';
@@ -8,16 +8,6 @@ import type { ContainerImage } from '../platform/container-image';
 const TOOLS_STAGE = 'tools';
 /** The stage with the image's Python environment: system packages, Python packages, environment. */
 const PYTHON_STAGE = 'python';
-
-/**
- * pip's index, an argument pip reads from the environment (`PIP_INDEX_URL`).
- * Its default is pip's own, and it is not in the build arguments file: only a
- * local build behind a mirror passes another value, which installs the same
- * pinned versions and leaves the inputs fingerprint alone.
- *
- * @see https://pip.pypa.io/en/stable/topics/configuration/#environment-variables
- */
-export const PIP_INDEX_URL_ARG = { name: 'PIP_INDEX_URL', value: 'https://pypi.org/simple' } as const;
 
 /**
  * The Dockerfile projen writes for an image from its declared layers.
@@ -79,7 +69,7 @@ export class ImageDockerfile extends FileBase {
       python.push(aptInstall(image.systemPackages));
     }
     if (image.heavyPythonPackages.length + image.pythonPackages.length > 0) {
-      python.push(`ARG ${PIP_INDEX_URL_ARG.name}=${PIP_INDEX_URL_ARG.value}`);
+      python.push(`ARG ${PIP_INDEX_URL_ARG}=${versions.get(PIP_INDEX_URL_ARG)}`);
     }
     python.push(...pipInstall(image.heavyPythonPackages), ...pipInstall(image.pythonPackages));
     python.push(...Object.entries(image.env).map(([name, value]) => `ENV ${name}="${escapeDoubleQuoted(value)}"`));
