@@ -207,8 +207,9 @@ build_arg_lines() {
 # failed_step LOG: the engine's last step in its output, for the one line a failed build ends with.
 failed_step() {
   local step
-  # buildah and podman: `STEP 7/15: RUN ...`; BuildKit's plain progress: `#12 [python 3/5] RUN ...`.
-  step=$(grep -aE '^(STEP [0-9]+/[0-9]+: |#[0-9]+ \[[^]]+\] )' "$1" | tail -n 1 || true)
+  # buildah and podman: `STEP 7/15: RUN ...`, `[2/3] STEP 4/6: RUN ...` in a multi-stage build;
+  # BuildKit's plain progress: `#12 [python 3/5] RUN ...`.
+  step=$(grep -aE '^((\[[0-9]+/[0-9]+\] )?STEP [0-9]+/[0-9]+: |#[0-9]+ \[[^]]+\] )' "$1" | tail -n 1 || true)
   step=${step#\#* }
   (( ${#step} <= 160 )) || step="${step:0:157}..."
   if [[ -n "$step" ]]; then printf 'at %s\n' "$step"; else echo 'before its first step'; fi

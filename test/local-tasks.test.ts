@@ -7,8 +7,8 @@ import { gitRepo } from './support/git-fixture';
 import { imageJob, imageStep } from './support/image-job';
 import { libraryFiles, LIBRARY } from './support/library';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
-import { newPlatform, synth } from './support/project';
 import { ownPlatform } from './support/own-declaration';
+import { newPlatform, synth } from './support/project';
 import { runStep } from './support/runner';
 import { shellcheck } from './support/shellcheck';
 import { REPO_ROOT } from './support/workflows';
@@ -22,7 +22,8 @@ const FIRST_IMAGE = ownPlatform().images[0];
 const FIRST = FIRST_IMAGE.imageId;
 const FIRST_REPOSITORY = FIRST_IMAGE.repository;
 const FIRST_SCRIPTS = FIRST_IMAGE.scripts[0].source;
-const OTHER_SCRIPTS = ownPlatform().images.flatMap((i) => i.scripts.map((c) => c.source)).find((dir) => !FIRST_IMAGE.scripts.some((c) => c.source === dir))!;
+const OTHER_SCRIPTS = ownPlatform().images.flatMap((i) => i.scripts.map((c) => c.source))
+  .find((dir) => !FIRST_IMAGE.scripts.some((c) => c.source === dir))!;
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const tasks = JSON.parse(readFileSync(join(REPO_ROOT, '.projen/tasks.json'), 'utf8')).tasks;
 const workflowStep = (file: string, id: string) => imageStep(file, id);
@@ -573,8 +574,8 @@ describe('a failed build', () => {
   afterAll(() => checkout.remove());
 
   test.each<[string, string[], string]>([
-    ['buildah', ['STEP 1/9: FROM python:3.11-slim AS tools', 'STEP 2/9: RUN python -m pip install "torch==2.5.1"', 'ERROR: no matching distribution'],
-      'STEP 2/9: RUN python -m pip install "torch==2.5.1"'],
+    ['buildah', ['[1/3] STEP 1/9: FROM python:3.11-slim AS tools', '[2/3] STEP 2/9: RUN python -m pip install "torch==2.5.1"', 'ERROR: no matching distribution'],
+      '[2/3] STEP 2/9: RUN python -m pip install "torch==2.5.1"'],
     ['docker', ['#5 [tools 1/3] FROM docker.io/library/python', '#7 [python 2/4] RUN python -m pip install torch', '#7 ERROR: process did not complete successfully'],
       '[python 2/4] RUN python -m pip install torch'],
   ])('with %s ends with one line naming the step that failed', (engine, output, step) => {

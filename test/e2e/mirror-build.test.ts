@@ -1,8 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
@@ -34,27 +32,41 @@ function buildWheel(dir: string): Buffer {
   return readFileSync(join(root, WHEEL.file));
 }
 
-/** A PEP 503 simple index on 127.0.0.1 offering one wheel; records every path asked for. */
-async function startPipIndex(wheel: Buffer): Promise<{ url: string; requested: string[]; stop: () => Promise<void> }> {
-  const requested: string[] = [];
+/**
+ * A PEP 503 simple index on 127.0.0.1 offering one wheel: Python's own
+ * http.server on a folder laid out as the index, in a process of its own (the
+ * tasks run synchronously, so a server in the test's process could not answer).
+ * `requested()` lists the paths asked for, from the server's request log.
+ */
+async function startPipIndex(dir: string, wheel: Buffer): Promise<{ url: string; requested: () => string[]; stop: () => void }> {
+  const root = mkdtempSync(join(dir, 'index-'));
   const sha256 = createHash('sha256').update(wheel).digest('hex');
-  const server: Server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    requested.push(path);
-    if (path === `/simple/${WHEEL.name}/`) {
-      response.writeHead(200, { 'content-type': 'text/html' });
-      response.end(`<!DOCTYPE html><html><body><a href="/files/${WHEEL.file}#sha256=${sha256}">${WHEEL.file}</a></body></html>\n`);
-    } else if (path === `/files/${WHEEL.file}`) {
-      response.writeHead(200, { 'content-type': 'application/octet-stream' });
-      response.end(wheel);
-    } else {
-      response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('not found');
-    }
+  mkdirSync(join(root, 'simple', WHEEL.name), { recursive: true });
+  mkdirSync(join(root, 'files'));
+  writeFileSync(join(root, 'files', WHEEL.file), wheel);
+  writeFileSync(join(root, 'simple', WHEEL.name, 'index.html'),
+    `<!DOCTYPE html><html><body><a href="/files/${WHEEL.file}#sha256=${sha256}">${WHEEL.file}</a></body></html>\n`);
+  const log = join(dir, 'index.log');
+  const logFd = openSync(log, 'w');
+  const child: ChildProcess = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', root], { stdio: ['ignore', 'pipe', logFd] });
+  closeSync(logFd);
+  const port = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('python3 -m http.server did not start within 10 s')), 10_000);
+    let out = '';
+    child.stdout!.on('data', (data) => {
+      out += data;
+      const found = out.match(/port (\d+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/simple`, requested, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/simple`,
+    requested: () => [...readFileSync(log, 'utf8').matchAll(/"GET (\S+) HTTP/g)].map((m) => m[1]),
+    stop: () => child.kill(),
+  };
 }
 
 /**
@@ -120,14 +132,14 @@ describe('a local build behind a mirror reaches the base image registry and the 
     buildah.run('rmi', '--force', 'localhost/e2e-python:3.11', 'localhost/e2e-python-open:3.11');
     const digest = readFileSync(digestFile, 'utf8').trim();
     // AND a pip index offering the declared wheel, and the project naming the base image as on Docker Hub
-    index = await startPipIndex(buildWheel(work));
+    index = await startPipIndex(work, buildWheel(work));
     dir = declareProject(`e2e-python@${digest}`);
     env = { CONTAINER_ENGINE: 'buildah', IMAGE_REGISTRY: '127.0.0.1:5999', CONTAINERS_REGISTRIES_CONF: mirror.registriesConf, ...buildah.env };
   });
 
   afterAll(async () => {
     await mirror?.stop();
-    await index?.stop();
+    index?.stop();
     buildah.removeAll();
     rmSync(work, { recursive: true, force: true });
     if (dir) {
@@ -145,7 +157,7 @@ describe('a local build behind a mirror reaches the base image registry and the 
     expect(run.stdout).toMatch(new RegExp(`STEP 1/\\d+: FROM ${mirror!.host}/library/e2e-python@sha256:[0-9a-f]{64}`));
     expect(registryRequests(mirror!.log()).filter((r) => r.method === 'GET' && r.status === 200).map((r) => r.uri))
       .toContainEqual(expect.stringMatching(/^\/v2\/library\/e2e-python\/manifests\/sha256:/));
-    expect(index!.requested).toEqual(expect.arrayContaining([`/simple/${WHEEL.name}/`, `/files/${WHEEL.file}`]));
+    expect(index!.requested()).toEqual(expect.arrayContaining([`/simple/${WHEEL.name}/`, `/files/${WHEEL.file}`]));
     expect(run.stdout).toContain(`Successfully installed ${WHEEL.name}-${WHEEL.version}`);
     // AND the image is named by the inputs the fingerprint computes without any override, and the smoke test passes
     const plain = fingerprint('mirror-deployment');
@@ -160,10 +172,10 @@ describe('a local build behind a mirror reaches the base image registry and the 
     const run = task('build-image:mirror-missing', { BASE_IMAGE_MIRROR: mirror!.host, PIP_INDEX_URL: index!.url });
     // THEN no working container is left in the engine's storage
     expect(run.status).not.toBe(0);
-    expect(index!.requested).toContain('/simple/no-index-has-it/');
+    expect(index!.requested()).toContain('/simple/no-index-has-it/');
     expect(buildah.run('containers', '--quiet')).toBe('');
     // AND the task's last line names the step, not only the output above
     const last = run.stderr.trimEnd().split('\n').filter((l) => l.startsWith('image-tasks: ')).pop();
-    expect(last).toMatch(/^image-tasks: building 127\.0\.0\.1:5999\/mirror-missing:latest with buildah failed at STEP \d+\/\d+: RUN python -m pip install .*no-index-has-it==.*: the engine's output above says why$/);
+    expect(last).toMatch(/^image-tasks: building 127\.0\.0\.1:5999\/mirror-missing:latest with buildah failed at (\[\d+\/\d+\] )?STEP \d+\/\d+: RUN python -m pip install .*no-index-has-it==.*: the engine's output above says why$/);
   });
 });
