@@ -11,6 +11,10 @@
 # TAG               replaces the tag the git state gives; checked like a dispatch tag
 # CONTAINER_ENGINE  docker, podman, buildah (default docker)
 # IMAGE_REGISTRY    the registry images are named for and pushed to (default 123456789012.dkr.ecr.eu-central-1.amazonaws.com)
+# Behind a mirror or proxy, for one build (the same bytes, so the fingerprint stays):
+# BASE_IMAGE_MIRROR a registry serving the base image, e.g. 127.0.0.1:5000 or mirror.example.com/dockerhub
+# AWS_CLI_MIRROR, KUBECTL_MIRROR  a tool's download base URL, for images with that tool
+# PIP_INDEX_URL     pip's index, e.g. https://artifacts.example.com/api/pypi/simple
 # Engine settings such as STORAGE_DRIVER, BUILDAH_ISOLATION or CONTAINERS_REGISTRIES_CONF
 # reach the engine unchanged.
 

@@ -151,28 +151,99 @@ engine_dockerfile() {
     }' "$dockerfile"
 }
 
+# Where one local build downloads from, from the environment: a mirror or proxy
+# serves the same bytes (the base image by its digest, the tools checked against
+# their signature or pinned sha256, pip's pinned versions), so an override is a
+# build argument of this build only and never touches the committed build
+# arguments file the inputs fingerprint hashes.
+#   BASE_IMAGE_MIRROR  a registry (host[:port][/path]) serving the base image under its own path
+#   <TOOL>_MIRROR      a tool's download base URL, for each *_MIRROR argument the image has
+#   PIP_INDEX_URL      pip's index (PEP 503), for an image with the PIP_INDEX_URL argument
+mirror_url_pattern='^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$'
+# The build arguments an environment variable of the same name replaces.
+override_pattern='^([A-Z][A-Z0-9_]*_MIRROR|PIP_INDEX_URL)$'
+mirror_registry_pattern='^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$'
+
+# checked_url NAME: the URL in the environment variable NAME, without a trailing
+# slash. Credentials are refused: build arguments end up in the image's history.
+checked_url() {
+  local name=$1 value=${!1}
+  [[ "$value" =~ $mirror_url_pattern ]] \
+    || fail "$(printf '%s=%q is not an http(s) URL without credentials, query, quotes or spaces, such as https://artifacts.example.com/pypi/simple (build arguments are recorded in the image'"'"'s history)' "$name" "$value")"
+  printf '%s\n' "${value%/}"
+}
+
+# mirrored_image REFERENCE MIRROR: the same image, digest and all, on MIRROR, under
+# the path its own registry gives it (Docker Hub's official images under library/).
+mirrored_image() {
+  local reference=$1 mirror=$2 first=${1%%/*}
+  if [[ "$reference" != */* ]]; then
+    reference=library/$reference
+  elif [[ "$first" == *.* || "$first" == *:* || "$first" == localhost ]]; then
+    reference=${reference#*/}
+  fi
+  printf '%s/%s\n' "${mirror%/}" "$reference"
+}
+
+# build_arg_lines: the image's `NAME=value` build arguments for this build, the
+# environment's mirrors in place of the file's download locations; says which.
+build_arg_lines() {
+  local line name value
+  if [[ -n "${BASE_IMAGE_MIRROR:-}" && ! "$BASE_IMAGE_MIRROR" =~ $mirror_registry_pattern ]]; then
+    fail "$(printf 'BASE_IMAGE_MIRROR=%q is not a registry such as 127.0.0.1:5000 or mirror.example.com/dockerhub' "$BASE_IMAGE_MIRROR")"
+  fi
+  while IFS= read -r line; do
+    name=${line%%=*}
+    value=${line#*=}
+    if [[ "$name" == BASE_IMAGE && -n "${BASE_IMAGE_MIRROR:-}" ]]; then
+      value=$(mirrored_image "$value" "$BASE_IMAGE_MIRROR")
+    elif [[ "$name" =~ $override_pattern && -n "${!name:-}" ]]; then
+      value=$(checked_url "$name")
+    fi
+    [[ "$line" == "$name=$value" ]] || echo "==> $name from the environment: $value (the inputs fingerprint stays that of $build_args_file)" >&2
+    printf '%s=%s\n' "$name" "$value"
+  done < <(build_args_lines "$build_args_file")
+}
+
+# failed_step LOG: the engine's last step in its output, for the one line a failed build ends with.
+failed_step() {
+  local step
+  # buildah and podman: `STEP 7/15: RUN ...`, `[2/3] STEP 4/6: RUN ...` in a multi-stage build;
+  # BuildKit's plain progress: `#12 [python 3/5] RUN ...`.
+  step=$(grep -aE '^((\[[0-9]+/[0-9]+\] )?STEP [0-9]+/[0-9]+: |#[0-9]+ \[[^]]+\] )' "$1" | tail -n 1 || true)
+  step=${step#\#* }
+  (( ${#step} <= 160 )) || step="${step:0:157}..."
+  if [[ -n "$step" ]]; then printf 'at %s\n' "$step"; else echo 'before its first step'; fi
+}
+
 # Provenance goes in as build arguments only, as in the workflow: the labels come
 # from the Dockerfile's ARG and LABEL lines, the path CI relies on.
 build() {
-  local line revision inputs_image file=$dockerfile args=()
+  local line lines revision inputs_image log file=$dockerfile args=()
   revision=$(build_revision)
   inputs_image=$(inputs_reference)
+  # Read whole first: a bad override ends the task here, before the engine starts.
+  lines=$(build_arg_lines)
   while IFS= read -r line; do
     args+=(--build-arg "$line")
-  done < <(build_args_lines "$build_args_file")
+  done <<<"$lines"
   args+=(--build-arg "$image_build_provenance_source=$(source_url)")
   args+=(--build-arg "$image_build_provenance_revision=$revision")
   args+=(--build-arg "$image_build_provenance_created=$(git log -1 --format=%cI HEAD 2>/dev/null || true)")
-  local command=("$engine" build)
-  [[ "$engine" != buildah ]] || command=(buildah bud --layers)
+  # A failed step's container goes too (BuildKit keeps none).
+  local command=("$engine" build --force-rm)
+  [[ "$engine" != docker ]] || command=(docker build)
+  [[ "$engine" != buildah ]] || command=(buildah bud --layers --force-rm)
   if [[ "$engine" != docker ]]; then
     file=$(mktemp "${TMPDIR:-/tmp}/image-tasks-dockerfile.XXXXXX")
     temporary+=("$file")
     engine_dockerfile > "$file"
   fi
+  log=$(mktemp "${TMPDIR:-/tmp}/image-tasks-build.XXXXXX")
+  temporary+=("$log")
   echo "==> Building $ref for $platform from $dockerfile with $engine"
-  "${command[@]}" --platform "$platform" --file "$file" --tag "$ref" --tag "$inputs_image" "${args[@]}" . \
-    || fail "building $ref with $engine failed: the engine's output above says why"
+  "${command[@]}" --platform "$platform" --file "$file" --tag "$ref" --tag "$inputs_image" "${args[@]}" . 2>&1 | tee "$log" \
+    || fail "building $ref with $engine failed $(failed_step "$log"): the engine's output above says why"
 }
 
 # Whether the engine's local storage holds the image.
@@ -287,14 +358,18 @@ image_tasks_main() {
   elif [[ -n "$requested_platform" && "$requested_platform" != "$platform" ]]; then
     fail "$(printf 'platform %q is not declared for %s, which is built for %s only' "$requested_platform" "$id" "$platform")"
   fi
-  tag=$(local_tag "$requested_tag")
   registry=${IMAGE_REGISTRY:-$image_tasks_default_registry}
   [[ "$registry" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$ ]] \
     || fail "$(printf 'IMAGE_REGISTRY=%q is not a registry such as 127.0.0.1:5000 or %s' "$registry" "$image_tasks_default_registry")"
+  # A fingerprint names the image's inputs, not a commit: it needs no tag rule.
+  if [[ "$action" == fingerprint ]]; then
+    inputs_reference
+    return
+  fi
+  tag=$(local_tag "$requested_tag")
   ref="$registry/$repository:$tag"
   case "$action" in
     tag) printf '%s\n' "$tag" ;;
-    fingerprint) inputs_reference ;;
     build) require_engine; build ;;
     test) require_engine; smoke_test ;;
     push) require_engine; push ;;

@@ -36,6 +36,7 @@ function layerKinds(instructions: Instruction[], heavy: readonly string[]): stri
     if (i.keyword === 'RUN' && APT.test(args)) return 'system packages';
     if (i.keyword === 'RUN' && args.startsWith(PIP)) return heavy.includes(pipNames(args)[0]) ? 'heavy python' : 'python';
     if (i.keyword === 'ARG' && /^[A-Z0-9_]+_VERSION=/.test(i.args)) return 'version pin';
+    if (i.keyword === 'ARG' && i.args.startsWith('PIP_INDEX_URL=')) return 'package index';
     if (i.keyword === 'COPY' && i.flags.includes('--from=tools')) return 'tools';
     if (i.keyword === 'ENV') return 'env';
     if (i.keyword === 'WORKDIR') return 'workdir';
@@ -67,6 +68,8 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
   test('installs its layers from least to most volatile, scripts last, and nothing after them makes a layer', () => {
     expect(layerKinds(imageInstructions, image.heavy)).toEqual([
       'system packages',
+      // Where pip downloads from, before every pip layer; a local build behind a mirror replaces it.
+      'package index',
       ...(image.pins.length > 0 ? ['version pin'] : []),
       ...(image.heavy.length > 0 ? ['heavy python'] : []),
       // The light packages' pins come after the heavy layer: bumping one never rebuilds torch.
@@ -166,7 +169,7 @@ describe.each(IMAGES)('the generated $dockerfile', (image) => {
     expect(ciArgs.slice(0, fileArgs.length)).toEqual(fileArgs);
     expect(ciArgs.slice(fileArgs.length).map((l) => l.split('=')[0])).toEqual(['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED']);
     expect(fileArgs).toEqual([
-      `BASE_IMAGE=${BASE_IMAGE}`, ...image.pins, ...pythonPins(image.python),
+      `BASE_IMAGE=${BASE_IMAGE}`, 'PIP_INDEX_URL=https://pypi.org/simple', ...image.pins, ...pythonPins(image.python),
       `AWS_CLI_VERSION=${LOCK.tools['aws-cli'].version}`, 'AWS_CLI_MIRROR=https://awscli.amazonaws.com',
       ...(image.tools.includes('KUBECTL_VERSION') ? [`KUBECTL_VERSION=${LOCK.tools.kubectl.version}`, 'KUBECTL_MIRROR=https://dl.k8s.io'] : []),
     ]);

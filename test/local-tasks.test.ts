@@ -7,14 +7,24 @@ import { gitRepo } from './support/git-fixture';
 import { buildStep, imageStep } from './support/image-job';
 import { libraryFiles, LIBRARY } from './support/library';
 import { LocalCheckout, pathWithoutEngines, recordingEngine } from './support/local-checkout';
+import { ownPlatform } from './support/own-declaration';
 import { newPlatform, synth } from './support/project';
 import { runStep } from './support/runner';
-import { SEED_IMAGES } from './support/seed-images';
 import { shellcheck } from './support/shellcheck';
 import { REPO_ROOT } from './support/workflows';
 
-const ECR = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
-const IMAGES = SEED_IMAGES.map((i) => [i.id, i.workflow, i.repository] as const);
+// This repository's declaration: the checkouts hold its generated docker/ folder.
+const ECR = ownPlatform().registry.host;
+const REGION = ownPlatform().registry.region;
+const IMAGES = ownPlatform().images.map((i) => [i.imageId, i.workflowFileName, i.repository] as const);
+// The behaviours below hold for every image; they are shown on the first one declared.
+const FIRST_IMAGE = ownPlatform().images[0];
+const FIRST = FIRST_IMAGE.imageId;
+const FIRST_REPOSITORY = FIRST_IMAGE.repository;
+const FIRST_SCRIPTS = FIRST_IMAGE.scripts[0].source;
+const OTHER_SCRIPTS = ownPlatform().images.flatMap((i) => i.scripts.map((c) => c.source))
+  .find((dir) => !FIRST_IMAGE.scripts.some((c) => c.source === dir))!;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const tasks = JSON.parse(readFileSync(join(REPO_ROOT, '.projen/tasks.json'), 'utf8')).tasks;
 
 /** The image named by its inputs tag, as the local script computes it in a checkout. */
@@ -52,7 +62,7 @@ describe('the local image tasks', () => {
 describe('the local tag equals the workflow\'s for the same git state', () => {
   const checkout = new LocalCheckout();
   afterAll(() => checkout.remove());
-  const ciScript = imageStep('triton-build-training-image.yaml', 'tag').run;
+  const ciScript = imageStep(FIRST_IMAGE.workflowFileName, 'tag').run;
 
   /** Puts the checkout in a state; returns what the runner would say about the same push or dispatch. */
   type State = (c: LocalCheckout) => { event: string; refType: string; refName: string; requested?: string };
@@ -78,7 +88,7 @@ describe('the local tag equals the workflow\'s for the same git state', () => {
     const event = enter(checkout);
     const sha = checkout.git('rev-parse', 'HEAD');
     // WHEN the local script and the workflow's tag step each compute the tag
-    const local = checkout.script(['tag', 'triton-training', ...args]);
+    const local = checkout.script(['tag', FIRST, ...args]);
     const ci = runStep(ciScript, {
       GITHUB_EVENT_NAME: event.event,
       GITHUB_REF_TYPE: event.refType,
@@ -100,19 +110,19 @@ describe('the local tag equals the workflow\'s for the same git state', () => {
 
   test('a branch without a tag rule says how to pass a tag locally', () => {
     checkout.git('checkout', '--quiet', '-B', 'feature/y');
-    expect(checkout.script(['tag', 'triton-training']).stderr).toBe(
+    expect(checkout.script(['tag', FIRST]).stderr).toBe(
       'image-tasks: branch feature/y publishes no image: only main (latest or a dispatch\'s tag), develop (develop-<sha7>) and git tags v* on commits of main do; merge into one of them; locally, pass the tag as an argument instead\n');
   });
 
   test('a detached HEAD without a release tag asks for a tag', () => {
     checkout.git('checkout', '--quiet', '--detach');
-    expect(checkout.script(['tag', 'triton-training']).stderr).toBe(
+    expect(checkout.script(['tag', FIRST]).stderr).toBe(
       'image-tasks: HEAD is detached and carries no release tag (v*): pass the tag as an argument\n');
   });
 });
 
 /** What each engine's build command starts with, before the arguments the script adds. */
-const BUILD_COMMANDS: Array<[string, string[]]> = [['docker', ['build']], ['podman', ['build']], ['buildah', ['bud', '--layers']]];
+const BUILD_COMMANDS: Array<[string, string[]]> = [['docker', ['build']], ['podman', ['build', '--force-rm']], ['buildah', ['bud', '--layers', '--force-rm']]];
 
 describe.each(IMAGES)('the local tasks of %s drive the engine as the workflow does', (id, workflow, repository) => {
   const checkout = new LocalCheckout();
@@ -182,15 +192,15 @@ describe('local task failures end with one clear line and a non-zero exit', () =
   afterAll(() => checkout.remove());
 
   test.each<[string, string[], Record<string, string>, string]>([
-    ['an unknown engine', ['build', 'triton-training', 'v9'], { CONTAINER_ENGINE: 'kaniko' },
+    ['an unknown engine', ['build', FIRST, 'v9'], { CONTAINER_ENGINE: 'kaniko' },
       'image-tasks: CONTAINER_ENGINE=kaniko is not one of docker, podman, buildah'],
-    ['an engine that is not installed', ['build', 'triton-training', 'v9'], { CONTAINER_ENGINE: 'podman', PATH: pathWithoutEngines(checkout) },
+    ['an engine that is not installed', ['build', FIRST, 'v9'], { CONTAINER_ENGINE: 'podman', PATH: pathWithoutEngines(checkout) },
       'image-tasks: container engine podman is not installed (not on PATH): install it, or set CONTAINER_ENGINE to another of docker, podman, buildah'],
     ['an image nobody declared', ['build', 'mlserver-training', 'v9'], {},
-      'image-tasks: no image mlserver-training is declared; declared: triton-training, triton-deployment, vllm-training, vllm-deployment'],
-    ['a registry that is not a host', ['push', 'triton-training', 'v9'], { IMAGE_REGISTRY: 'http://x y' },
+      `image-tasks: no image mlserver-training is declared; declared: ${IMAGES.map(([id]) => id).join(', ')}`],
+    ['a registry that is not a host', ['push', FIRST, 'v9'], { IMAGE_REGISTRY: 'http://x y' },
       `image-tasks: IMAGE_REGISTRY=http://x\\ y is not a registry such as 127.0.0.1:5000 or ${ECR}`],
-    ['a missing action', ['triton-training'], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH]'],
+    ['a missing action', [FIRST], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH]'],
   ])('%s', (_case, args, env, message) => {
     const run = checkout.script(args, env);
     expect(run.status).toBe(1);
@@ -198,12 +208,12 @@ describe('local task failures end with one clear line and a non-zero exit', () =
   });
 
   test.each<[string, string[], RegExp]>([
-    ['a failed build', ['build', 'triton-training', 'v9'],
-      /^image-tasks: building \S+\/triton-training-tools:v9 with docker failed: the engine's output above says why$/],
-    ['a failed smoke test', ['test', 'triton-training', 'v9'],
-      /^image-tasks: smoke test failed in \S+\/triton-training-tools:v9: python -c import torch, torchvision, .*boto3$/],
-    ['a failed push', ['push', 'triton-training', 'v9'],
-      /^image-tasks: pushing \S+:v9 failed; log in first \(for ECR: aws ecr get-login-password --region eu-central-1 \| docker login --username AWS --password-stdin \S+\)$/],
+    ['a failed build', ['build', FIRST, 'v9'],
+      new RegExp(`^image-tasks: building \\S+/${FIRST_REPOSITORY}:v9 with docker failed before its first step: the engine's output above says why$`)],
+    ['a failed smoke test', ['test', FIRST, 'v9'],
+      new RegExp(`^image-tasks: smoke test failed in \\S+/${FIRST_REPOSITORY}:v9: ${escapeRegExp(FIRST_IMAGE.smokeTestCommand.join(' '))}$`)],
+    ['a failed push', ['push', FIRST, 'v9'],
+      new RegExp(`^image-tasks: pushing \\S+:v9 failed; log in first \\(for ECR: aws ecr get-login-password --region ${REGION} \\| docker login --username AWS --password-stdin \\S+\\)$`)],
   ])('%s, after the engine\'s own output', (_case, args, message) => {
     // GIVEN an engine that fails
     const fake = recordingEngine(checkout, 'docker', { status: 3 });
@@ -231,7 +241,7 @@ describe('local task failures end with one clear line and a non-zero exit', () =
     ].join('\n'));
     chmodSync(join(bin, 'docker'), 0o755);
     // WHEN the build runs and the test answers as soon as the first step shows up
-    const child = spawn('bash', ['docker/image-tasks.sh', 'build', 'triton-training', 'v9'], {
+    const child = spawn('bash', ['docker/image-tasks.sh', 'build', FIRST, 'v9'], {
       cwd: checkout.dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
     });
     let stdout = '';
@@ -256,8 +266,8 @@ describe('an image that was never built', () => {
   afterAll(() => checkout.remove());
 
   test.each<[string, string[], string]>([
-    ['is not pushed: the task says to build it, with the same tag', ['push', 'triton-training', 'v9'], 'build-image:triton-training v9'],
-    ['is not smoke-tested: the task says to build it', ['test', 'triton-training', 'v9'], 'build-image:triton-training v9'],
+    ['is not pushed: the task says to build it, with the same tag', ['push', FIRST, 'v9'], `build-image:${FIRST} v9`],
+    ['is not smoke-tested: the task says to build it', ['test', FIRST, 'v9'], `build-image:${FIRST} v9`],
   ])('%s', (_case, args, task) => {
     // GIVEN an engine whose storage does not hold the image
     const fake = recordingEngine(checkout, 'docker', { imagePresent: false });
@@ -265,15 +275,15 @@ describe('an image that was never built', () => {
     const run = checkout.script(args, { PATH: fake.path });
     // THEN it names the image and the build task, and the engine was only asked whether the image exists
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe(`image-tasks: there is no local image ${ECR}/triton-training-tools:v9: build it first: npx projen ${task}\n`);
-    expect(fake.calls()).toEqual([['image', 'inspect', `${ECR}/triton-training-tools:v9`]]);
+    expect(run.stderr).toBe(`image-tasks: there is no local image ${ECR}/${FIRST_REPOSITORY}:v9: build it first: npx projen ${task}\n`);
+    expect(fake.calls()).toEqual([['image', 'inspect', `${ECR}/${FIRST_REPOSITORY}:v9`]]);
   });
 
   test('buildah is asked through its own inspect', () => {
     const fake = recordingEngine(checkout, 'buildah', { imagePresent: false });
-    const run = checkout.script(['push', 'triton-training', 'v9'], { PATH: fake.path, CONTAINER_ENGINE: 'buildah' });
-    expect(run.stderr).toMatch(/build it first: npx projen build-image:triton-training v9\n$/);
-    expect(fake.calls()).toEqual([['inspect', '--type', 'image', `${ECR}/triton-training-tools:v9`]]);
+    const run = checkout.script(['push', FIRST, 'v9'], { PATH: fake.path, CONTAINER_ENGINE: 'buildah' });
+    expect(run.stderr).toMatch(new RegExp(`build it first: npx projen build-image:${FIRST} v9\n$`));
+    expect(fake.calls()).toEqual([['inspect', '--type', 'image', `${ECR}/${FIRST_REPOSITORY}:v9`]]);
   });
 });
 
@@ -287,7 +297,7 @@ describe('a bash older than 4.4, such as macOS\'s 3.2', () => {
     // GIVEN an engine on PATH, and the script told it runs on an old bash
     const fake = recordingEngine(checkout, 'docker');
     // WHEN a build runs
-    const run = checkout.script(['build', 'triton-training', 'v9'], { PATH: fake.path, IMAGE_TASKS_BASH_VERSION: version });
+    const run = checkout.script(['build', FIRST, 'v9'], { PATH: fake.path, IMAGE_TASKS_BASH_VERSION: version });
     // THEN one line says what to install, and nothing ran
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(`image-tasks: bash ${version} is too old: these tasks need bash 4.4 or newer; on macOS run 'brew install bash', open a new terminal (Homebrew's bin comes first on PATH) and run the task again\n`);
@@ -295,7 +305,7 @@ describe('a bash older than 4.4, such as macOS\'s 3.2', () => {
   });
 
   test('4.4 passes the check', () => {
-    const run = checkout.script(['tag', 'triton-training', 'v9'], { IMAGE_TASKS_BASH_VERSION: '4.4.0(1)-release' });
+    const run = checkout.script(['tag', FIRST, 'v9'], { IMAGE_TASKS_BASH_VERSION: '4.4.0(1)-release' });
     expect(run).toMatchObject({ status: 0, stdout: 'v9\n' });
   });
 
@@ -334,17 +344,17 @@ describe('the source label, from the origin remote', () => {
     checkout.git('remote', 'add', 'origin', remote);
     // WHEN the image is built
     const fake = recordingEngine(checkout, 'docker');
-    expect(checkout.script(['build', 'triton-training', 'v9'], { PATH: fake.path }).status).toBe(0);
+    expect(checkout.script(['build', FIRST, 'v9'], { PATH: fake.path }).status).toBe(0);
     // THEN the source is an https URL of the host and path, or empty
     expect(fake.calls()[0]).toContain(`IMAGE_SOURCE=${source}`);
   });
 });
 
 describe('building from a working tree with uncommitted changes to the image\'s files', () => {
-  // GIVEN a checkout on main (tag latest) with triton-training's script folder committed and one git-ignored pattern
+  // GIVEN a checkout on main (tag latest) with the first image's script folder committed and one git-ignored pattern
   const checkout = new LocalCheckout({
-    'training/triton/train.py': 'print("train")\n',
-    'deployment/triton/serve.py': 'print("serve")\n',
+    [`${FIRST_SCRIPTS}/train.py`]: 'print("train")\n',
+    [`${OTHER_SCRIPTS}/serve.py`]: 'print("serve")\n',
     'README.md': '# repo\n',
     '.gitignore': '*.log\n',
   });
@@ -359,7 +369,7 @@ describe('building from a working tree with uncommitted changes to the image\'s 
   /** Builds triton-training with a stand-in docker; returns the run, the engine's calls and the revision passed. */
   const build = (...tag: string[]) => {
     const fake = recordingEngine(checkout, 'docker');
-    const run = checkout.script(['build', 'triton-training', ...tag], { PATH: fake.path });
+    const run = checkout.script(['build', FIRST, ...tag], { PATH: fake.path });
     const calls = fake.calls();
     const revision = calls[0]?.find((a) => a.startsWith('IMAGE_REVISION='))?.slice('IMAGE_REVISION='.length);
     return { run, calls, revision };
@@ -372,10 +382,10 @@ describe('building from a working tree with uncommitted changes to the image\'s 
   });
 
   test.each<[string, Record<string, string | null>, string]>([
-    ['a modified script', { 'training/triton/train.py': 'print("changed")\n' }, 'training/triton/train.py'],
-    ['an untracked file in the script folder', { 'training/triton/new_step.py': 'print("new")\n' }, 'training/triton/new_step.py'],
-    ['a deleted script', { 'training/triton/train.py': null }, 'training/triton/train.py'],
-    ['a modified build arguments file', { 'docker/triton/triton-training.build-args': 'BASE_IMAGE=python:3.12-slim\n' }, 'docker/triton/triton-training.build-args'],
+    ['a modified script', { [`${FIRST_SCRIPTS}/train.py`]: 'print("changed")\n' }, `${FIRST_SCRIPTS}/train.py`],
+    ['an untracked file in the script folder', { [`${FIRST_SCRIPTS}/new_step.py`]: 'print("new")\n' }, `${FIRST_SCRIPTS}/new_step.py`],
+    ['a deleted script', { [`${FIRST_SCRIPTS}/train.py`]: null }, `${FIRST_SCRIPTS}/train.py`],
+    ['a modified build arguments file', { [FIRST_IMAGE.buildArgsFile]: 'BASE_IMAGE=python:3.12-slim\n' }, FIRST_IMAGE.buildArgsFile],
   ])('%s is refused for the CI tag, naming the file and how to go on', (_case, change, file) => {
     // GIVEN the change, not committed
     chmodIfPresent(join(checkout.dir, file));
@@ -384,21 +394,21 @@ describe('building from a working tree with uncommitted changes to the image\'s 
     const { run, calls } = build();
     // THEN nothing was built, and one line names the file and the ways forward
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe(`image-tasks: ${ECR}/triton-training-tools:latest would carry a tag CI pushes, but 1 of the files it is built from differ from the last commit (${file}): commit or stash them, or pass another tag as an argument, whose image is labelled as not from a clean commit\n`);
+    expect(run.stderr).toBe(`image-tasks: ${ECR}/${FIRST_REPOSITORY}:latest would carry a tag CI pushes, but 1 of the files it is built from differ from the last commit (${file}): commit or stash them, or pass another tag as an argument, whose image is labelled as not from a clean commit\n`);
     expect(calls).toEqual([]);
   });
 
   test('a staged change counts too, and many files are named three at a time', () => {
-    checkout.write(Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [`training/triton/${n}.py`, `${n}\n`])));
-    checkout.git('add', 'training/triton/a.py');
+    checkout.write(Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [`${FIRST_SCRIPTS}/${n}.py`, `${n}\n`])));
+    checkout.git('add', `${FIRST_SCRIPTS}/a.py`);
     const { run } = build();
-    expect(run.stderr).toContain('but 5 of the files it is built from differ from the last commit (training/triton/a.py, training/triton/b.py, training/triton/c.py and 2 more)');
+    expect(run.stderr).toContain(`but 5 of the files it is built from differ from the last commit (${FIRST_SCRIPTS}/a.py, ${FIRST_SCRIPTS}/b.py, ${FIRST_SCRIPTS}/c.py and 2 more)`);
   });
 
   test.each<[string, Record<string, string>]>([
-    ['a change outside the image\'s files', { 'README.md': '# changed\n', 'deployment/triton/serve.py': 'print("other image")\n' }],
-    ['a git-ignored file in the script folder', { 'training/triton/run.log': 'log\n' }],
-    ['a file .dockerignore keeps out of the build context', { 'training/triton/.env': 'TOKEN=x\n', 'training/triton/key.pem': 'x\n' }],
+    ['a change outside the image\'s files', { 'README.md': '# changed\n', [`${OTHER_SCRIPTS}/serve.py`]: 'print("other image")\n' }],
+    ['a git-ignored file in the script folder', { [`${FIRST_SCRIPTS}/run.log`]: 'log\n' }],
+    ['a file .dockerignore keeps out of the build context', { [`${FIRST_SCRIPTS}/.env`]: 'TOKEN=x\n', [`${FIRST_SCRIPTS}/key.pem`]: 'x\n' }],
   ])('%s does not stop the build', (_case, change) => {
     checkout.write(change);
     const { run, revision } = build();
@@ -408,17 +418,17 @@ describe('building from a working tree with uncommitted changes to the image\'s 
 
   test('an explicit tag builds, labelled as not from a clean commit', () => {
     // GIVEN an uncommitted script change
-    checkout.write({ 'training/triton/train.py': 'print("experiment")\n' });
+    checkout.write({ [`${FIRST_SCRIPTS}/train.py`]: 'print("experiment")\n' });
     // WHEN the image is built with a tag of the person's own
     const { run, revision } = build('dev-alice');
     // THEN it builds, and its revision says the tree was dirty
     expect(run.status).toBe(0);
     expect(revision).toBe(`${sha()}-dirty`);
-    expect(run.stderr).toContain(`==> 1 uncommitted file(s) go into ${ECR}/triton-training-tools:dev-alice: its revision label says ${sha()}-dirty`);
+    expect(run.stderr).toContain(`==> 1 uncommitted file(s) go into ${ECR}/${FIRST_REPOSITORY}:dev-alice: its revision label says ${sha()}-dirty`);
   });
 
   test.each(['latest', 'develop-1234567', 'v2.0.0'])('an explicit tag of a form CI pushes (%s) is still refused', (tag) => {
-    checkout.write({ 'training/triton/train.py': 'print("experiment")\n' });
+    checkout.write({ [`${FIRST_SCRIPTS}/train.py`]: 'print("experiment")\n' });
     const { run, calls } = build(tag);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/would carry a tag CI pushes/);
@@ -464,6 +474,124 @@ describe('a declared platform other than the default', () => {
     } finally {
       rmSync(repo, { recursive: true, force: true });
       rmSync(engines, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a local build behind a mirror or proxy', () => {
+  const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
+  // An image of this declaration with a tool, so a *_MIRROR argument to replace.
+  const image = ownPlatform().images.find((i) => i.tools.length > 0)!;
+  const MIRRORS = {
+    BASE_IMAGE_MIRROR: '127.0.0.1:5000/dockerhub',
+    AWS_CLI_MIRROR: 'http://127.0.0.1:8080/awscli/',
+    KUBECTL_MIRROR: 'http://127.0.0.1:8080/k8s',
+    PIP_INDEX_URL: 'http://127.0.0.1:8081/simple/',
+  };
+
+  /** The build arguments a stand-in docker received, by name. */
+  const buildArgs = (env: Record<string, string>) => {
+    const fake = recordingEngine(checkout, 'docker');
+    // Not a tag CI pushes: the base image case edits the build arguments file.
+    const run = checkout.script(['build', image.imageId, 'dev-mirror'], { PATH: fake.path, ...env });
+    expect(run.status).toBe(0);
+    const [call] = fake.calls();
+    return { run, call, args: Object.fromEntries(call.flatMap((arg, i) => (call[i - 1] === '--build-arg' ? [arg.split(/=(.*)/s).slice(0, 2)] : []))) };
+  };
+
+  test('the environment\'s mirrors replace the download locations for this build only, and the inputs tag stays', () => {
+    // GIVEN the build without overrides
+    const plain = buildArgs({});
+    // WHEN the same build runs with every mirror set
+    const mirrored = buildArgs(MIRRORS);
+    // THEN the base image keeps its path and digest on the mirror, each tool and pip use theirs, nothing else moves
+    const expected: Record<string, string> = { ...plain.args, PIP_INDEX_URL: 'http://127.0.0.1:8081/simple' };
+    const base = plain.args.BASE_IMAGE.startsWith('python:') ? `library/${plain.args.BASE_IMAGE}` : plain.args.BASE_IMAGE.replace(/^[^/]*\//, '');
+    expected.BASE_IMAGE = `127.0.0.1:5000/dockerhub/${base}`;
+    for (const tool of image.tools) {
+      expected[tool.mirrorArg] = (MIRRORS as Record<string, string>)[tool.mirrorArg].replace(/\/$/, '');
+    }
+    expect(mirrored.args).toEqual(expected);
+    expect(mirrored.args.BASE_IMAGE).toMatch(/@sha256:[0-9a-f]{64}$/);
+    // The image is tagged by the same inputs, and the committed files are untouched
+    const inputsTag = (call: string[]) => call[call.indexOf('--tag', call.indexOf('--tag') + 1) + 1];
+    expect(inputsTag(mirrored.call)).toBe(inputsTag(plain.call));
+    expect(checkout.git('status', '--porcelain')).toBe('');
+    expect(plain.run.stderr).toBe('');
+    expect(mirrored.run.stderr).toContain(`==> BASE_IMAGE from the environment: 127.0.0.1:5000/dockerhub/${base} (the inputs fingerprint stays that of ${image.buildArgsFile})\n`);
+  });
+
+  test('the base image mirror names Docker Hub\'s official images under library/ and other registries\' images by their path', () => {
+    const write = (value: string) => checkout.write({ [image.buildArgsFile]: `BASE_IMAGE=${value}\n` });
+    const cases: Array<[string, string]> = [
+      ['python:3.11-slim@sha256:abc', '127.0.0.1:5000/library/python:3.11-slim@sha256:abc'],
+      ['nvidia/cuda:12.4.1-runtime-ubuntu22.04', '127.0.0.1:5000/nvidia/cuda:12.4.1-runtime-ubuntu22.04'],
+      ['public.ecr.aws/docker/library/python:3.11', '127.0.0.1:5000/docker/library/python:3.11'],
+      ['localhost:5000/team/base:1', '127.0.0.1:5000/team/base:1'],
+    ];
+    try {
+      for (const [declared, mirrored] of cases) {
+        write(declared);
+        expect(buildArgs({ BASE_IMAGE_MIRROR: '127.0.0.1:5000' }).args.BASE_IMAGE).toBe(mirrored);
+      }
+    } finally {
+      checkout.git('checkout', '--', image.buildArgsFile);
+    }
+  });
+
+  test.each<[string, Record<string, string>, string]>([
+    ['a base image mirror that is a URL', { BASE_IMAGE_MIRROR: 'https://mirror.example.com' },
+      'image-tasks: BASE_IMAGE_MIRROR=https://mirror.example.com is not a registry such as 127.0.0.1:5000 or mirror.example.com/dockerhub'],
+    ['a tool mirror carrying credentials', { AWS_CLI_MIRROR: 'https://user:token@artifacts.example.com/awscli' },
+      'image-tasks: AWS_CLI_MIRROR=https://user:token@artifacts.example.com/awscli is not an http(s) URL without credentials, query, quotes or spaces, such as https://artifacts.example.com/pypi/simple (build arguments are recorded in the image\'s history)'],
+    ['a pip index with a shell expansion', { PIP_INDEX_URL: 'https://x/$(touch pwned)' },
+      'image-tasks: PIP_INDEX_URL=https://x/\\$\\(touch\\ pwned\\) is not an http(s) URL without credentials, query, quotes or spaces, such as https://artifacts.example.com/pypi/simple (build arguments are recorded in the image\'s history)'],
+  ])('%s stops the build before the engine starts, in one line', (_case, env, message) => {
+    const fake = recordingEngine(checkout, 'docker');
+    const run = checkout.script(['build', image.imageId, 'v9'], { PATH: fake.path, ...env });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`${message}\n`);
+    expect(fake.calls()).toEqual([]);
+    expect(existsSync(join(checkout.dir, 'pwned'))).toBe(false);
+  });
+});
+
+describe('a failed build', () => {
+  const checkout = new LocalCheckout();
+  afterAll(() => checkout.remove());
+
+  test.each<[string, string[], string]>([
+    ['buildah', ['[1/3] STEP 1/9: FROM python:3.11-slim AS tools', '[2/3] STEP 2/9: RUN python -m pip install "torch==2.5.1"', 'ERROR: no matching distribution'],
+      '[2/3] STEP 2/9: RUN python -m pip install "torch==2.5.1"'],
+    ['docker', ['#5 [tools 1/3] FROM docker.io/library/python', '#7 [python 2/4] RUN python -m pip install torch', '#7 ERROR: process did not complete successfully'],
+      '[python 2/4] RUN python -m pip install torch'],
+  ])('with %s ends with one line naming the step that failed', (engine, output, step) => {
+    // GIVEN an engine that prints its steps, then fails
+    const bin = checkout.tempDir('failing-engine-');
+    writeFileSync(join(bin, engine), ['#!/usr/bin/env bash', ...output.map((line) => `printf '%s\\n' '${line}'`), 'exit 1', ''].join('\n'));
+    chmodSync(join(bin, engine), 0o755);
+    // WHEN the build runs
+    const run = checkout.script(['build', FIRST, 'v9'], { PATH: `${bin}:${process.env.PATH}`, CONTAINER_ENGINE: engine });
+    // THEN the engine's output came through, and the last line names the step
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(output[2]);
+    expect(run.stderr).toBe(`image-tasks: building ${ECR}/${FIRST_REPOSITORY}:v9 with ${engine} failed at ${step}: the engine's output above says why\n`);
+  });
+});
+
+describe('the fingerprint', () => {
+  test('needs no tag rule: it is printed on a branch without one, and equals the one on main', () => {
+    const checkout = new LocalCheckout();
+    try {
+      const onMain = checkout.script(['fingerprint', FIRST]);
+      checkout.git('checkout', '--quiet', '-B', 'feature/x');
+      const onFeature = checkout.script(['fingerprint', FIRST]);
+      expect(onFeature.stderr).toBe('');
+      expect(onFeature.stdout).toMatch(new RegExp(`^${ECR}/${FIRST_REPOSITORY}:inputs-[0-9a-f]{16}\\n$`));
+      expect(onFeature.stdout).toBe(onMain.stdout);
+    } finally {
+      checkout.remove();
     }
   });
 });

@@ -44,6 +44,7 @@ describe('synthesis renders what the lock pins', () => {
   test('the base image by its index digest, every Python package and every tool at the lock\'s version; a declared version wins', () => {
     expect(buildArgs(files, image)).toEqual([
       `BASE_IMAGE=python:3.11-slim@${LOCK.baseImages['python:3.11-slim'].digest}`,
+      'PIP_INDEX_URL=https://pypi.org/simple',
       'TORCH_VERSION=2.5.1',
       `MLFLOW_VERSION=${LOCK.pythonPackages.mlflow.version}`,
       // Declared as 'NumPy': the lock's key is the PEP 503 name.

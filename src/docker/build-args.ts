@@ -6,6 +6,19 @@ export interface BuildArg {
   readonly value: string;
 }
 
+/**
+ * pip's index, a build argument pip reads from the environment: pip's own
+ * default in the build arguments file, like the tools' download servers, so a
+ * local build behind a mirror can replace it for that build alone
+ * (`PIP_INDEX_URL=... npx projen build-image:<id>`), installing the same pinned versions.
+ *
+ * @see https://pip.pypa.io/en/stable/topics/configuration/#environment-variables
+ */
+export const PIP_INDEX_URL_ARG = 'PIP_INDEX_URL';
+
+/** pip's default index. */
+export const DEFAULT_PIP_INDEX_URL = 'https://pypi.org/simple';
+
 /** What a provenance build argument records. */
 export type ProvenanceKey = 'source' | 'revision' | 'created';
 

@@ -1,5 +1,5 @@
 import { FileBase } from 'projen/lib/file';
-import { PROVENANCE_ARGS } from './build-args';
+import { PIP_INDEX_URL_ARG, PROVENANCE_ARGS } from './build-args';
 import { SMOKE_TEST_STAGE } from './smoke-test-stage';
 import { toolKeyPath, TOOLS_PREFIX } from './tool-install';
 import type { PythonPackage } from '../declaration/python-package';
@@ -67,6 +67,9 @@ export class ImageDockerfile extends FileBase {
     const python = [`FROM \${BASE_IMAGE} AS ${PYTHON_STAGE}`];
     if (image.systemPackages.length > 0) {
       python.push(aptInstall(image.systemPackages));
+    }
+    if (image.heavyPythonPackages.length + image.pythonPackages.length > 0) {
+      python.push(`ARG ${PIP_INDEX_URL_ARG}=${versions.get(PIP_INDEX_URL_ARG)}`);
     }
     python.push(...pipInstall(image.heavyPythonPackages), ...pipInstall(image.pythonPackages));
     python.push(...Object.entries(image.env).map(([name, value]) => `ENV ${name}="${escapeDoubleQuoted(value)}"`));

@@ -15,7 +15,7 @@ import { PinnedTool, Tool } from '../declaration/tool';
 import {
   duplicates, ecrRepositoryViolation, nameViolation, repoPathViolation, Violations, workflowFileViolation,
 } from '../declaration/violations';
-import { BuildArg, PROVENANCE_ARGS } from '../docker/build-args';
+import { BuildArg, DEFAULT_PIP_INDEX_URL, PIP_INDEX_URL_ARG, PROVENANCE_ARGS } from '../docker/build-args';
 import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
 import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile-context';
 import { MULTI_PLATFORM_WORKFLOW_PATH, REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
@@ -327,12 +327,15 @@ export class ContainerImage extends Component {
   }
 
   /**
-   * The build arguments with values from the declaration: the base image, each
-   * pinned Python package's version and each tool's version and mirror.
+   * The build arguments with values from the declaration: the base image,
+   * pip's index (a generated Dockerfile with Python packages), each pinned
+   * Python package's version and each tool's version and mirror.
    */
   public get buildArgs(): readonly BuildArg[] {
+    const pipIndex = this.dockerfileGenerated && this.allPythonPackages.length > 0;
     return [
       { name: 'BASE_IMAGE', value: this.baseImageReference },
+      ...(pipIndex ? [{ name: PIP_INDEX_URL_ARG, value: DEFAULT_PIP_INDEX_URL }] : []),
       ...this.allPythonPackages.flatMap((p) => p.buildArg && p.version ? [{ name: p.buildArg, value: p.version }] : []),
       ...this.tools.flatMap((t) => t.buildArgs),
     ];

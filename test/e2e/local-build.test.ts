@@ -261,14 +261,16 @@ describe('the generated tasks build, smoke-test and push an image with buildah t
     expect(buildah.run('containers', '--quiet')).toBe('');
   });
 
-  test('a build that fails ends build-image non-zero with one line naming the image and the engine', () => {
+  test('a build that fails ends build-image non-zero with one line naming the image, the engine and the failed step', () => {
     // WHEN an image whose package pip cannot find is built
     const run = task('build-image:e2e-missing-package');
     // THEN the task fails after pip's own error, with one line from the script
     expect(run.status).not.toBe(0);
     expect(`${run.stdout}${run.stderr}`).toMatch(/No matching distribution found for not-in-the-wheel-folder/);
     expect(scriptErrors(run)).toEqual([
-      `image-tasks: building ${registry!.host}/e2e-missing-package:latest with buildah failed: the engine's output above says why`,
+      `image-tasks: building ${registry!.host}/e2e-missing-package:latest with buildah failed at [1/3] STEP 4/5: `
+      + 'RUN python -m pip install --no-cache-dir --disable-pip-version-check "not-in-the-wheel-folder==${NOT_IN_THE_WHEEL_FOLDER_VERSION}": '
+      + 'the engine\'s output above says why',
     ]);
   });
 });
