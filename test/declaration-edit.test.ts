@@ -107,6 +107,8 @@ describe('a team\'s first edits of .projenrc.ts keep the declaration-derived tes
       'M\t.github/workflows/vllm-build-deployment-image.yaml',
       'M\t.gitignore',
       'M\t.projen/files.json',
+      // what the weekly upgrade resolves: the new image's packages, the held torchvision version
+      'M\t.projen/pins-intent.json',
       'M\t.projen/tasks.json',
       'M\tdocker/image-tasks.sh',
       // the version bump

@@ -134,16 +134,7 @@ export function imageBuildInputs(image: ContainerImage): ImageBuildInputs {
 export class ImageBuildWorkflow extends github.GithubWorkflow {
   constructor(gh: github.GitHub, public readonly platform: PlatformSettings) {
     super(gh, 'Build, test and push an image (reusable)', { fileName: REUSABLE_WORKFLOW_FILE });
-    const secret = platform.role.secretName;
-    this.on({
-      workflowCall: {
-        inputs: Object.fromEntries(Object.entries(INPUTS).map(([name, { of: _of, ...input }]) => [name, input])),
-      },
-    });
-    if (secret) {
-      // As declared: projen would write the name in lower case, which GitHub reads alike but a reader does not.
-      this.file?.addOverride(`on.workflow_call.secrets.${secret}`, { description: 'The ARN of the IAM role the job assumes by OIDC', required: true });
-    }
+    onWorkflowCall(this, INPUTS, platform.role.secretName);
     this.addJob(IMAGE_JOB_ID, {
       name: 'Build, test and push ${{ inputs.repository }}',
       runsOn: ['${{ fromJSON(inputs.runs_on) }}'],
@@ -289,6 +280,24 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         run: libraryCall('summary.sh', 'origin_summary_step'),
       },
     ];
+  }
+}
+
+/**
+ * Declares a reusable workflow's trigger: `workflow_call` with these typed
+ * inputs and the role's secret, by name.
+ *
+ * @see https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onworkflow_call
+ */
+export function onWorkflowCall(workflow: github.GithubWorkflow, inputs: typeof INPUTS, secret?: string): void {
+  workflow.on({
+    workflowCall: {
+      inputs: Object.fromEntries(Object.entries(inputs).map(([name, { of: _of, ...input }]) => [name, input])),
+    },
+  });
+  if (secret) {
+    // As declared: projen would write the name in lower case, which GitHub reads alike but a reader does not.
+    workflow.file?.addOverride(`on.workflow_call.secrets.${secret}`, { description: 'The ARN of the IAM role the job assumes by OIDC', required: true });
   }
 }
 

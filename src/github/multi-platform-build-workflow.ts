@@ -1,7 +1,8 @@
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import {
-  checkoutStep, CI_PROVENANCE, IMAGE_JOB_PERMISSIONS, MULTI_PLATFORM_INPUTS, named, ON_GITHUB_HOSTED_RUNNER, REFRESH_ON_REBUILD,
+  checkoutStep, CI_PROVENANCE, IMAGE_JOB_PERMISSIONS, MULTI_PLATFORM_INPUTS, named, ON_GITHUB_HOSTED_RUNNER, onWorkflowCall,
+  REFRESH_ON_REBUILD,
 } from './image-build-workflow';
 import { IMAGE_STEPS, ImageStep, libraryCall, MULTI_PLATFORM_WORKFLOW_FILE } from './image-steps';
 import { roleSessionName } from '../declaration/oidc-role';
@@ -62,15 +63,7 @@ const INDEX_OUTPUT = (name: string) => `\${{ needs.${MULTI_PLATFORM_JOBS.index}.
 export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
   constructor(private readonly gh: github.GitHub, public readonly platform: PlatformSettings) {
     super(gh, 'Build, test and push a multi-platform image (reusable)', { fileName: MULTI_PLATFORM_WORKFLOW_FILE });
-    const secret = platform.role.secretName;
-    this.on({
-      workflowCall: {
-        inputs: Object.fromEntries(Object.entries(MULTI_PLATFORM_INPUTS).map(([name, { of: _of, ...input }]) => [name, input])),
-      },
-    });
-    if (secret) {
-      this.file?.addOverride(`on.workflow_call.secrets.${secret}`, { description: 'The ARN of the IAM role the job assumes by OIDC', required: true });
-    }
+    onWorkflowCall(this, MULTI_PLATFORM_INPUTS, platform.role.secretName);
     const common = {
       permissions: IMAGE_JOB_PERMISSIONS,
       defaults: { run: { shell: 'bash' } },
