@@ -29,9 +29,11 @@ export class TrustScope {
 
   /**
    * Any run of the repository: every branch, tag, pull request and
-   * environment (`repo:<owner>@<owner id>/<name>@<repository id>:*`). Opt in
-   * only when feature branches must push too: anyone who can push a branch
-   * can then overwrite images.
+   * environment (`repo:<owner>@<owner id>/<name>@<repository id>:*`). STS
+   * then admits any run, but the image workflows' tag rules still publish
+   * only from the latest branch, the snapshot branches and release tags (a
+   * run elsewhere fails before it asks for credentials); the wider scope only
+   * serves other workflows of the repository that assume the same role.
    */
   public static anyRef(): TrustScope {
     return new TrustScope('any ref (every branch, tag, pull request and environment)',
