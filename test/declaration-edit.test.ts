@@ -77,8 +77,10 @@ describe('a team\'s first edits of .projenrc.ts keep the declaration-derived tes
     git(dir, 'add', '--all');
     git(dir, 'commit', '--quiet', '--message', 'our account, repository and images');
 
-    // WHEN npx projen synthesizes (its npm install skipped: node_modules is the repository's)
-    const synth = spawnSync(process.execPath, [join(dir, 'node_modules/projen/bin/projen')], {
+    // WHEN npx projen synthesizes, without its npm install: node_modules is the repository's, and
+    // under CI=true projen's install would be `npm ci`, which empties it. The CLI sets
+    // PROJEN_DISABLE_POST from its own --post option, so the option is what turns it off.
+    const synth = spawnSync(process.execPath, [join(dir, 'node_modules/projen/bin/projen'), '--no-post'], {
       cwd: dir, encoding: 'utf8', env: { ...process.env, PROJEN_DISABLE_POST: 'true' },
     });
     expect(synth.stderr.split('\n').filter((l) => /error|fail/i.test(l))).toEqual([]);
