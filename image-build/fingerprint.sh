@@ -152,6 +152,17 @@ inputs_tag() {
   printf '%s%s\n' "$image_build_inputs_tag_prefix" "${1:0:image_build_inputs_tag_digits}"
 }
 
+# inputs_read_copied: sets the array inputs_copied to the paths of IMAGE_COPIED
+# (one a line, possibly none), without the empty ones; a loop, so that macOS's
+# bash 3.2 runs it too.
+inputs_read_copied() {
+  local path
+  inputs_copied=()
+  while IFS= read -r path; do
+    [[ -z "$path" ]] || inputs_copied+=("$path")
+  done <<<"$IMAGE_COPIED"
+}
+
 # The workflow's fingerprint step: IMAGE_PLATFORM, IMAGE_DOCKERFILE,
 # IMAGE_BUILD_ARGS_FILE, IMAGE_COPIED (one path a line, possibly none) and
 # CONTEXT_IGNORE, in the order `fingerprintArguments` gives them. Prints the
@@ -159,12 +170,10 @@ inputs_tag() {
 # `fingerprint`, the inputs `tag`, and what the build steps take from the
 # document: `dockerfile`, `platform` and `build_args` (one `NAME=value` a line).
 inputs_step() {
-  local document fingerprint tag path build_args copied=()
-  while IFS= read -r path; do
-    [[ -z "$path" ]] || copied+=("$path")
-  done <<<"$IMAGE_COPIED"
+  local document fingerprint tag build_args
+  inputs_read_copied
   # The document once: it is hashed and printed, as `inputs_fingerprint` hashes it.
-  document=$(inputs_document "$IMAGE_PLATFORM" "$IMAGE_DOCKERFILE" "$IMAGE_BUILD_ARGS_FILE" "${copied[@]}" "$CONTEXT_IGNORE") || return 1
+  document=$(inputs_document "$IMAGE_PLATFORM" "$IMAGE_DOCKERFILE" "$IMAGE_BUILD_ARGS_FILE" "${inputs_copied[@]}" "$CONTEXT_IGNORE") || return 1
   fingerprint=$(printf '%s\n' "$document" | inputs_sha256) || return 1
   tag=$(inputs_tag "$fingerprint") || return 1
   build_args=$(sed -n 's/^build-arg //p' <<<"$document")

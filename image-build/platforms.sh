@@ -51,16 +51,14 @@ index_document() (
 # inputs `tag` and `child_tags`, each platform's inputs tag in platform order
 # (tags only: letters, digits and '-', safe on one output line).
 index_inputs_step() {
-  local document fingerprint tag path copied=() child_tags=() platform child platforms
+  local document fingerprint tag child_tags=() platform child platforms
   platforms=$(jq -r '.[].platform | strings' <<<"$IMAGE_PLATFORMS" 2>/dev/null) || platforms=""
   if [[ -z "$platforms" ]]; then
     inputs_error 'IMAGE_PLATFORMS is not a JSON array of {"platform": "OS/ARCH"} objects'
     return 1
   fi
-  while IFS= read -r path; do
-    [[ -z "$path" ]] || copied+=("$path")
-  done <<<"$IMAGE_COPIED"
-  document=$(index_document "$platforms" "$IMAGE_DOCKERFILE" "$IMAGE_BUILD_ARGS_FILE" "${copied[@]}" "$CONTEXT_IGNORE") || return 1
+  inputs_read_copied
+  document=$(index_document "$platforms" "$IMAGE_DOCKERFILE" "$IMAGE_BUILD_ARGS_FILE" "${inputs_copied[@]}" "$CONTEXT_IGNORE") || return 1
   fingerprint=$(printf '%s\n' "$document" | inputs_sha256) || return 1
   tag=$(inputs_tag "$fingerprint") || return 1
   while read -r _ platform child; do

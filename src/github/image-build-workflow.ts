@@ -153,7 +153,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
   }
 
   private steps(gh: github.GitHub): github.workflows.JobStep[] {
-    const { registry, role } = this.platform;
+    const { registry } = this.platform;
     const s = IMAGE_STEPS;
     const tag = '${{ steps.tag.outputs.tag }}';
     const inputsTag = '${{ steps.inputs.outputs.tag }}';
@@ -181,29 +181,10 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
       { ...named(s.commit), run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n' },
       {
         ...named(s.inputs),
-        // The paths in `fingerprintArguments`' order, as the local tasks pass them.
-        env: {
-          IMAGE_PLATFORM: '${{ inputs.platform }}',
-          IMAGE_DOCKERFILE: '${{ inputs.dockerfile }}',
-          IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}',
-          IMAGE_COPIED: '${{ inputs.copied_paths }}',
-          CONTEXT_IGNORE: BuildContextIgnore.PATH,
-        },
+        env: { IMAGE_PLATFORM: '${{ inputs.platform }}', ...FINGERPRINT_ENV },
         run: libraryCall('fingerprint.sh', 'inputs_step'),
       },
-      {
-        ...named(s.credentials),
-        uses: actionRef(gh, 'configureAwsCredentials'),
-        with: {
-          'role-to-assume': role.roleToAssume,
-          'role-session-name': roleSessionName('${{ inputs.image_id }}'),
-          'role-duration-seconds': role.sessionDurationSeconds,
-          'aws-region': registry.region,
-          // The action fails if the role's credentials belong to any other account.
-          'allowed-account-ids': registry.account,
-        },
-      },
-      { ...named(s.login), uses: actionRef(gh, 'amazonEcrLogin'), with: { registries: registry.account } },
+      ...awsLoginSteps(gh, this.platform),
       {
         ...named(s.reuse),
         env: { IMAGE_TAG: tag, INPUTS_TAG: inputsTag, REBUILD: rebuild, ECR_REGISTRY: registry.host, ...ecr },
@@ -316,6 +297,37 @@ export function checkoutStep(gh: github.GitHub): github.workflows.JobStep {
       'filter': `\${{ ${ON_TAG_REF} && 'blob:none' || '' }}`,
     },
   };
+}
+
+/**
+ * What the fingerprint step reads besides the platform: the paths in
+ * `fingerprintArguments`' order, as the local tasks pass them.
+ */
+export const FINGERPRINT_ENV = {
+  IMAGE_DOCKERFILE: '${{ inputs.dockerfile }}',
+  IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}',
+  IMAGE_COPIED: '${{ inputs.copied_paths }}',
+  CONTEXT_IGNORE: BuildContextIgnore.PATH,
+} as const;
+
+/** OIDC credentials for the declared role, then the ECR login: the steps before any registry call. */
+export function awsLoginSteps(gh: github.GitHub, platform: PlatformSettings): github.workflows.JobStep[] {
+  const { registry, role } = platform;
+  return [
+    {
+      ...named(IMAGE_STEPS.credentials),
+      uses: actionRef(gh, 'configureAwsCredentials'),
+      with: {
+        'role-to-assume': role.roleToAssume,
+        'role-session-name': roleSessionName('${{ inputs.image_id }}'),
+        'role-duration-seconds': role.sessionDurationSeconds,
+        'aws-region': registry.region,
+        // The action fails if the role's credentials belong to any other account.
+        'allowed-account-ids': registry.account,
+      },
+    },
+    { ...named(IMAGE_STEPS.login), uses: actionRef(gh, 'amazonEcrLogin'), with: { registries: registry.account } },
+  ];
 }
 
 /**

@@ -1,13 +1,11 @@
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import {
-  checkoutStep, CI_PROVENANCE, IMAGE_JOB_PERMISSIONS, MULTI_PLATFORM_INPUTS, named, ON_GITHUB_HOSTED_RUNNER, onWorkflowCall,
-  REFRESH_ON_REBUILD,
+  awsLoginSteps, checkoutStep, CI_PROVENANCE, FINGERPRINT_ENV, IMAGE_JOB_PERMISSIONS, MULTI_PLATFORM_INPUTS, named, ON_GITHUB_HOSTED_RUNNER,
+  onWorkflowCall, REFRESH_ON_REBUILD,
 } from './image-build-workflow';
 import { IMAGE_STEPS, ImageStep, libraryCall, MULTI_PLATFORM_WORKFLOW_FILE } from './image-steps';
-import { roleSessionName } from '../declaration/oidc-role';
 import { PROVENANCE_ARGS } from '../docker/build-args';
-import { BuildContextIgnore } from '../docker/build-context-ignore';
 import { SMOKE_TEST_STAGE } from '../docker/smoke-test-stage';
 import type { PlatformSettings } from '../platform/platform-settings';
 import { ECR_MAX_ATTEMPTS } from '../shell/library';
@@ -116,31 +114,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
   }
 
   private login(): github.workflows.JobStep[] {
-    const { registry, role } = this.platform;
-    return [
-      checkoutStep(this.gh),
-      {
-        ...named(IMAGE_STEPS.credentials),
-        uses: actionRef(this.gh, 'configureAwsCredentials'),
-        with: {
-          'role-to-assume': role.roleToAssume,
-          'role-session-name': roleSessionName('${{ inputs.image_id }}'),
-          'role-duration-seconds': role.sessionDurationSeconds,
-          'aws-region': registry.region,
-          'allowed-account-ids': registry.account,
-        },
-      },
-      { ...named(IMAGE_STEPS.login), uses: actionRef(this.gh, 'amazonEcrLogin'), with: { registries: registry.account } },
-    ];
-  }
-
-  private fingerprintEnv(): Record<string, string> {
-    return {
-      IMAGE_DOCKERFILE: '${{ inputs.dockerfile }}',
-      IMAGE_BUILD_ARGS_FILE: '${{ inputs.build_args_file }}',
-      IMAGE_COPIED: '${{ inputs.copied_paths }}',
-      CONTEXT_IGNORE: BuildContextIgnore.PATH,
-    };
+    return [checkoutStep(this.gh), ...awsLoginSteps(this.gh, this.platform)];
   }
 
   private indexSteps(): github.workflows.JobStep[] {
@@ -153,7 +127,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       { ...named(s.commit), run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n' },
       {
         ...named(MULTI_PLATFORM_STEPS.indexInputs),
-        env: { IMAGE_PLATFORMS: '${{ inputs.platforms }}', ...this.fingerprintEnv() },
+        env: { IMAGE_PLATFORMS: '${{ inputs.platforms }}', ...FINGERPRINT_ENV },
         run: libraryCall('platforms.sh', 'index_inputs_step'),
       },
       ...login,
@@ -197,7 +171,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       checkout,
       {
         ...named(s.inputs),
-        env: { IMAGE_PLATFORM: '${{ matrix.platform }}', ...this.fingerprintEnv() },
+        env: { IMAGE_PLATFORM: '${{ matrix.platform }}', ...FINGERPRINT_ENV },
         run: libraryCall('platforms.sh', 'platform_inputs_step'),
       },
       ...login,
