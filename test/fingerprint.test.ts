@@ -1,70 +1,65 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageKind, Pipeline, ScriptCopy } from '../src';
-import { readRepoFile } from './support/dockerfile';
+import { ContainerImage, ImageKind, Pipeline, ScriptCopy } from '../src';
 import { commitAll, documentOf, fingerprintCall, fingerprintOf, InputsRepository, setExecutable } from './support/fingerprint-fixture';
+import { fixtureImages, fixtureRepositoryFiles, newFixturePlatform } from './support/fixture-images';
 import { git, GIT_ENV, runScript } from './support/git-fixture';
 import { imageStep } from './support/image-job';
 import { LIBRARY } from './support/library';
-import { newPlatform } from './support/project';
-import { SEED_IMAGES, SeedImage } from './support/seed-images';
 import { copiedPaths } from '../src/docker/dockerfile-args';
-import { fingerprintArguments, FingerprintedImage } from '../src/shell/fingerprint';
+import { fingerprintArguments } from '../src/shell/fingerprint';
 
-/** A seed image's inputs: its Dockerfile, build arguments and what its committed Dockerfile copies. */
-function inputsOf(seed: SeedImage): FingerprintedImage {
-  return {
-    dockerfile: seed.dockerfile,
-    buildArgsFile: seed.buildArgs,
-    buildInputs: [seed.dockerfile, seed.buildArgs, ...copiedPaths(readRepoFile(seed.dockerfile))],
-  };
-}
+// The fingerprint is computed on the tests' own fixture project (test/support/fixture-images.ts):
+// a training image with one script folder, a deployment image with three and two tools.
+const FIXTURE = fixtureImages();
+const IMAGES = FIXTURE.images.map((image) => [image.imageId, image] as const);
 
-type Change = (dir: string, seed: SeedImage) => void;
+type Change = (dir: string, image: ContainerImage) => void;
 
-const firstScriptFolder = (seed: SeedImage) => seed.scripts[0][0].replace(/\/$/, '');
-const otherImage = (seed: SeedImage) => SEED_IMAGES.find((s) => s.scripts.every(([a]) => !seed.scripts.some(([b]) => a === b)))!;
+const firstScriptFolder = (image: ContainerImage) => image.scripts[0].source;
+const otherImage = (image: ContainerImage) => FIXTURE.images.find((other) =>
+  other.scripts.every((a) => !image.scripts.some((b) => a.source === b.source)))!;
 
 // Each changes what the build reads: the fingerprint must move.
 const CHANGES: Array<[string, Change]> = [
-  ['a line added to the Dockerfile', (dir, seed) => appendFileSync(join(dir, seed.dockerfile), 'RUN true\n')],
-  ['the value of a build argument', (dir, seed) => writeFileSync(join(dir, seed.buildArgs),
-    readFileSync(join(dir, seed.buildArgs), 'utf8').replace('BASE_IMAGE=python:3.11-slim', 'BASE_IMAGE=python:3.12-slim'))],
-  ['a new build argument', (dir, seed) => appendFileSync(join(dir, seed.buildArgs), 'EXTRA_VERSION=1\n')],
-  ['a file edited in the first script folder', (dir, seed) => appendFileSync(join(dir, firstScriptFolder(seed), 'README.md'), 'more\n')],
-  ['a file added to the first script folder', (dir, seed) => writeFileSync(join(dir, firstScriptFolder(seed), 'run.py'), 'print(1)\n')],
-  ['a file added in a subfolder of the last script folder', (dir, seed) => {
-    const folder = join(dir, seed.scripts[seed.scripts.length - 1][0], 'lib');
+  ['a line added to the Dockerfile', (dir, image) => appendFileSync(join(dir, image.dockerfile), 'RUN true\n')],
+  ['the value of a build argument', (dir, image) => writeFileSync(join(dir, image.buildArgsFile),
+    readFileSync(join(dir, image.buildArgsFile), 'utf8').replace(/^BASE_IMAGE=.*$/m, 'BASE_IMAGE=python:3.13-slim'))],
+  ['a new build argument', (dir, image) => appendFileSync(join(dir, image.buildArgsFile), 'EXTRA_VERSION=1\n')],
+  ['a file edited in the first script folder', (dir, image) => appendFileSync(join(dir, firstScriptFolder(image), 'README.md'), 'more\n')],
+  ['a file added to the first script folder', (dir, image) => writeFileSync(join(dir, firstScriptFolder(image), 'run.py'), 'print(1)\n')],
+  ['a file added in a subfolder of the last script folder', (dir, image) => {
+    const folder = join(dir, image.scripts[image.scripts.length - 1].source, 'lib');
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'util.py'), '');
   }],
-  ['a file deleted from the first script folder', (dir, seed) => rmSync(join(dir, firstScriptFolder(seed), 'README.md'))],
-  ['a script made executable', (dir, seed) => setExecutable(join(dir, firstScriptFolder(seed), 'README.md'), true)],
+  ['a file deleted from the first script folder', (dir, image) => rmSync(join(dir, firstScriptFolder(image), 'README.md'))],
+  ['a script made executable', (dir, image) => setExecutable(join(dir, firstScriptFolder(image), 'README.md'), true)],
   ['the .dockerignore that filters the copied folders', (dir) => appendFileSync(join(dir, '.dockerignore'), '**/*.tmp\n')],
-  ['the signing key the tools stage copies', (dir, seed) => {
-    const key = copiedPaths(readFileSync(join(dir, seed.dockerfile), 'utf8')).find((p) => p.startsWith('docker/keys/'))!;
+  ['the signing key the tools stage copies', (dir, image) => {
+    const key = copiedPaths(readFileSync(join(dir, image.dockerfile), 'utf8')).find((p) => p.startsWith('docker/keys/'))!;
     appendFileSync(join(dir, key), '\n');
   }],
 ];
 
 // None of these reaches the image: the fingerprint must stay.
 const NON_CHANGES: Array<[string, Change]> = [
-  ['a comment in the build arguments file', (dir, seed) => appendFileSync(join(dir, seed.buildArgs), '# a reviewer\'s note\n')],
+  ['a comment in the build arguments file', (dir, image) => appendFileSync(join(dir, image.buildArgsFile), '# a reviewer\'s note\n')],
   ['the README at the root', (dir) => appendFileSync(join(dir, 'README.md'), 'more\n')],
-  ['a file of another image\'s script folder', (dir, seed) => appendFileSync(join(dir, firstScriptFolder(otherImage(seed)), 'README.md'), 'more\n')],
+  ['a file of another image\'s script folder', (dir, image) => appendFileSync(join(dir, firstScriptFolder(otherImage(image)), 'README.md'), 'more\n')],
   ['a new workflow file', (dir) => {
     mkdirSync(join(dir, '.github/workflows'), { recursive: true });
     writeFileSync(join(dir, '.github/workflows/other.yaml'), 'on: push\n');
   }],
 ];
 
-describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
-  const inputs = inputsOf(seed);
+describe.each(IMAGES)('the inputs fingerprint of %s', (_id, image) => {
+  const inputs = image;
   let repo: InputsRepository;
 
   beforeAll(() => {
-    repo = new InputsRepository();
+    repo = new InputsRepository(fixtureRepositoryFiles());
   });
   afterAll(() => repo.remove());
 
@@ -94,12 +89,11 @@ describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
     expect(document).toEqual([
       'inputs-fingerprint 2',
       'platform linux/amd64',
-      `dockerfile ${seed.dockerfile}`,
-      ...readFileSync(join(dir, seed.buildArgs), 'utf8').split('\n').filter((l) => /^[A-Z]/.test(l)).map((l) => `build-arg ${l}`),
-      ...[seed.dockerfile, ...inputs.buildInputs.filter((p) => p !== seed.dockerfile && p !== seed.buildArgs), '.dockerignore'].map(entry),
+      `dockerfile ${image.dockerfile}`,
+      ...readFileSync(join(dir, image.buildArgsFile), 'utf8').split('\n').filter((l) => /^[A-Z]/.test(l)).map((l) => `build-arg ${l}`),
+      ...[image.dockerfile, ...inputs.buildInputs.filter((p) => p !== image.dockerfile && p !== image.buildArgsFile), '.dockerignore'].map(entry),
     ]);
-    for (const [source] of seed.scripts) {
-      const folder = source.replace(/\/$/, '');
+    for (const { source: folder } of image.scripts) {
       expect(document).toContain(`input ${folder} 040000 tree ${git(dir, 'rev-parse', `HEAD:${folder}`).trim()}`);
     }
   });
@@ -108,7 +102,7 @@ describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
     // GIVEN a clone where the change is committed
     const dir = repo.clone();
     const before = fingerprintOf(dir, inputs);
-    change(dir, seed);
+    change(dir, image);
     commitAll(dir, 'change');
     // THEN the fingerprint differs
     expect(fingerprintOf(dir, inputs)).not.toBe(before);
@@ -118,7 +112,7 @@ describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
     // GIVEN a clone where the change is committed
     const dir = repo.clone();
     const before = fingerprintOf(dir, inputs);
-    change(dir, seed);
+    change(dir, image);
     commitAll(dir, 'change');
     // THEN the fingerprint is the same
     expect(fingerprintOf(dir, inputs)).toBe(before);
@@ -140,13 +134,13 @@ describe.each(SEED_IMAGES)('the inputs fingerprint of $id', (seed) => {
 });
 
 describe('the inputs fingerprint in a working tree that differs from HEAD', () => {
-  const seed = SEED_IMAGES[0];
-  const inputs = inputsOf(seed);
-  const folder = firstScriptFolder(seed);
+  const image = FIXTURE.training;
+  const inputs = image;
+  const folder = firstScriptFolder(image);
   let repo: InputsRepository;
 
   beforeAll(() => {
-    repo = new InputsRepository();
+    repo = new InputsRepository(fixtureRepositoryFiles());
   });
   afterAll(() => repo.remove());
 
@@ -163,7 +157,7 @@ describe('the inputs fingerprint in a working tree that differs from HEAD', () =
     // GIVEN an uncommitted change to an input
     const dir = repo.clone();
     const clean = fingerprintOf(dir, inputs);
-    change(dir, seed);
+    change(dir, image);
     const status = git(dir, 'status', '--porcelain');
     const staged = git(dir, 'diff', '--cached');
     // WHEN the fingerprint is computed before committing
@@ -208,16 +202,16 @@ describe('the inputs fingerprint in a working tree that differs from HEAD', () =
   });
 });
 
-describe.each(SEED_IMAGES)('the workflow and the local tasks name $id by the same inputs tag', (seed) => {
+describe.each(IMAGES)('the workflow and the local tasks name %s by the same inputs tag', (_id, image) => {
   let repo: InputsRepository;
   beforeAll(() => {
-    repo = new InputsRepository();
+    repo = new InputsRepository(fixtureRepositoryFiles());
   });
   afterAll(() => repo.remove());
 
   /** The inputs tag the workflow's own step writes, run in the checkout as the runner runs it. */
   const workflowTag = (): string => {
-    const step = imageStep(seed.workflow, 'inputs');
+    const step = imageStep(image.workflowFileName, 'inputs', {}, FIXTURE.files);
     const outputs = join(repo.dir, '..', `outputs-${Math.random().toString(36).slice(2)}`);
     writeFileSync(outputs, '');
     const run = runScript(step.run, repo.dir, { ...step.env, GITHUB_OUTPUT: outputs });
@@ -228,7 +222,7 @@ describe.each(SEED_IMAGES)('the workflow and the local tasks name $id by the sam
   };
   /** The inputs tag `docker/image-tasks.sh fingerprint` names, run in the same checkout. */
   const localTag = (): string => {
-    const run = spawnSync('bash', ['docker/image-tasks.sh', 'fingerprint', seed.id, 'v9'], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+    const run = spawnSync('bash', ['docker/image-tasks.sh', 'fingerprint', image.imageId, 'v9'], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
     expect(run.stderr).toBe('');
     return run.stdout.trim().replace(/^.*:/, '');
   };
@@ -241,7 +235,7 @@ describe.each(SEED_IMAGES)('the workflow and the local tasks name $id by the sam
 
   test('with uncommitted edits to the image\'s files, both name the edited content', () => {
     const clean = workflowTag();
-    appendFileSync(join(repo.dir, firstScriptFolder(seed), 'README.md'), 'an uncommitted edit\n');
+    appendFileSync(join(repo.dir, firstScriptFolder(image), 'README.md'), 'an uncommitted edit\n');
     const edited = workflowTag();
     expect(edited).not.toBe(clean);
     expect(localTag()).toBe(edited);
@@ -249,22 +243,22 @@ describe.each(SEED_IMAGES)('the workflow and the local tasks name $id by the sam
 });
 
 describe('the inputs fingerprint refuses what it cannot hash honestly', () => {
-  const seed = SEED_IMAGES[0];
-  const args = fingerprintArguments(inputsOf(seed));
+  const image = FIXTURE.training;
+  const args = fingerprintArguments(image);
   let repo: InputsRepository;
 
   beforeAll(() => {
-    repo = new InputsRepository();
+    repo = new InputsRepository(fixtureRepositoryFiles());
   });
   afterAll(() => repo.remove());
 
   test.each<[string, string, string[], string]>([
     ['a platform that is not OS/ARCH', 'inputs_fingerprint', ['linux/amd64; touch pwned', ...args], 'platform linux/amd64\\;\\ touch\\ pwned is not OS/ARCH[/VARIANT] such as linux/amd64'],
     ['a platform with a line break', 'inputs_fingerprint', ['linux/amd64\n::warning::x', ...args], 'platform $\'linux/amd64\\n::warning::x\' is not OS/ARCH[/VARIANT]'],
-    ['a path leaving the repository', 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, seed.buildArgs, '../outside'], 'input ../outside must be a path relative to the repository root'],
-    ['an absolute path', 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, seed.buildArgs, '/etc'], 'input /etc must be a path relative to the repository root'],
-    ['a missing Dockerfile', 'inputs_fingerprint', ['linux/amd64', 'docker/nope/Dockerfile', seed.buildArgs], 'Dockerfile docker/nope/Dockerfile does not exist'],
-    ['a missing build arguments file', 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, 'docker/nope.build-args'], 'build arguments file docker/nope.build-args does not exist'],
+    ['a path leaving the repository', 'inputs_fingerprint', ['linux/amd64', image.dockerfile, image.buildArgsFile, '../outside'], 'input ../outside must be a path relative to the repository root'],
+    ['an absolute path', 'inputs_fingerprint', ['linux/amd64', image.dockerfile, image.buildArgsFile, '/etc'], 'input /etc must be a path relative to the repository root'],
+    ['a missing Dockerfile', 'inputs_fingerprint', ['linux/amd64', 'docker/nope/Dockerfile', image.buildArgsFile], 'Dockerfile docker/nope/Dockerfile does not exist'],
+    ['a missing build arguments file', 'inputs_fingerprint', ['linux/amd64', image.dockerfile, 'docker/nope.build-args'], 'build arguments file docker/nope.build-args does not exist'],
     ['too few arguments', 'inputs_fingerprint', ['linux/amd64'], 'usage: inputs_document PLATFORM DOCKERFILE BUILD_ARGS_FILE [PATH...]'],
     ['a tag from something that is no fingerprint', 'inputs_tag', ['0123abc'], '0123abc is not a fingerprint: expected 64 lower-case hex digits'],
   ])('fails on %s with one line naming the value', (_what, fn, callArgs, message) => {
@@ -281,7 +275,7 @@ describe('the inputs fingerprint refuses what it cannot hash honestly', () => {
     // GIVEN a build arguments file with a line BuildKit would not read as one argument
     writeFileSync(join(repo.dir, 'docker/bad.build-args'), '# comment\nBASE_IMAGE=x\nnot an argument\n');
     // WHEN it is fingerprinted
-    const run = fingerprintCall(repo.dir, 'inputs_fingerprint', ['linux/amd64', seed.dockerfile, 'docker/bad.build-args']);
+    const run = fingerprintCall(repo.dir, 'inputs_fingerprint', ['linux/amd64', image.dockerfile, 'docker/bad.build-args']);
     // THEN one line names the line and the file
     expect(run.status).not.toBe(0);
     expect(run.stdout).toBe('');
@@ -308,20 +302,20 @@ describe('the fingerprint functions', () => {
 
   test('take a declared image\'s Dockerfile, build arguments file, script folders and the .dockerignore', () => {
     // GIVEN an image with two script folders
-    const { platform } = newPlatform();
+    const { platform } = newFixturePlatform();
     const image = platform.addImage({
-      pipeline: Pipeline.of('vllm'),
+      pipeline: Pipeline.of('demo'),
       kind: ImageKind.DEPLOYMENT,
-      repository: 'vllm-deployment-tools',
-      scripts: [ScriptCopy.of('deployment/vllm/', '/scripts'), ScriptCopy.of('evaluation/vllm', '/eval-scripts')],
+      repository: 'demo-deployment',
+      scripts: [ScriptCopy.of('deployment/demo/', '/scripts'), ScriptCopy.of('evaluation/demo', '/eval-scripts')],
     });
     // THEN its fingerprint covers exactly these paths
     expect(fingerprintArguments(image)).toEqual([
-      'docker/vllm/Dockerfile.deployment',
-      'docker/vllm/vllm-deployment.build-args',
+      'docker/demo/Dockerfile.deployment',
+      'docker/demo/demo-deployment.build-args',
       'docker/keys/FB5DB77FD5C118B80511ADA8A6310ACC4672475C.asc',
-      'deployment/vllm',
-      'evaluation/vllm',
+      'deployment/demo',
+      'evaluation/demo',
       '.dockerignore',
     ]);
   });

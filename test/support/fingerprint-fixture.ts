@@ -1,28 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, GIT_ENV, gitRepo, runScript, ScriptRun } from './git-fixture';
 import { libraryCall } from './library';
-import { REPO_ROOT } from './workflows';
 import { FingerprintedImage, fingerprintArguments } from '../../src/shell/fingerprint';
 
-/** The tracked files an image build can read, and the shell library that reads them, copied from this repository. */
-const INPUT_ROOTS = ['docker', 'image-build', 'training', 'deployment', 'evaluation', 'performance', '.dockerignore', '.gitignore', 'README.md'];
-
 /**
- * A git repository holding this repository's generated Dockerfiles, build
- * arguments files, script folders, .dockerignore and .gitignore, committed
- * once on `main`; `clone()` gives another checkout of it.
+ * A git repository holding a project's files (its generated Dockerfiles, build
+ * arguments files, script folders, .dockerignore, .gitignore and shell
+ * library), committed once on `main`; `clone()` gives another checkout of it.
  */
 export class InputsRepository {
   public readonly dir: string;
   private readonly clones: string[] = [];
 
-  constructor() {
-    const files = execFileSync('git', ['ls-files', '-z', '--', ...INPUT_ROOTS], { cwd: REPO_ROOT })
-      .toString().split('\0').filter((f) => f !== '');
-    this.dir = gitRepo(Object.fromEntries(files.map((f) => [f, readFileSync(join(REPO_ROOT, f), 'utf8')])));
+  constructor(files: Record<string, string>) {
+    this.dir = gitRepo(files);
   }
 
   /** A fresh `git clone` of the repository, removed with it. */

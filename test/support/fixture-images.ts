@@ -1,8 +1,8 @@
-import { ContainerImage, ImageKind, ImagePlatform, ImagePlatformOptions, PinsLock, Pipeline, PythonPackage, Registry, ScriptCopy, Tool } from '../../src';
 import { gitRepo } from './git-fixture';
 import { libraryContents } from './library';
 import { committedLock } from './pins-fixtures';
 import { newPlatform, synth } from './project';
+import { ContainerImage, ImageKind, ImagePlatform, ImagePlatformOptions, PinsLock, Pipeline, PythonPackage, Registry, ScriptCopy, Tool } from '../../src';
 import { LIBRARY_SETTINGS_PATH } from '../../src/shell/library';
 
 /**
@@ -115,19 +115,24 @@ export function fixtureImages(): FixtureImages {
 }
 
 /**
- * The fixture project as a repository holds it, in a new git repository
- * committed once on `main`: the synthesized files, the hand-written shell
- * library, a README at the root, and a README in each script folder.
+ * The fixture project's files as a repository holds them, by path: the
+ * synthesized files, the hand-written shell library, a README at the root,
+ * and a README in each script folder.
  */
-export function fixtureCheckout(): string {
+export function fixtureRepositoryFiles(): Record<string, string> {
   const { files, images } = fixtureImages();
   const text = (content: unknown) => (typeof content === 'string' ? content : `${JSON.stringify(content, undefined, 2)}\n`);
   const library = Object.entries(libraryContents()).filter(([path]) => path !== LIBRARY_SETTINGS_PATH);
   const scripts = images.flatMap((image) => image.scripts.map((s) => [`${s.source}/README.md`, `What ${image.imageId} runs from ${s.source}.\n`]));
-  return gitRepo({
+  return {
     ...Object.fromEntries(Object.entries(files).map(([path, content]) => [path, text(content)])),
     ...Object.fromEntries(library),
     'README.md': '# fixture\n',
     ...Object.fromEntries(scripts),
-  });
+  };
+}
+
+/** A new git repository holding the fixture project's files, committed once on `main`. */
+export function fixtureCheckout(): string {
+  return gitRepo(fixtureRepositoryFiles());
 }
