@@ -1,17 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { ContainerImage, ContainerImageOptions, DockerfileSource, ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
 import { documentOf, fingerprintOf } from './support/fingerprint-fixture';
+import { newFixturePlatform } from './support/fixture-images';
 import { gitRepo, writeFiles } from './support/git-fixture';
 import { buildStep } from './support/image-job';
 import { linkLibrary } from './support/library';
-import { newPlatform, synth } from './support/project';
-import { cleanEnv, copyProject, projectFiles } from './support/sandbox';
-import { REPO_ROOT } from './support/workflows';
+import { synth } from './support/project';
+import { addImageToProjenrc, synthesizeCopy } from './support/projenrc-copy';
+import { copyProject, projectFiles } from './support/sandbox';
 import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 import { LIBRARY_DIR } from '../src/shell/library';
 
@@ -31,7 +31,7 @@ function declaration(overrides: Partial<ContainerImageOptions> = {}): ContainerI
 
 /** A platform whose project folder holds a hand-written Dockerfile. */
 function platformWithDockerfile(text: string) {
-  const { project, platform } = newPlatform();
+  const { project, platform } = newFixturePlatform();
   mkdirSync(join(project.outdir, 'docker/custom'), { recursive: true });
   writeFileSync(join(project.outdir, PATH), text);
   return { project, platform };
@@ -130,13 +130,13 @@ describe('a hand-written Dockerfile', () => {
   });
 
   test('that does not exist fails the declaration with the fix', () => {
-    const { platform } = newPlatform();
+    const { platform } = newFixturePlatform();
     expect(() => platform.addImage(declaration())).toThrow(
       `hand-written Dockerfile '${PATH}' does not exist: write it, or drop \`dockerfile\` so projen generates one`);
   });
 
   test('a plain path, or DockerfileSource.generated, still means projen generates the Dockerfile there', () => {
-    const { project, platform } = newPlatform();
+    const { project, platform } = newFixturePlatform();
     platform.addImage(declaration({ dockerfile: 'images/a/Dockerfile' }));
     platform.addImage(declaration({ id: 'b', repository: 'b-tools', workflowFileName: 'b.yaml', workflowName: 'B', dockerfile: DockerfileSource.generated('images/b/Dockerfile') }));
     const files = synth(project);
@@ -145,7 +145,7 @@ describe('a hand-written Dockerfile', () => {
   });
 
   test('two images cannot generate the same Dockerfile', () => {
-    const { platform } = newPlatform();
+    const { platform } = newFixturePlatform();
     platform.addImage(declaration({ dockerfile: 'images/a/Dockerfile' }));
     expect(() => platform.addImage(declaration({ id: 'b', repository: 'b-tools', workflowFileName: 'b.yaml', workflowName: 'B', dockerfile: 'images/a/Dockerfile' })))
       .toThrow(/generated Dockerfile 'images\/a\/Dockerfile' is used by 'custom-deployment' \(addImage #1, repository 'custom-tools'\) and 'b' \(addImage #2, repository 'b-tools'\): give one of them another `dockerfile` path/);
@@ -154,7 +154,7 @@ describe('a hand-written Dockerfile', () => {
 
 describe('the files an image is built from', () => {
   test('of a generated Dockerfile: the Dockerfile, its build arguments, the tools\' signing key and the script folders', () => {
-    const { platform } = newPlatform();
+    const { platform } = newFixturePlatform();
     const image = platform.addImage(declaration({ dockerfile: undefined, scripts: [ScriptCopy.of('deployment/custom/', '/scripts')] }));
     expect(image.buildInputs).toEqual([
       'docker/custom/Dockerfile.deployment',
@@ -288,21 +288,16 @@ describe('npx projen with a hand-written Dockerfile that copies the whole reposi
     const copy = copyProject(mkdtempSync(join(tmpdir(), 'hand-written-')));
     try {
       writeFiles(copy, { [PATH]: `${COMPLETE}COPY . /app\n` });
-      const projenrc = join(copy, '.projenrc.ts');
-      writeFileSync(projenrc, [
-        "import { DockerfileSource as HandWritten } from './src';",
-        readFileSync(projenrc, 'utf8').replace('project.synth();', [
-          'platform.addImage({',
-          "  pipeline: Pipeline.of('custom'), kind: ImageKind.DEPLOYMENT, repository: 'custom-tools',",
-          `  dockerfile: HandWritten.handWritten('${PATH}'),`,
-          "  pythonPackages: [PythonPackage.of('requests', { version: '2.32.3' })], tools: [Tool.awsCliV2()],",
-          '});',
-          'project.synth();',
-        ].join('\n')),
-      ].join('\n'));
+      addImageToProjenrc(copy, [
+        "pipeline: added.Pipeline.of('custom'), kind: added.ImageKind.DEPLOYMENT, repository: 'custom-tools',",
+        `dockerfile: added.DockerfileSource.handWritten('${PATH}'),`,
+        // Its base image by digest and its versions declared: it needs nothing of the copy's lock.
+        `baseImage: 'python:3.12-slim@sha256:${'1a'.repeat(32)}',`,
+        "pythonPackages: [added.PythonPackage.of('requests', { version: '2.32.3' })], tools: [added.Tool.awsCliV2({ version: '2.22.35' })],",
+      ].join(' '));
       const before = projectFiles(copy);
       // WHEN it is synthesized
-      const run = spawnSync('node', [join(REPO_ROOT, 'node_modules', 'projen', 'bin', 'projen'), '--no-post'], { cwd: copy, env: cleanEnv(), encoding: 'utf8' });
+      const run = synthesizeCopy(copy);
       // THEN it fails with the image and the one refusal line, and every file is as it was
       expect(run.status).toBe(1);
       // (besides the line projen's task runner adds for any failed synthesis)
