@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
 import { Instruction, lintDockerfile, parseDockerfile, readRepoFile } from './support/dockerfile';
@@ -336,13 +337,14 @@ describe.each(ownPlatform().images.map((image) => [image.imageId, image] as cons
     expect(parseDockerfile(text).stages.length).toBeGreaterThan(0);
   });
 
-  test('copies each declared script folder, which exists with a README saying what belongs there', () => {
+  test('copies each declared script folder, which holds files git tracks, so a fresh clone has it for the build', () => {
     // GIVEN the declared script folders and what the committed Dockerfile takes from the repository
     const copied = copiedPaths(text);
-    // THEN each is copied, is a folder of the repository and says what belongs there
+    // THEN each is copied and is a folder of the repository with committed files (git keeps no empty folder)
     for (const { source } of image.scripts) {
       expect(copied).toContain(source);
-      expect(existsSync(join(REPO_ROOT, source, 'README.md'))).toBe(true);
+      expect(statSync(join(REPO_ROOT, source)).isDirectory()).toBe(true);
+      expect(execFileSync('git', ['ls-files', '--', source], { cwd: REPO_ROOT, encoding: 'utf8' })).not.toBe('');
     }
   });
 
