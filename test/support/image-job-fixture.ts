@@ -1,7 +1,7 @@
-import { ContainerImage, ImageKind, Pipeline, Registry, ScriptCopy, Size, Tool } from '../../src';
 import { gitRepo } from './git-fixture';
 import { libraryContents } from './library';
 import { newPlatform, synth } from './project';
+import { ContainerImage, ImageKind, Pipeline, Registry, ScriptCopy, Size, Tool } from '../../src';
 
 /**
  * The declaration the image job's tests synthesize: two images of a `demo`
