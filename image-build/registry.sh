@@ -61,11 +61,11 @@ registry_check() {
   local repository_pattern='^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$'
   local tag_pattern=$image_build_docker_tag_pattern tag
   if [[ ! "$1" =~ $host_pattern ]]; then
-    registry_error "$(printf 'registry %q is not a host such as 127.0.0.1:5000 or 123456789012.dkr.ecr.eu-central-1.amazonaws.com' "$1")"
+    registry_error "$(printf 'registry %q is not a host such as 127.0.0.1:5000 or ACCOUNT.dkr.ecr.REGION.amazonaws.com' "$1")"
     return 1
   fi
   if [[ ! "$2" =~ $repository_pattern ]]; then
-    registry_error "$(printf 'repository %q is not a repository name such as triton-training-tools' "$2")"
+    registry_error "$(printf 'repository %q is not a repository name such as team/training-tools' "$2")"
     return 1
   fi
   for tag in "${@:3}"; do

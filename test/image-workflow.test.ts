@@ -1,17 +1,55 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { evaluate, render } from './support/expressions';
 import { buildStep, callerInputs, imageJob, reusableWorkflow } from './support/image-job';
-import { SEED_IMAGES } from './support/seed-images';
-import { loadWorkflow, readWorkflowText, REPO_ROOT, WORKFLOWS_DIR } from './support/workflows';
+import { fixtureCheckout, FIXTURE_ACCOUNT, FIXTURE_REGION, FIXTURE_REGISTRY, imageJobFixture } from './support/image-job-fixture';
+import { ownPlatform } from './support/own-declaration';
+import { loadWorkflow, REPO_ROOT, WORKFLOWS_DIR } from './support/workflows';
 import { AWS_CLI_SIGNING_KEY } from '../src/declaration/aws-cli-signing-key';
 import { IMAGE_JOB_ID } from '../src/github/image-build-workflow';
 import { pathFilterRegex } from '../src/github/path-filter';
 
-const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
+// The construct's workflows, generated for the fixture declaration (test/support/image-job-fixture.ts)
+// into a temp folder, and a git checkout of that project for the steps that run in one.
+const fixture = imageJobFixture();
+const files = fixture.files;
+const checkout = fixtureCheckout(fixture);
+afterAll(() => rmSync(checkout, { recursive: true, force: true }));
+const workflowText = (file: string): string => files[`.github/workflows/${file}`];
+const workflowOf = (file: string): any => parse(workflowText(file));
 
+// What the fixture declares, as its workflows must show it.
+const FIXTURE_IMAGES = [
+  {
+    id: 'demo-training',
+    workflow: 'demo-build-training-image.yaml',
+    name: 'Build Demo Training Image',
+    repository: 'demo-training-tools',
+    dockerfile: 'docker/demo/Dockerfile.training',
+    buildArgs: 'docker/demo/demo-training.build-args',
+    paths: ['training/demo/**'],
+    scripts: ['training/demo'],
+    training: true,
+    threshold: '4 GB',
+    thresholdBytes: 4e9,
+  },
+  {
+    id: 'demo-deployment',
+    workflow: 'demo-build-deployment-image.yaml',
+    name: 'Build Demo Deployment Image',
+    repository: 'demo-deployment-tools',
+    dockerfile: 'docker/demo/Dockerfile.deployment',
+    buildArgs: 'docker/demo/demo-deployment.build-args',
+    paths: ['deployment/demo/**', 'evaluation/demo/**'],
+    scripts: ['deployment/demo', 'evaluation/demo'],
+    training: false,
+    threshold: '1 GB',
+    thresholdBytes: 1e9,
+  },
+];
 
-// The seed's order, with the inputs fingerprint and the reuse of an earlier build of the
+// The image job's order, with the inputs fingerprint and the reuse of an earlier build of the
 // same inputs before anything is built, and disk space freed only for a build.
 const BEFORE_BUILD = [
   'Checkout',
@@ -32,10 +70,10 @@ const BUILD = (training: boolean) => [
 ];
 const AFTER_BUILD = ['Check image size', 'Record where the image came from'];
 
-describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
-  const workflow = loadWorkflow(image.workflow);
+describe.each(FIXTURE_IMAGES)('the workflow $workflow', (image) => {
+  const workflow = workflowOf(image.workflow);
   // The reusable image job as it runs for this image: what the caller passes, in place of its inputs.
-  const job = imageJob(image.workflow);
+  const job = imageJob(image.workflow, {}, files);
   const step = (name: string) => job.steps.find((s: any) => s.name === name);
 
   test('is named for `gh workflow run` and takes an optional string input `tag` and a boolean `rebuild`, false by default', () => {
@@ -47,16 +85,16 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
   });
 
   test('is one short job that calls the reusable workflow with the image\'s declaration', () => {
-    expect(readWorkflowText(image.workflow).trimEnd().split('\n').length).toBeLessThanOrEqual(60);
+    expect(workflowText(image.workflow).trimEnd().split('\n').length).toBeLessThanOrEqual(60);
     expect(workflow.jobs[IMAGE_JOB_ID].uses).toBe('./.github/workflows/image-build.yaml');
-    // Every input the reusable workflow declares, from the seed's table
-    expect(callerInputs(image.workflow)).toEqual({
+    // Every input the reusable workflow declares, from the fixture's declaration
+    expect(callerInputs(image.workflow, {}, files)).toEqual({
       repository: image.repository,
       image_id: image.id,
       dockerfile: image.dockerfile,
       build_args_file: image.buildArgs,
       platform: 'linux/amd64',
-      copied_paths: [`docker/keys/${AWS_CLI_SIGNING_KEY.fingerprint}.asc`, ...image.scripts.map(([source]) => source.replace(/\/$/, ''))].join('\n'),
+      copied_paths: [`docker/keys/${AWS_CLI_SIGNING_KEY.fingerprint}.asc`, ...image.scripts].join('\n'),
       size_threshold_bytes: image.thresholdBytes,
       size_threshold: image.threshold,
       free_disk_space: image.training,
@@ -72,18 +110,18 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     ['a dispatch with a tag', { tag: 'v2.0.0' }, 'v2.0.0', false],
     ['a dispatch asking for a rebuild', { rebuild: true }, '', true],
   ])('hands %s\'s tag and rebuild inputs on as the reusable workflow\'s typed inputs', (_event, dispatch, tag, rebuild) => {
-    const inputs = callerInputs(image.workflow, dispatch);
+    const inputs = callerInputs(image.workflow, dispatch, files);
     expect(inputs.tag ?? '').toBe(tag);
     expect(inputs.rebuild).toBe(rebuild);
   });
 
   test('passes the role secret by name, never all secrets', () => {
     expect(workflow.jobs[IMAGE_JOB_ID].secrets).toEqual({ AWS_ROLE_ARN: '${{ secrets.AWS_ROLE_ARN }}' });
-    expect(Object.keys(reusableWorkflow().on.workflow_call.secrets)).toEqual(['AWS_ROLE_ARN']);
+    expect(Object.keys(reusableWorkflow(files).on.workflow_call.secrets)).toEqual(['AWS_ROLE_ARN']);
   });
 
   test('runs on pushes to main and develop touching what the image is built from, and on every v* tag', () => {
-    // The seed's script folders and Dockerfile, and every other input of the fingerprint: build arguments,
+    // The image's script folders and Dockerfile, and every other input of the fingerprint: build arguments,
     // the AWS CLI's signing key, the .dockerignore; then the workflow itself.
     expect(workflow.on.push).toEqual({
       branches: ['main', 'develop'],
@@ -100,7 +138,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     // GIVEN the paths the fingerprint hashes, a file inside each folder of them, and the filters as GitHub reads them
     const fingerprint = step('Fingerprint the inputs').env;
     const inputs = [fingerprint.IMAGE_DOCKERFILE, fingerprint.IMAGE_BUILD_ARGS_FILE, ...fingerprint.IMAGE_COPIED.split('\n'), fingerprint.CONTEXT_IGNORE];
-    const changed = inputs.map((path: string) => (existsSync(join(REPO_ROOT, path)) && statSync(join(REPO_ROOT, path)).isDirectory() ? `${path}/run.py` : path));
+    const changed = inputs.map((path: string) => (statSync(join(checkout, path)).isDirectory() ? `${path}/run.py` : path));
     const filters = workflow.on.push.paths.map(pathFilterRegex);
     const matches = (file: string) => filters.reduce((hit: boolean, f: { exclude: boolean; regex: string }) =>
       (new RegExp(f.regex).test(file) ? !f.exclude : hit), false);
@@ -165,7 +203,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     });
 
     test('the generated workflows README describes the same groups', () => {
-      const readme = readFileSync(join(WORKFLOWS_DIR, 'README.md'), 'utf8');
+      const readme: string = files['.github/workflows/README.md'];
       const rows = [...readme.matchAll(/^\| [^|]+ \| `(<workflow name>-[^`]+)` \|/gm)].map((m) => m[1]);
       const fill = (pattern: string, values: Record<string, string>) =>
         Object.entries(values).reduce((p, [k, v]) => p.replace(k, v), pattern.replace('<workflow name>', image.name));
@@ -199,32 +237,32 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
       'role-to-assume': '${{ secrets.AWS_ROLE_ARN }}',
       'role-session-name': expect.stringMatching(/^gha-[a-z-]+-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/),
       'role-duration-seconds': 3600,
-      'aws-region': 'eu-central-1',
-      'allowed-account-ids': '123456789012',
+      'aws-region': FIXTURE_REGION,
+      'allowed-account-ids': FIXTURE_ACCOUNT,
     });
-    expect(readWorkflowText(image.workflow)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
-    expect(readWorkflowText('image-build.yaml')).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
+    expect(workflowText(image.workflow)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
+    expect(workflowText('image-build.yaml')).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET/i);
   });
 
   test('builds with BuildKit in a container builder and pushes straight to ECR, under the wanted tag and the inputs tag', () => {
     expect(step('Set up Docker Buildx').with).toEqual({ driver: 'docker-container' });
     const build = step('Build and push image').with;
-    const cache = `type=registry,ref=${REGISTRY}/${image.repository}:buildcache`;
+    const cache = `type=registry,ref=${FIXTURE_REGISTRY}/${image.repository}:buildcache`;
     expect(build['cache-from']).toBe(cache);
     expect(build['cache-to']).toBe(`${cache},mode=max,image-manifest=true,oci-mediatypes=true`);
     expect(build.push).toBe(true);
     expect(build.load).toBeUndefined();
     expect(build.tags.split('\n')).toEqual([
-      `${REGISTRY}/${image.repository}:\${{ steps.tag.outputs.tag }}`,
-      `${REGISTRY}/${image.repository}:\${{ steps.inputs.outputs.tag }}`,
+      `${FIXTURE_REGISTRY}/${image.repository}:\${{ steps.tag.outputs.tag }}`,
+      `${FIXTURE_REGISTRY}/${image.repository}:\${{ steps.inputs.outputs.tag }}`,
     ]);
-    expect(job.env.IMAGE_REPOSITORY).toBe(`${REGISTRY}/${image.repository}`);
+    expect(job.env.IMAGE_REPOSITORY).toBe(`${FIXTURE_REGISTRY}/${image.repository}`);
   });
 
   test('smoke-tests the Dockerfile\'s smoke-test stage first, keeping only its result, in a cache of its own', () => {
     const smoke = step('Smoke-test the Python layers').with;
     const build = step('Build and push image').with;
-    const cache = (tag: string) => `type=registry,ref=${REGISTRY}/${image.repository}:${tag}`;
+    const cache = (tag: string) => `type=registry,ref=${FIXTURE_REGISTRY}/${image.repository}:${tag}`;
     expect(smoke).toMatchObject({ file: build.file, target: 'smoke-test', outputs: 'type=cacheonly', platforms: build.platforms });
     expect(smoke['cache-from'].split('\n')).toEqual([cache('buildcache'), cache('buildcache-smoke-test')]);
     expect(smoke['cache-to']).toBe(`${cache('buildcache-smoke-test')},mode=max,image-manifest=true,oci-mediatypes=true`);
@@ -232,12 +270,12 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(smoke['build-args'].split('\n')).toEqual(build['build-args'].split('\n').filter((a: string) => !a.startsWith('IMAGE_')));
     expect(smoke.push).toBeUndefined();
     // The workflow says why this tests the layers the next step pushes.
-    expect(readWorkflowText('image-build.yaml')).toContain('# The smoke-test stage is built on the Dockerfile\'s python stage, the stage the image');
+    expect(workflowText('image-build.yaml')).toContain('# The smoke-test stage is built on the Dockerfile\'s python stage, the stage the image');
   });
 
   test.each(['smoke_test', 'build'])('%s builds exactly what the fingerprint step hashed: its Dockerfile, platform and build arguments', (id) => {
     // WHEN the fingerprint step runs in this checkout and the step gets its outputs, as BuildKit would
-    const built = buildStep(image.workflow, id);
+    const built = buildStep(image.workflow, id, { source: files, checkout });
     // The document it hashed, which it prints after one line naming the tag
     const document: string[] = built.log.trim().split('\n').slice(1);
     expect(document[0]).toBe('inputs-fingerprint 2');
@@ -252,24 +290,24 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     expect(hashed.map((a) => a.split('=')[0])).not.toEqual(expect.arrayContaining(['IMAGE_SOURCE', 'IMAGE_REVISION', 'IMAGE_CREATED']));
     // AND the image is pushed under the inputs tag of that document
     if (id === 'build') {
-      expect(built.with.tags.split('\n')[1]).toBe(`${REGISTRY}/${image.repository}:${built.fingerprint.tag}`);
+      expect(built.with.tags.split('\n')[1]).toBe(`${FIXTURE_REGISTRY}/${image.repository}:${built.fingerprint.tag}`);
     }
   });
 
   // Another image's files: present in the checkout, and different from this image's.
-  const other = SEED_IMAGES.find((i) => i.id !== image.id)!;
+  const other = FIXTURE_IMAGES.find((i) => i.id !== image.id)!;
   test.each<[string, Record<string, string>]>([
     ['another platform', { platform: 'linux/arm64' }],
     ['another Dockerfile', { dockerfile: other.dockerfile }],
     ['another build arguments file', { build_args_file: other.buildArgs }],
   ])('a caller passing %s builds under another inputs tag', (_what, change) => {
     // GIVEN the caller's `with:` edited, as a workflow-side edit would
-    const caller = loadWorkflow(image.workflow);
+    const caller = workflowOf(image.workflow);
     const edited = { ...caller, jobs: { [IMAGE_JOB_ID]: { ...caller.jobs[IMAGE_JOB_ID], with: { ...caller.jobs[IMAGE_JOB_ID].with, ...change } } } };
-    const source = { [`.github/workflows/${image.workflow}`]: edited, '.github/workflows/image-build.yaml': reusableWorkflow() };
+    const source = { [`.github/workflows/${image.workflow}`]: edited, '.github/workflows/image-build.yaml': reusableWorkflow(files) };
     // WHEN both run their fingerprint step in the same checkout
-    const before = buildStep(image.workflow, 'build');
-    const after = buildStep(image.workflow, 'build', { source });
+    const before = buildStep(image.workflow, 'build', { source: files, checkout });
+    const after = buildStep(image.workflow, 'build', { source, checkout });
     // THEN what the edited run builds is pushed under the inputs tag of what it builds, never the unedited one
     expect(after.fingerprint.tag).not.toBe(before.fingerprint.tag);
     const changed = Object.keys(change).map((k) => ({ platform: 'platforms', dockerfile: 'file', build_args_file: 'build-args' } as Record<string, string>)[k]);
@@ -283,7 +321,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     ['a dispatch', { rebuild: false }, 'false'],
     ['a dispatch asking for a rebuild', { rebuild: true }, 'true'],
   ])('on %s, both build steps take no layer from the cache and pull the base image again exactly when rebuilding', (_event, dispatch, expected) => {
-    const rebuildJob = imageJob(image.workflow, dispatch);
+    const rebuildJob = imageJob(image.workflow, dispatch, files);
     for (const id of ['smoke_test', 'build']) {
       const { with: given } = rebuildJob.steps.find((s: any) => s.id === id);
       expect({ noCache: given['no-cache'], pull: given.pull }).toEqual({ noCache: expected, pull: expected });
@@ -302,7 +340,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
     for (const s of job.steps.filter((x: any) => x.run)) {
       expect(s.run).not.toContain('${{');
     }
-    const raw = reusableWorkflow().jobs[IMAGE_JOB_ID].steps;
+    const raw = reusableWorkflow(files).jobs[IMAGE_JOB_ID].steps;
     expect(raw.find((s: any) => s.id === 'tag').env).toEqual({ REQUESTED_TAG: '${{ inputs.tag }}' });
     expect(raw.find((s: any) => s.id === 'reuse').env.REBUILD).toBe('${{ inputs.rebuild }}');
   });
@@ -310,7 +348,7 @@ describe.each(SEED_IMAGES)('the workflow $workflow', (image) => {
 
 test.each(['smoke_test', 'build'])('the %s step takes what shapes the image only from the fingerprint step\'s outputs, never from a second copy', (id) => {
   // GIVEN the step as the reusable workflow declares it
-  const given = reusableWorkflow().jobs[IMAGE_JOB_ID].steps.find((s: any) => s.id === id).with;
+  const given = reusableWorkflow(files).jobs[IMAGE_JOB_ID].steps.find((s: any) => s.id === id).with;
   // THEN its Dockerfile, platform and fixed build arguments are the outputs of the step that hashed them, and
   // the only other build arguments are the provenance values, which are no input of the image's content
   expect({ file: given.file, platforms: given.platforms }).toEqual({ file: '${{ steps.inputs.outputs.dockerfile }}', platforms: '${{ steps.inputs.outputs.platform }}' });
@@ -320,10 +358,10 @@ test.each(['smoke_test', 'build'])('the %s step takes what shapes the image only
   expect(given.target ?? 'the last stage').toBe(id === 'build' ? 'the last stage' : 'smoke-test');
 });
 
-test('the triton training workflow and the reusable job are stable (filtered snapshot: triggers, call and job header)', () => {
+test('the fixture\'s training workflow and the reusable job are stable (filtered snapshot: triggers, call and job header)', () => {
   // Step scripts are covered by running them; the snapshot keeps the shape reviewable.
-  const workflow = loadWorkflow('triton-build-training-image.yaml');
-  const { steps, ...jobHeader } = reusableWorkflow().jobs[IMAGE_JOB_ID];
+  const workflow = workflowOf('demo-build-training-image.yaml');
+  const { steps, ...jobHeader } = reusableWorkflow(files).jobs[IMAGE_JOB_ID];
   expect({
     on: workflow.on,
     concurrency: workflow.concurrency,
@@ -332,3 +370,25 @@ test('the triton training workflow and the reusable job are stable (filtered sna
     steps: steps.map((s: any) => ({ name: s.name, id: s.id, uses: s.uses, with: s.with, env: s.env })),
   }).toMatchSnapshot();
 });
+
+// This repository's own images, as its .projenrc.ts declares them: the committed workflows
+// are what that declaration generates, and their steps work in this checkout.
+describe.each(ownPlatform().images.filter((i) => !i.multiPlatform).map((image) => ({ workflow: image.workflowFileName, image })))(
+  'this repository\'s committed workflow $workflow', ({ image }) => {
+    test('calls the reusable workflow with the declared image, and builds in this checkout what its fingerprint step hashed', () => {
+      expect(loadWorkflow(image.workflowFileName).jobs[IMAGE_JOB_ID].uses).toBe('./.github/workflows/image-build.yaml');
+      expect(callerInputs(image.workflowFileName)).toMatchObject({
+        repository: image.repository,
+        image_id: image.imageId,
+        dockerfile: image.dockerfile,
+        build_args_file: image.buildArgsFile,
+        size_threshold_bytes: image.sizeWarning.bytes,
+        free_disk_space: image.freeDiskSpace,
+      });
+      // WHEN the committed fingerprint step runs in this checkout (it fails on a declared input git does not hold)
+      const built = buildStep(image.workflowFileName, 'build', { source: WORKFLOWS_DIR, checkout: REPO_ROOT });
+      // THEN the build step builds the declared Dockerfile into the declared repository, under the inputs tag
+      expect(built.with.file).toBe(image.dockerfile);
+      expect(built.with.tags.split('\n')[1]).toBe(`${image.repositoryUri}:${built.fingerprint.tag}`);
+    });
+  });

@@ -2,19 +2,22 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imageStep } from './support/image-job';
+import { FIXTURE_REGION, FIXTURE_REGISTRY, imageJobFixture } from './support/image-job-fixture';
 import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
 import { runStep, StepRun } from './support/runner';
 
-const REPOSITORY = 'triton-training-tools';
+// The image job generated for the fixture declaration; its training image's repository.
+const { files } = imageJobFixture();
+const REPOSITORY = 'demo-training-tools';
 const INPUTS_TAG = 'inputs-0123456789abcdef';
 const BUILT_FROM = 'c0ffee0000000000000000000000000000000042';
 const MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 
-/** A step of the image job, with the environment the triton training workflow gives it. */
+/** A step of the image job, with the environment the fixture's training workflow gives it. */
 function stepOf(id: string): { run: string; env: Record<string, string> } {
-  const step = imageStep('triton-build-training-image.yaml', id);
+  const step = imageStep('demo-build-training-image.yaml', id, {}, files);
   return { run: step.run, env: step.env };
 }
 
@@ -88,7 +91,7 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.outputs).toEqual({ promoted: 'true', digest: built.digest, built_from: BUILT_FROM });
-    expect(aws).toEqual(['ecr get-login-password --region eu-central-1 --cli-connect-timeout 10 --cli-read-timeout 30']);
+    expect(aws).toEqual([`ecr get-login-password --region ${FIXTURE_REGION} --cli-connect-timeout 10 --cli-read-timeout 30`]);
     expect(run.stdout).toContain(`::add-mask::${TEST_LOGIN.password}\n`);
     expect(run.stdout).toContain(`Promoted ${built.digest} (${INPUTS_TAG}, built from ${BUILT_FROM}) to v1.0.0: nothing to build`);
     const served = await getManifest(registry!.host, REPOSITORY, 'v1.0.0', auth);
@@ -195,10 +198,10 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
 
 describe('the step that records where the image came from', () => {
   const step = stepOf('origin');
-  const runner = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/ml-platform', GITHUB_SHA: 'a'.repeat(40) };
+  const runner = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'octo-org/demo-images', GITHUB_SHA: 'a'.repeat(40) };
   const record = (env: Record<string, string>) => runStep(step.run, {
     ...runner,
-    IMAGE_REPOSITORY: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}`,
+    IMAGE_REPOSITORY: `${FIXTURE_REGISTRY}/${REPOSITORY}`,
     IMAGE_TAG: 'v1.0.0',
     IMAGE_DIGEST: `sha256:${'d'.repeat(64)}`,
     INPUTS_TAG,
@@ -210,9 +213,9 @@ describe('the step that records where the image came from', () => {
 
   test.each<[string, Record<string, string>, string]>([
     ['a promotion names the commit the image was built from, with a link', { PROMOTED: 'true', BUILT_FROM },
-      `Promoted \`sha256:${'d'.repeat(64)}\` built from [c0ffee0](https://github.com/acme/ml-platform/commit/${BUILT_FROM}) to \`123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}:v1.0.0\`: its inputs (\`${INPUTS_TAG}\`) were built before, so nothing was built or pushed.`],
+      `Promoted \`sha256:${'d'.repeat(64)}\` built from [c0ffee0](https://github.com/octo-org/demo-images/commit/${BUILT_FROM}) to \`${FIXTURE_REGISTRY}/${REPOSITORY}:v1.0.0\`: its inputs (\`${INPUTS_TAG}\`) were built before, so nothing was built or pushed.`],
     ['a build names this run\'s commit', {},
-      `Built \`sha256:${'d'.repeat(64)}\` from [aaaaaaa](https://github.com/acme/ml-platform/commit/${'a'.repeat(40)}) and pushed it as \`123456789012.dkr.ecr.eu-central-1.amazonaws.com/${REPOSITORY}:v1.0.0\` and \`${INPUTS_TAG}\`.`],
+      `Built \`sha256:${'d'.repeat(64)}\` from [aaaaaaa](https://github.com/octo-org/demo-images/commit/${'a'.repeat(40)}) and pushed it as \`${FIXTURE_REGISTRY}/${REPOSITORY}:v1.0.0\` and \`${INPUTS_TAG}\`.`],
     ['a requested rebuild says it refreshed the packages and the base image', { REBUILD: 'true' },
       `and \`${INPUTS_TAG}\`, rebuilt on request: no layer came from the build cache and the base image was pulled again, so unpinned packages (apt-get, pip) and the base image are as of this run.`],
     ['a label that is not a commit hash is never written into the summary', { PROMOTED: 'true', BUILT_FROM: '](https://evil.example) ::error::x' },

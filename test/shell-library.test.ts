@@ -2,15 +2,57 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ImageKind, Pipeline, TargetPlatform } from '../src';
 import { LIBRARY, libraryFiles } from './support/library';
+import { newPlatform, synth } from './support/project';
 import { cleanEnv, copyProject } from './support/sandbox';
 import { shellcheckFiles } from './support/shellcheck';
 import { loadWorkflow, REPO_ROOT, runSteps, workflowFiles } from './support/workflows';
+import { MULTI_PLATFORM_WORKFLOW_FILE, REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 import { LIBRARY_DIR, LIBRARY_SETTINGS_PATH } from '../src/shell/library';
 
-const WORKFLOWS = workflowFiles().map((file) => ({ file, workflow: loadWorkflow(file) }));
 /** Every generated file that holds bash besides the workflows' `run:` blocks. */
 const GENERATED_SCRIPTS = ['docker/image-tasks.sh', LIBRARY_SETTINGS_PATH];
+/** The reusable workflows that hold the image jobs' steps. */
+const IMAGE_JOB_FILES = [REUSABLE_WORKFLOW_FILE, MULTI_PLATFORM_WORKFLOW_FILE];
+
+interface GeneratedBash {
+  readonly workflows: ReadonlyArray<{ readonly file: string; readonly workflow: any }>;
+  readonly scripts: readonly string[];
+}
+
+/**
+ * What synthesis writes for a fixture declaring what this repository's
+ * declaration may not: images of one and of two platforms, whose workflows
+ * hold bash the committed files need not show.
+ */
+function fixtureBash(): GeneratedBash {
+  const { project, platform } = newPlatform();
+  platform.addImage({ pipeline: Pipeline.of('demo'), kind: ImageKind.TRAINING, repository: 'demo-training-tools' });
+  platform.addImage({ pipeline: Pipeline.of('demo'), kind: ImageKind.DEPLOYMENT, repository: 'demo-deployment-tools' });
+  platform.addImage({
+    pipeline: Pipeline.of('edge'),
+    kind: ImageKind.DEPLOYMENT,
+    repository: 'edge-tools',
+    platforms: [TargetPlatform.LINUX_AMD64, TargetPlatform.of('linux/arm64')],
+  });
+  const files = synth(project);
+  const workflows = Object.keys(files).filter((path) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path)).sort();
+  return {
+    workflows: workflows.map((path) => ({ file: path.slice('.github/workflows/'.length), workflow: parse(files[path]) })),
+    scripts: GENERATED_SCRIPTS.map((path) => files[path]),
+  };
+}
+
+// The bash projen writes here (this repository's committed workflows and scripts), and for the fixture.
+const SOURCES: ReadonlyArray<readonly [string, GeneratedBash]> = [
+  ['this repository', {
+    workflows: workflowFiles().map((file) => ({ file, workflow: loadWorkflow(file) })),
+    scripts: GENERATED_SCRIPTS.map((path) => readFileSync(join(REPO_ROOT, path), 'utf8')),
+  }],
+  ['a fixture with an image of two platforms', fixtureBash()],
+];
 
 describe('the shell library in image-build/', () => {
   test.each(libraryFiles())('%s passes shellcheck as a file, with every file it sources', (file) => {
@@ -32,18 +74,20 @@ describe('the shell library in image-build/', () => {
 });
 
 describe('the generated workflows and scripts keep their bash in the library', () => {
-  const runs = WORKFLOWS.flatMap(({ file, workflow }) => runSteps(workflow).map((step) => ({ file, ...step })));
+  const runs = SOURCES.flatMap(([name, source]) => source.workflows.flatMap(({ file, workflow }) =>
+    runSteps(workflow).map((step) => ({ name: `${name} › ${file} › ${step.job} › ${step.step}`, source, ...step }))));
 
-  test.each(runs.map((r) => [`${r.file} › ${r.job} › ${r.step}`, r] as const))('%s is a `run:` block of at most 12 lines, reading values only from env', (_name, step) => {
+  test.each(runs.map((r) => [r.name, r] as const))('%s is a `run:` block of at most 12 lines, reading values only from env', (_name, step) => {
     expect(step.run.trimEnd().split('\n').length).toBeLessThanOrEqual(12);
     expect(step.run).not.toContain('${{');
   });
 
   test('at most 40 lines of bash come from TypeScript strings', () => {
-    // GIVEN every line of bash projen writes: the workflows' `run:` blocks and the generated scripts,
-    // without comments, blank lines and assignments of declared values (data, one line per value),
+    // GIVEN every line of bash projen writes here: the committed workflows' `run:` blocks and the generated
+    // scripts, without comments, blank lines and assignments of declared values (data, one line per value),
     // and one line for the lines of one template (each quoted value read as '')
-    const texts = [...runs.map((r) => r.run), ...GENERATED_SCRIPTS.map((path) => readFileSync(join(REPO_ROOT, path), 'utf8'))];
+    const [, repository] = SOURCES[0];
+    const texts = [...runs.filter((r) => r.source === repository).map((r) => r.run), ...repository.scripts];
     const lines = new Set(texts.flatMap((text) => text.split('\n'))
       .map((line) => line.trim().replace(/'[^']*'/g, '\'\''))
       .filter((line) => line !== '' && !line.startsWith('#'))
@@ -53,14 +97,19 @@ describe('the generated workflows and scripts keep their bash in the library', (
     expect(lines.size).toBeLessThanOrEqual(40);
   });
 
-  test('no step is written twice in .github/workflows/', () => {
-    const steps = WORKFLOWS.flatMap(({ file, workflow }) => Object.values<any>(workflow.jobs ?? {})
-      .flatMap((job) => (job.steps ?? []).map((step: any) => ({ file, key: JSON.stringify(step) }))));
-    const seen = new Map<string, string>();
-    const twice = steps.filter(({ file, key }) => {
-      const first = seen.get(key);
-      seen.set(key, first ?? file);
-      return first !== undefined;
+  test.each(SOURCES)('no step is written twice in the workflows of %s', (_source, { workflows }) => {
+    // The reusable image workflows run each job on a fresh runner: every job checks out and logs in, with
+    // one shared definition of those steps. Any other repeat is a step copied (into an image's workflow,
+    // or twice into one job).
+    const shared = (a: { file: string; job: string }, b: { file: string; job: string }) =>
+      IMAGE_JOB_FILES.includes(a.file) && IMAGE_JOB_FILES.includes(b.file) && `${a.file} ${a.job}` !== `${b.file} ${b.job}`;
+    const steps = workflows.flatMap(({ file, workflow }) => Object.entries<any>(workflow.jobs ?? {})
+      .flatMap(([job, def]) => (def.steps ?? []).map((step: any) => ({ file, job, key: JSON.stringify(step) }))));
+    const seen = new Map<string, { file: string; job: string }>();
+    const twice = steps.filter((step) => {
+      const first = seen.get(step.key);
+      seen.set(step.key, first ?? step);
+      return first !== undefined && !shared(first, step);
     });
     expect(twice).toEqual([]);
   });
@@ -83,9 +132,9 @@ describe('a shared change shows once in a pull request', () => {
     const text = readFileSync(join(dir, path), 'utf8');
     expect(text).toContain(from);
     writeFileSync(join(dir, path), text.replace(from, to));
-    const synth = spawnSync('node', ['--require', './build-tools/register-ts.js', '.projenrc.ts'], { cwd: dir, env: cleanEnv(), encoding: 'utf8' });
-    expect(synth.stderr).toBe('');
-    expect(synth.status).toBe(0);
+    const synthesis = spawnSync('node', ['--require', './build-tools/register-ts.js', '.projenrc.ts'], { cwd: dir, env: cleanEnv(), encoding: 'utf8' });
+    expect(synthesis.stderr).toBe('');
+    expect(synthesis.status).toBe(0);
     const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir, encoding: 'utf8' })
       .split('\n').filter(Boolean).map((l) => l.slice(3));
     execFileSync('git', ['checkout', '--quiet', '--', '.'], { cwd: dir });

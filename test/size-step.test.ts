@@ -1,19 +1,26 @@
 import { fakeAws, FakeEcrScenario } from './support/fake-aws';
 import { imageJob } from './support/image-job';
+import { FIXTURE_ACCOUNT, FIXTURE_REGION, imageJobFixture } from './support/image-job-fixture';
 import { runStep } from './support/runner';
-import { SEED_IMAGES } from './support/seed-images';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
+// The image job generated for the fixture declaration: a training image declaring a 4 GB threshold,
+// a deployment image with its kind's default of 1 GB.
+const { files } = imageJobFixture();
+const IMAGES = [
+  { workflow: 'demo-build-training-image.yaml', repository: 'demo-training-tools', threshold: '4 GB', thresholdBytes: 4e9 },
+  { workflow: 'demo-build-deployment-image.yaml', repository: 'demo-deployment-tools', threshold: '1 GB', thresholdBytes: 1e9 },
+];
 
 /** The size step of the image job, with the environment an image's workflow gives it. */
 function sizeStep(file: string): { run: string; env: Record<string, string> } {
-  const job = imageJob(file);
+  const job = imageJob(file, {}, files);
   const step = job.steps.find((s: any) => s.id === 'size');
   // Expressions are what the runner would have substituted from earlier steps.
   return { run: step.run, env: { ...job.env, ...step.env, IMAGE_TAG: 'v1.2.3', IMAGE_DIGEST: DIGEST } };
 }
 
-describe.each(SEED_IMAGES)('the size step of $workflow', (image) => {
+describe.each(IMAGES)('the size step of $workflow', (image) => {
   const { run, env } = sizeStep(image.workflow);
   const check = (scenario: FakeEcrScenario, overrides: Record<string, string> = {}) => {
     const aws = fakeAws(scenario);
@@ -31,7 +38,7 @@ describe.each(SEED_IMAGES)('the size step of $workflow', (image) => {
     const { calls } = check({ images: { [DIGEST]: 1 } });
     // THEN it made one describe-images call naming all four, with connect and read timeouts
     expect(calls).toEqual([[
-      'ecr', 'describe-images', '--registry-id', '123456789012', '--region', 'eu-central-1',
+      'ecr', 'describe-images', '--registry-id', FIXTURE_ACCOUNT, '--region', FIXTURE_REGION,
       '--repository-name', image.repository, '--image-ids', `imageDigest=${DIGEST}`, '--output', 'json',
       '--cli-connect-timeout', '10', '--cli-read-timeout', '30',
     ]]);
@@ -62,8 +69,8 @@ describe.each(SEED_IMAGES)('the size step of $workflow', (image) => {
 
   test.each<[string, FakeEcrScenario, RegExp]>([
     ['the image is not in the repository', { images: {} }, /ECR did not answer: An error occurred \(ImageNotFoundException\) when calling the DescribeImages operation: The image with imageId/],
-    ['the role may not describe images', { error: { code: 'AccessDeniedException', message: 'User: arn:aws:sts::123456789012:assumed-role/github-ecr-push/gha is not authorized to perform: ecr:DescribeImages' } },
-      /ECR did not answer: An error occurred \(AccessDeniedException\) when calling the DescribeImages operation: User: arn:aws:sts::123456789012:assumed-role\/github-ecr-push\/gha is not authorized/],
+    ['the role may not describe images', { error: { code: 'AccessDeniedException', message: 'User: arn:aws:sts::111122223333:assumed-role/github-ecr-push/gha is not authorized to perform: ecr:DescribeImages' } },
+      /ECR did not answer: An error occurred \(AccessDeniedException\) when calling the DescribeImages operation: User: arn:aws:sts::111122223333:assumed-role\/github-ecr-push\/gha is not authorized/],
   ])('when %s, the step warns that ECR could not answer and never fails', (_case, scenario, reason) => {
     const result = check(scenario);
     expect(result.status).toBe(0);
