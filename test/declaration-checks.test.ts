@@ -124,7 +124,7 @@ const OPTIONS_CASES: OptionsCase[] = [
     // A required option misspelled is reported once, not also as missing.
     typo: ['account', 'acount'],
     typoMessage: "Registry.ecr › acount: unknown option of EcrRegistryOptions; did you mean 'account'?",
-    unrelatedMessage: 'Registry.ecr › colour: unknown option of EcrRegistryOptions, whose options are account, region',
+    unrelatedMessage: 'Registry.ecr › colour: unknown option of EcrRegistryOptions, whose options are account, region, provenance',
   },
   {
     name: 'GitHubRepositoryOptions',
