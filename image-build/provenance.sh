@@ -116,9 +116,9 @@ provenance_step() {
     >"$verified" 2>"$errors" || status=$?
   if (( status != 0 )); then
     # gh's reason, on one line of a safe alphabet.
-    line=$(tr -s '\n\r' '  ' <"$errors" | tr -c 'A-Za-z0-9 :/._@+=,()-' '?' | cut -c1-300)
+    line=$(tr -s '\n\r' '  ' <"$errors" | LC_ALL=C tr -c 'A-Za-z0-9 :/._@+=,()-' '?' | sed 's/ *$//' | cut -c1-300)
     provenance_refuse "$IMAGE_DIGEST" \
-      "gh attestation verify found no valid attestation signed by $GITHUB_REPOSITORY/$SIGNER_WORKFLOW (exit $status: ${line:-no message})" 2>"$errors"
+      "gh attestation verify found no valid attestation signed by $GITHUB_REPOSITORY/$SIGNER_WORKFLOW (exit $status: ${line:-no message})" 2>"$errors" || true
     cat "$errors" >&2
   elif line=$(provenance_decision "$verified" "$IMAGE_DIGEST" "$GITHUB_REPOSITORY" "$SIGNER_WORKFLOW" "$workflow" "$main" 2>"$errors"); then
     rm -f "$verified" "$errors"
