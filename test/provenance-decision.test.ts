@@ -106,17 +106,19 @@ describe('provenance_decision and provenance_step, the check a promotion passes 
     expect(run.stderr).toBe(`::error title=Provenance::refusing to promote ${digest ?? DIGEST}: ${message.replace('OFF_MAIN', offMain).replace('ON_MAIN', onMain)}\n`);
   });
 
-  /** The step as the workflow runs it, with the stand-in gh first on PATH. */
-  function step(gh: { output?: string; failure?: string; token?: string }, env: Record<string, string> = {}) {
+  /** The step as the workflow runs it, with the stand-in gh first on PATH (and gh's time limit, `timeout`). */
+  function step(gh: { output?: string; failure?: string; token?: string; sleep?: string; timeout?: string }, env: Record<string, string> = {}) {
     const output = join(repo, '.git', 'gh-output.json');
     const args = join(repo, '.git', 'gh-args');
     writeFileSync(output, gh.output ?? '');
     writeFileSync(args, '');
-    const run = runScript(libraryCall('provenance.sh', 'provenance_step'), repo, {
+    const script = libraryCall('provenance.sh', 'provenance_step');
+    const run = runScript(gh.timeout ? script.replace('\n', `\nprovenance_verify_timeout=${gh.timeout}\n`) : script, repo, {
       PATH: `${STAND_IN_GH}:${process.env.PATH}`,
       STANDIN_GH_OUTPUT: output,
       STANDIN_GH_ARGS: args,
       ...(gh.failure ? { STANDIN_GH_FAILURE: gh.failure } : {}),
+      ...(gh.sleep ? { STANDIN_GH_SLEEP: gh.sleep } : {}),
       GH_TOKEN: gh.token ?? 'ghs_token',
       GITHUB_REPOSITORY: REPOSITORY,
       CALLER_WORKFLOW_REF: `${REPOSITORY}/${WORKFLOW}@refs/heads/main`,
@@ -144,6 +146,9 @@ describe('provenance_decision and provenance_step, the check a promotion passes 
       `gh attestation verify found no valid attestation signed by ${REPOSITORY}/${SIGNER} (exit 1: ??? Loading attestations from OCI registry failed no attestations found)`],
     ['gh without a token (exit 4)', () => ({ token: '' }),
       `gh attestation verify found no valid attestation signed by ${REPOSITORY}/${SIGNER} (exit 4: To get started with GitHub CLI, please run: gh auth login Alternatively, populate the GH_TOKEN environment variable with a GitHub API authentication token.)`],
+    // gh's time limit cut to 1 s here (180 s in the workflow): `timeout` ends it with status 124.
+    ['gh does not answer in time', () => ({ output: verified(onMain), sleep: '5', timeout: '1' }),
+      `gh attestation verify found no valid attestation signed by ${REPOSITORY}/${SIGNER} (exit 124: no message)`],
     ['a verified attestation that fails the policy', () => ({ output: verified(offMain) }), 'its source commit OFF_MAIN is not in the history of refs/remotes/origin/main'],
   ])('the step fails closed when %s: one ::error line, and the job summary says why', (_case, gh, reason) => {
     const run = step(gh());
