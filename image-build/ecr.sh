@@ -27,44 +27,76 @@ ci_revision() {
   [[ "$1" =~ ^[0-9a-f]{40}$ ]]
 }
 
-# The reuse step. When the registry has the inputs tag, it puts the wanted tag
-# on that very image, copying its manifest's bytes (the digest stays), and
-# nothing is built, tested or pushed, unless its revision label is no commit
-# (`ci_revision`). Outputs `promoted` (`true` when it promoted), `digest` and
-# `built_from`, the commit the image was built from.
-# A forced rebuild (REBUILD `true`) skips the lookup. The login token is
-# masked in the log. What the registry answered is data: the digest must be a
-# sha256 digest before it reaches an output or the log, and an image whose
-# label is anything but a 40-hex commit is built again, never promoted; the
-# label is then logged escaped (`%q`) on one line.
+# The image of the same inputs a promotion would take: when the registry has
+# the inputs tag, sets `reuse_digest` and `reuse_built_from` (the commit the
+# image was built from) and returns 0; returns 2 when there is nothing to
+# reuse (a forced rebuild, REBUILD `true`, skips the lookup; an image whose
+# revision label is no commit, `ci_revision`, is built again, its label logged
+# escaped, `%q`, on one line), 1 on an error. The login token is masked in the
+# log. What the registry answered is data: the digest must be a sha256 digest
+# before it reaches an output or the log.
 #
-# Reads IMAGE_TAG, INPUTS_TAG, REBUILD, ECR_REGISTRY (the host),
-# ECR_REPOSITORY and ECR_REGION.
-reuse_step() {
-  local password status=0 digest built_from promoted digest_pattern='^sha256:[0-9a-f]{64}$'
+# Reads INPUTS_TAG, REBUILD, ECR_REGISTRY (the host), ECR_REPOSITORY and ECR_REGION.
+reuse_candidate() {
+  local password status=0 digest_pattern='^sha256:[0-9a-f]{64}$'
+  reuse_digest="" reuse_built_from=""
   if [[ "${REBUILD:-false}" == true ]]; then
     echo "Rebuild requested: building, whether or not $INPUTS_TAG exists"
-    return 0
+    return 2
   fi
   password=$(aws ecr get-login-password --region "$ECR_REGION" "${ecr_timeouts[@]}") || return 1
   echo "::add-mask::$password"
   export REGISTRY_USERNAME=AWS REGISTRY_PASSWORD=$password
-  digest=$(manifest_digest "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG") || status=$?
+  reuse_digest=$(manifest_digest "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG") || status=$?
   if (( status == 1 )); then
     echo "No image of these inputs yet ($INPUTS_TAG): building it"
-    return 0
+    return 2
   fi
   (( status == 0 )) || return 1
-  if [[ ! "$digest" =~ $digest_pattern ]]; then
+  if [[ ! "$reuse_digest" =~ $digest_pattern ]]; then
     registry_error "$INPUTS_TAG resolved to no sha256 digest"
     return 1
   fi
-  built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || built_from=""
-  if ! ci_revision "$built_from"; then
+  reuse_built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$reuse_digest") || reuse_built_from=""
+  if ! ci_revision "$reuse_built_from"; then
     # %q keeps a hostile label on one line, where it can start no workflow command.
     printf 'Not promoting %s (%s): its %s label %q is not a commit CI built (40 hex digits): building\n' \
-      "$INPUTS_TAG" "$digest" "$image_build_revision_label" "${built_from:0:80}"
-    return 0
+      "$INPUTS_TAG" "$reuse_digest" "$image_build_revision_label" "${reuse_built_from:0:80}"
+    return 2
+  fi
+}
+
+# The step that finds, without promoting, the image a promotion would take,
+# when provenance is enabled and its attestation is verified first: outputs
+# `digest` and `built_from` when there is one (see `reuse_candidate`).
+reuse_candidate_step() {
+  local status=0
+  reuse_candidate || status=$?
+  (( status != 2 )) || return 0
+  (( status == 0 )) || return 1
+  step_output digest "$reuse_digest" && step_output built_from "$reuse_built_from" || return 1
+  echo "Found $reuse_digest ($INPUTS_TAG, built from $reuse_built_from): its provenance is verified before it is promoted"
+}
+
+# The reuse step. When the registry has the inputs tag (`reuse_candidate`), it
+# puts the wanted tag on that very image, copying its manifest's bytes (the
+# digest stays), and nothing is built, tested or pushed. Outputs `promoted`
+# (`true` when it promoted), `digest` and `built_from`. With VERIFIED_DIGEST
+# (the digest whose provenance the step before verified), it promotes that
+# digest only: an inputs tag moved since fails the job.
+#
+# Reads IMAGE_TAG, INPUTS_TAG, REBUILD, VERIFIED_DIGEST (optional), ECR_REGISTRY,
+# ECR_REPOSITORY and ECR_REGION.
+reuse_step() {
+  local status=0 promoted digest built_from
+  reuse_candidate || status=$?
+  (( status != 2 )) || return 0
+  (( status == 0 )) || return 1
+  digest=$reuse_digest built_from=$reuse_built_from
+  if [[ -n "${VERIFIED_DIGEST:-}" && "$digest" != "$VERIFIED_DIGEST" ]]; then
+    printf '::error title=Inputs tag moved::%s moved from %s, whose provenance was verified, to %s: run the job again\n' \
+      "$INPUTS_TAG" "$VERIFIED_DIGEST" "$digest" >&2
+    return 1
   fi
   promoted=$(promote_image "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INPUTS_TAG" "$IMAGE_TAG") || return 1
   if [[ "$promoted" != "$digest" ]]; then

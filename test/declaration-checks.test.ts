@@ -124,7 +124,7 @@ const OPTIONS_CASES: OptionsCase[] = [
     // A required option misspelled is reported once, not also as missing.
     typo: ['account', 'acount'],
     typoMessage: "Registry.ecr › acount: unknown option of EcrRegistryOptions; did you mean 'account'?",
-    unrelatedMessage: 'Registry.ecr › colour: unknown option of EcrRegistryOptions, whose options are account, region',
+    unrelatedMessage: 'Registry.ecr › colour: unknown option of EcrRegistryOptions, whose options are account, region, provenance',
   },
   {
     name: 'GitHubRepositoryOptions',
@@ -272,6 +272,9 @@ describe('options that are no object fail with one line naming the interface', (
     ['a list for nested options', () => synthesize({ pullRequestBuild: [] }, image()), 'ImagePlatform › pullRequestBuild: a list is not an object of PullRequestBuildOptions'],
     ['nothing for a factory\'s required options', () => LifecycleRule.keepLast(20, undefined as any),
       'LifecycleRule.keepLast: undefined is not an object of LifecycleTagFilter'],
+    // A string would be truthy: 'false' would switch provenance on.
+    ['a string for a switch', () => Registry.ecr({ account: '123456789012', region: 'eu-central-1', provenance: 'false' as any }),
+      "Registry.ecr › provenance: 'false' is not a boolean; write true or false"],
   ])('%s', (_case, declare, message) => {
     expect(errorOf(declare)?.message).toBe(message);
   });

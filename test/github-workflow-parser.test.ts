@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { javascript } from 'projen';
 import {
-  DockerfileSource, GitHubRepository, ImageKind, LifecycleRule, OidcRole, Pipeline, PythonPackage, ScriptCopy, Size,
+  DockerfileSource, GitHubRepository, ImageKind, LifecycleRule, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Size,
   TargetPlatform, Tool, TrustScope,
 } from '../src';
 import { githubWorkflowCheck } from './support/github-workflow-check';
@@ -43,7 +43,8 @@ function everyOptionWorkflows(): Record<string, string> {
     jest: false,
   });
   const platform = new FixturePlatform(project, {
-    registry: TEST_REGISTRY,
+    // Provenance on: the attest and verify steps, and the permissions they need.
+    registry: Registry.ecr({ account: TEST_REGISTRY.account, region: TEST_REGISTRY.region, provenance: true }),
     role: OidcRole.fromArn('arn:aws:iam::123456789012:role/gha-images', { sessionDurationSeconds: 7200 }),
     tagging: { latestBranch: 'trunk', snapshotBranches: ['develop', 'staging'], releaseTagPattern: 'release-*' },
     runsOn: ['ubuntu-24.04'],

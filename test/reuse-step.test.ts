@@ -7,6 +7,7 @@ import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
 import { runStep, StepRun } from './support/runner';
+import { libraryCall } from '../src/github/image-steps';
 
 // The image job generated for the fixture declaration; its training image's repository.
 const { files } = imageJobFixture();
@@ -128,6 +129,28 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
     expect(run.status).toBe(0);
     expect(run.outputs.digest).toBe(built.digest);
     expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([]);
+  });
+
+  test('with provenance enabled, the step before the verification names the image a promotion would take and promotes nothing', () => {
+    // The candidate step reads what the reuse step reads (test/provenance-workflows.test.ts).
+    const mark = registry!.log().length;
+    const run = runStep(libraryCall('ecr.sh', 'reuse_candidate_step'), { ...step.env, INPUTS_TAG, REBUILD: 'false', ECR_REGISTRY: registry!.host, IMAGE_TAG: 'v1.2.0' },
+      { path: loginAws(mkdtempSync(join(work, 'aws-'))).path });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({ digest: built.digest, built_from: BUILT_FROM });
+    expect(registryRequests(registry!.log().slice(mark)).filter((r) => r.method !== 'HEAD' && r.method !== 'GET')).toEqual([]);
+  });
+
+  test.each<[string, () => string, boolean]>([
+    ['the verified digest', () => built.digest, true],
+    ['another digest than the verified one (the inputs tag moved since)', () => `sha256:${'0'.repeat(64)}`, false],
+  ])('with provenance enabled, the reuse step promotes only the digest whose provenance was verified: %s', async (_case, verified, promotes) => {
+    const { run, requests } = reuse({ IMAGE_TAG: promotes ? 'v1.3.0' : 'v1.4.0', VERIFIED_DIGEST: verified() });
+    expect(run.status).toBe(promotes ? 0 : 1);
+    expect(run.outputs).toEqual(promotes ? { promoted: 'true', digest: built.digest, built_from: BUILT_FROM } : {});
+    expect(run.stderr).toBe(promotes ? '' : `::error title=Inputs tag moved::${INPUTS_TAG} moved from ${verified()}, whose provenance was verified, to ${built.digest}: run the job again\n`);
+    expect(requests.filter((r) => r.startsWith('PUT'))).toHaveLength(promotes ? 1 : 0);
   });
 
   test('a hostile revision label changes no output and starts no line of the log: the image is built again, not promoted', async () => {

@@ -31,6 +31,11 @@ export function required(check: ValueCheck = UNCHECKED): RequiredKey {
   return { required: true, check };
 }
 
+/** A `true`/`false` option: a string such as `'true'` would otherwise be read as truthy. */
+export const BOOLEAN: ValueCheck = (value, path) => (value === undefined || typeof value === 'boolean'
+  ? []
+  : [`${path}: ${describe(value)} is not a boolean; write true or false`]);
+
 /** A nested options object, checked against its own keys. */
 export function nested<T>(keys: OptionKeys<T>): ValueCheck {
   return (value, path) => keys.problems(value, path);

@@ -1,4 +1,4 @@
-import { OptionKeys, required } from './option-keys';
+import { BOOLEAN, optional, OptionKeys, required } from './option-keys';
 import { Violations } from './violations';
 
 /** Where an ECR registry lives. */
@@ -10,9 +10,25 @@ export interface EcrRegistryOptions {
    * @see https://docs.aws.amazon.com/general/latest/gr/ecr.html
    */
   readonly region: string;
+  /**
+   * Whether every image the workflows build gets a signed SLSA build
+   * provenance attestation (`actions/attest`, pushed to ECR as an OCI
+   * referrer of the digest), and every promotion first verifies the source
+   * image's attestation with `gh attestation verify` and refuses an image
+   * without a valid one. Attestations need a public repository, or GitHub
+   * Enterprise Cloud for a private or internal one: off by default.
+   *
+   * @default false
+   * @see https://docs.github.com/en/actions/how-tos/secure-your-work/use-artifact-attestations/use-artifact-attestations
+   */
+  readonly provenance?: boolean;
 }
 
-const ECR_REGISTRY_OPTION_KEYS = new OptionKeys<EcrRegistryOptions>('EcrRegistryOptions', { account: required(), region: required() });
+const ECR_REGISTRY_OPTION_KEYS = new OptionKeys<EcrRegistryOptions>('EcrRegistryOptions', {
+  account: required(),
+  region: required(),
+  provenance: optional(BOOLEAN),
+});
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
@@ -34,7 +50,7 @@ export class Registry {
       v.add(`region '${options.region}' is not an AWS region name, e.g. 'eu-central-1'`);
     }
     v.throwIfAny('Invalid ECR registry');
-    return new Registry(options.account, options.region);
+    return new Registry(options.account, options.region, options.provenance ?? false);
   }
 
   /** The AWS partition of the region, which ARNs and host names depend on. */
@@ -43,7 +59,12 @@ export class Registry {
   /** The registry host, e.g. `123456789012.dkr.ecr.eu-central-1.amazonaws.com`. */
   public readonly host: string;
 
-  private constructor(public readonly account: string, public readonly region: string) {
+  private constructor(
+    public readonly account: string,
+    public readonly region: string,
+    /** Whether built images are attested and promotions verify the attestation (`EcrRegistryOptions.provenance`). */
+    public readonly provenance: boolean,
+  ) {
     const china = region.startsWith('cn-');
     this.partition = china ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
     this.host = `${account}.dkr.ecr.${region}.amazonaws.com${china ? '.cn' : ''}`;

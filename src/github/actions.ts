@@ -87,6 +87,12 @@ export const ACTIONS = {
   buildPush: ActionIntent.of('docker/build-push-action', 'v7'),
   /** The BuildKit builder the image build and its smoke test run on. @see https://github.com/docker/setup-buildx-action */
   setupBuildx: ActionIntent.of('docker/setup-buildx-action', 'v4'),
+  /**
+   * Signs an SLSA build provenance attestation of a newly built digest and pushes it to ECR as an
+   * OCI referrer, when the registry declares `provenance: true`.
+   * @see https://github.com/actions/attest
+   */
+  attest: ActionIntent.of('actions/attest', 'v4'),
   /** Used by projen's build workflow. @see https://github.com/actions/setup-node */
   setupNode: ActionIntent.of('actions/setup-node', 'v7'),
 } as const;

@@ -1,6 +1,7 @@
 import * as github from 'projen/lib/github';
 import { actionRef } from './actions';
 import { IMAGE_STEPS, libraryCall, MULTI_PLATFORM_WORKFLOW_PATH, REUSABLE_WORKFLOW_FILE, REUSABLE_WORKFLOW_PATH } from './image-steps';
+import { attestSteps, imageJobPermissions, verifiedReuseSteps } from './provenance-steps';
 import { roleSessionName } from '../declaration/oidc-role';
 import { BUILD_CACHE_TAG, SMOKE_TEST_CACHE_TAG } from '../declaration/tagging';
 import { PROVENANCE_ARGS, ProvenanceKey } from '../docker/build-args';
@@ -138,7 +139,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     this.addJob(IMAGE_JOB_ID, {
       name: 'Build, test and push ${{ inputs.repository }}',
       runsOn: ['${{ fromJSON(inputs.runs_on) }}'],
-      permissions: IMAGE_JOB_PERMISSIONS,
+      permissions: imageJobPermissions(IMAGE_JOB_PERMISSIONS, platform.registry, true),
       defaults: { run: { shell: 'bash' } },
       env: { IMAGE_REPOSITORY: `${platform.registry.host}/\${{ inputs.repository }}` },
       steps: this.steps(gh),
@@ -173,7 +174,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
     const ecr = { ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
     const rebuild = '${{ inputs.rebuild }}';
     return [
-      checkoutStep(gh),
+      checkoutStep(gh, registry.provenance),
       // The dispatch input reaches the library only as an environment variable.
       { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
       { ...named(s.releaseOnMain), env: { IMAGE_TAG: tag }, run: libraryCall('tags.sh', 'release_on_main_step') },
@@ -185,11 +186,11 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
         run: libraryCall('fingerprint.sh', 'inputs_step'),
       },
       ...awsLoginSteps(gh, this.platform),
-      {
+      ...verifiedReuseSteps(registry, {
         ...named(s.reuse),
         env: { IMAGE_TAG: tag, INPUTS_TAG: inputsTag, REBUILD: rebuild, ECR_REGISTRY: registry.host, ...ecr },
         run: libraryCall('ecr.sh', 'reuse_step'),
-      },
+      }, REUSABLE_WORKFLOW_PATH),
       { ...named(s.immutableTag), if: BUILDING, env: { IMAGE_TAG: tag, ...ecr }, run: libraryCall('ecr.sh', 'immutable_tag_step') },
       {
         ...named(s.freeDisk),
@@ -234,6 +235,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
           'push': true,
         },
       },
+      ...attestSteps(gh, registry, `\${{ steps.${s.build.id}.outputs.digest }}`, BUILDING),
       {
         ...named(s.size),
         env: {
@@ -285,16 +287,18 @@ export function onWorkflowCall(workflow: github.GithubWorkflow, inputs: typeof I
 /**
  * The checkout of every image job. A git tag ref's release check needs the
  * latest branch's history, fetched here while the checkout holds the token
- * (no later step has one); commits and trees only, no old files.
+ * (no later step has one); commits and trees only, no old files. A job that
+ * verifies provenance before a promotion needs that history on every ref.
+ * @param fullHistory whether the job verifies provenance
  */
-export function checkoutStep(gh: github.GitHub): github.workflows.JobStep {
+export function checkoutStep(gh: github.GitHub, fullHistory = false): github.workflows.JobStep {
   return {
     ...named(IMAGE_STEPS.checkout),
     uses: actionRef(gh, 'checkout'),
     with: {
       'persist-credentials': false,
-      'fetch-depth': `\${{ ${ON_TAG_REF} && '0' || '1' }}`,
-      'filter': `\${{ ${ON_TAG_REF} && 'blob:none' || '' }}`,
+      'fetch-depth': fullHistory ? 0 : `\${{ ${ON_TAG_REF} && '0' || '1' }}`,
+      'filter': fullHistory ? 'blob:none' : `\${{ ${ON_TAG_REF} && 'blob:none' || '' }}`,
     },
   };
 }
@@ -379,7 +383,8 @@ export class ImageWorkflow extends github.GithubWorkflow {
     const secret = image.platform.role.secretName;
     this.addJob(IMAGE_JOB_ID, {
       name: `Build, test and push ${image.repository}`,
-      permissions: IMAGE_JOB_PERMISSIONS,
+      // What the called jobs need, which can only narrow it.
+      permissions: imageJobPermissions(IMAGE_JOB_PERMISSIONS, image.platform.registry, true),
       uses: `./${image.multiPlatform ? MULTI_PLATFORM_WORKFLOW_PATH : REUSABLE_WORKFLOW_PATH}`,
       with: imageBuildInputs(image),
       // By name: the called workflow sees this one secret, never all of them (`inherit`).

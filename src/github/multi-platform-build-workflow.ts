@@ -4,7 +4,8 @@ import {
   awsLoginSteps, checkoutStep, CI_PROVENANCE, FINGERPRINT_ENV, IMAGE_JOB_PERMISSIONS, MULTI_PLATFORM_INPUTS, named, ON_GITHUB_HOSTED_RUNNER,
   onWorkflowCall, REFRESH_ON_REBUILD,
 } from './image-build-workflow';
-import { IMAGE_STEPS, ImageStep, libraryCall, MULTI_PLATFORM_WORKFLOW_FILE } from './image-steps';
+import { IMAGE_STEPS, ImageStep, libraryCall, MULTI_PLATFORM_WORKFLOW_FILE, MULTI_PLATFORM_WORKFLOW_PATH } from './image-steps';
+import { attestSteps, imageJobPermissions, verifiedReuseSteps } from './provenance-steps';
 import { PROVENANCE_ARGS } from '../docker/build-args';
 import { SMOKE_TEST_STAGE } from '../docker/smoke-test-stage';
 import type { PlatformSettings } from '../platform/platform-settings';
@@ -63,7 +64,6 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
     super(gh, 'Build, test and push a multi-platform image (reusable)', { fileName: MULTI_PLATFORM_WORKFLOW_FILE });
     onWorkflowCall(this, MULTI_PLATFORM_INPUTS, platform.role.secretName);
     const common = {
-      permissions: IMAGE_JOB_PERMISSIONS,
       defaults: { run: { shell: 'bash' } },
       env: { IMAGE_REPOSITORY: `${platform.registry.host}/\${{ inputs.repository }}` },
     };
@@ -73,6 +73,8 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       name: 'Fingerprint ${{ inputs.repository }}',
       runsOn: [firstRunner],
       ...common,
+      // Promotes, never builds: nothing to attest.
+      permissions: imageJobPermissions(IMAGE_JOB_PERMISSIONS, platform.registry, false),
       outputs: {
         tag: { stepId: IMAGE_STEPS.tag.id, outputName: 'tag' },
         index_tag: { stepId: MULTI_PLATFORM_STEPS.indexInputs.id, outputName: 'tag' },
@@ -89,6 +91,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       runsOn: ['${{ matrix.runs_on }}'],
       strategy: { failFast: true, matrix: { include: '${{ fromJSON(inputs.platforms) }}' as never } },
       ...common,
+      permissions: imageJobPermissions(IMAGE_JOB_PERMISSIONS, platform.registry, true),
       steps: this.platformSteps(),
     });
     this.addJob(MULTI_PLATFORM_JOBS.merge, {
@@ -96,6 +99,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       needs: [MULTI_PLATFORM_JOBS.index, MULTI_PLATFORM_JOBS.platform],
       runsOn: [firstRunner],
       ...common,
+      permissions: imageJobPermissions(IMAGE_JOB_PERMISSIONS, platform.registry, true),
       steps: this.mergeSteps(),
     });
     // Job timeouts are an input: a job that calls a reusable workflow cannot set one.
@@ -113,13 +117,14 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
     return { ECR_REGISTRY: registry.host, ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
   }
 
-  private login(): github.workflows.JobStep[] {
-    return [checkoutStep(this.gh), ...awsLoginSteps(this.gh, this.platform)];
+  /** @param verifies whether the job verifies provenance, which needs the latest branch's history */
+  private login(verifies = false): github.workflows.JobStep[] {
+    return [checkoutStep(this.gh, verifies && this.platform.registry.provenance), ...awsLoginSteps(this.gh, this.platform)];
   }
 
   private indexSteps(): github.workflows.JobStep[] {
     const s = IMAGE_STEPS;
-    const [checkout, ...login] = this.login();
+    const [checkout, ...login] = this.login(true);
     return [
       checkout,
       { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
@@ -131,11 +136,11 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         run: libraryCall('platforms.sh', 'index_inputs_step'),
       },
       ...login,
-      {
+      ...verifiedReuseSteps(this.platform.registry, {
         ...named(s.reuse),
         env: { IMAGE_TAG: '${{ steps.tag.outputs.tag }}', INPUTS_TAG: '${{ steps.inputs.outputs.tag }}', REBUILD: '${{ inputs.rebuild }}', ...this.ecr },
         run: libraryCall('ecr.sh', 'reuse_step'),
-      },
+      }, MULTI_PLATFORM_WORKFLOW_PATH),
       {
         ...named(s.immutableTag),
         if: 'steps.reuse.outputs.promoted != \'true\'',
@@ -160,7 +165,8 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
   private platformSteps(): github.workflows.JobStep[] {
     const s = IMAGE_STEPS;
     const building = 'steps.reuse.outputs.promoted != \'true\'';
-    const [checkout, ...login] = this.login();
+    // A platform's image taken into a new index is verified as a promoted one is.
+    const [checkout, ...login] = this.login(true);
     const cacheRef = (cacheTag: string) => `type=registry,ref=${'${{ env.IMAGE_REPOSITORY }}'}:${cacheTag}`;
     const cacheTo = (cacheTag: string) => `${cacheRef(cacheTag)},mode=max,image-manifest=true,oci-mediatypes=true`;
     const provenance: Record<string, string> = { ...CI_PROVENANCE, created: INDEX_OUTPUT('created') };
@@ -175,12 +181,12 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         run: libraryCall('platforms.sh', 'platform_inputs_step'),
       },
       ...login,
-      {
+      ...verifiedReuseSteps(this.platform.registry, {
         ...named(MULTI_PLATFORM_STEPS.platformReuse),
         // Looking the platform's inputs tag up, and tagging it with itself: nothing moves.
         env: { IMAGE_TAG: '${{ steps.inputs.outputs.tag }}', INPUTS_TAG: '${{ steps.inputs.outputs.tag }}', REBUILD: '${{ inputs.rebuild }}', ...this.ecr },
         run: libraryCall('ecr.sh', 'reuse_step'),
-      },
+      }, MULTI_PLATFORM_WORKFLOW_PATH),
       {
         ...named(s.freeDisk),
         if: `inputs.free_disk_space && ${ON_GITHUB_HOSTED_RUNNER} && ${building}`,
@@ -220,6 +226,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
           'push': true,
         },
       },
+      ...attestSteps(this.gh, this.platform.registry, `\${{ steps.${MULTI_PLATFORM_STEPS.platformBuild.id}.outputs.digest }}`, building),
       {
         ...named(s.size),
         env: {
@@ -246,6 +253,8 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         env: { PLATFORM_TAGS: INDEX_OUTPUT('platform_tags'), INDEX_INPUTS_TAG: INDEX_OUTPUT('index_tag'), IMAGE_TAG: INDEX_OUTPUT('tag'), ...this.ecr },
         run: libraryCall('platforms.sh', 'merge_index_step'),
       },
+      // The merge job runs only when the index was not promoted: its index is new.
+      ...attestSteps(this.gh, this.platform.registry, `\${{ steps.${MULTI_PLATFORM_STEPS.merge.id}.outputs.digest }}`),
       {
         ...named(IMAGE_STEPS.origin),
         env: {
