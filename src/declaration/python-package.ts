@@ -108,7 +108,7 @@ export class PythonPackage {
   public missingWheels(lock: PinsLock, imageId: string, python: string | undefined, platforms: readonly string[]): string | undefined {
     const key = normalizePythonName(this.name);
     const locked = lock.pythonPackages[key];
-    const recorded = python === undefined || locked?.version !== this.version ? undefined : locked.wheels?.[python];
+    const recorded = locked === undefined || python === undefined || locked.version !== this.version ? undefined : locked.wheels?.[python];
     const missing = recorded ? platforms.filter((p) => !wheelsCover(recorded, p)) : [];
     if (missing.length === 0) {
       return undefined;
