@@ -65,6 +65,14 @@ describe('a broken lock fails with one line per problem, naming the key and the 
       'pythonPackages["PyYAML"]: the key must be the PEP 503 normalized name, e.g. "pyyaml"'],
     ['a Python version specifier', (l) => { l.pythonPackages.mlflow.version = '>=3'; },
       'pythonPackages["mlflow"].version is ">=3": expected an exact version such as "2.19.0"'],
+    ['wheels as a list, not per Python', (l) => { l.pythonPackages.mlflow.wheels = ['linux/amd64']; },
+      'pythonPackages["mlflow"].wheels is ["linux/amd64"]: expected an object of CPython version → platforms with a wheel, e.g. {"3.11": ["linux/amd64", "linux/arm64"]}'],
+    ['wheels keyed by a wheel tag', (l) => { l.pythonPackages.mlflow.wheels = { cp311: ['any'] }; },
+      'pythonPackages["mlflow"].wheels["cp311"]: the key must be a CPython major.minor such as \'3.11\''],
+    ...[['linux/arm64', 'linux/amd64'], ['any', 'linux/amd64'], ['arm64'], ['linux/amd64', 'linux/amd64']].map((platforms): [string, (lock: any) => void, string] => [
+      `wheels ${JSON.stringify(platforms)}`, (l) => { l.pythonPackages.mlflow.wheels = { 3.11: platforms }; },
+      `pythonPackages["mlflow"].wheels["3.11"] is ${JSON.stringify(platforms)}: expected ["any"] or the platforms with a wheel, sorted and each once, e.g. ["linux/amd64", "linux/arm64"] ([] for none)`,
+    ]),
   ])('%s', (_case, breakIt, line) => {
     // GIVEN the committed lock with one mistake
     const lock = committed();
@@ -74,6 +82,13 @@ describe('a broken lock fails with one line per problem, naming the key and the 
     // THEN it fails with the header naming the file and the fix, and exactly that line
     expect(() => readPinsLock(path)).toThrow(`Invalid ${path} (fix the entry or run \`npx projen upgrade-pins\`):\n  - ${line}`);
     expect(pinsLockViolations(lock)).toEqual([line]);
+  });
+
+  test('wheels as an upgrade records them pass', () => {
+    const lock = committed();
+    lock.pythonPackages.mlflow.wheels = { 3.11: ['any'], 3.12: [] };
+    lock.pythonPackages.torch.wheels = { 3.11: ['linux/amd64', 'linux/arm/v7', 'linux/arm64'] };
+    expect(pinsLockViolations(lock)).toEqual([]);
   });
 
   test('a missing file says how to write it', () => {

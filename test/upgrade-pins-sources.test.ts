@@ -44,16 +44,19 @@ test('every source answers the locked value past drafts, prereleases, other majo
   const resolved = 'lock' in result ? result.lock : undefined;
   expect(resolved?.actions).toEqual({ 'actions/checkout': lock.actions['actions/checkout'], 'docker/build-push-action': lock.actions['docker/build-push-action'] });
   expect(resolved?.tools).toEqual(lock.tools);
-  expect(resolved?.pythonPackages).toEqual({ mlflow: lock.pythonPackages.mlflow, torch: { version: '2.5.1' } });
+  // Both served with a pure-Python wheel; the declared torch is kept, and its wheels are read too.
+  expect(resolved?.pythonPackages).toEqual({
+    mlflow: { ...lock.pythonPackages.mlflow, wheels: { 3.11: ['any'] } },
+    torch: { version: '2.5.1', wheels: { 3.11: ['any'] } },
+  });
   expect(resolved?.baseImages['python:3.11-slim']).toEqual({
     digest: server.indexDigest('library/python:3.11-slim'),
     platforms: { 'linux/amd64': fakeDigest('python:3.11-slim amd64 1'), 'linux/arm64/v8': fakeDigest('python:3.11-slim arm64 1') },
   });
-  // The releases were read over two pages; the annotated tag was dereferenced; PyPI was not asked about the declared torch.
+  // The releases were read over two pages; the annotated tag was dereferenced.
   expect(server.log.filter((r) => r.path.startsWith('/github/repos/actions/checkout/releases')).map((r) => r.path))
     .toEqual(['/github/repos/actions/checkout/releases?per_page=100', '/github/repos/actions/checkout/releases?per_page=100&page=2']);
   expect(server.log.some((r) => /\/git\/tags\/[0-9a-f]{40}$/.test(r.path))).toBe(true);
-  expect(server.log.some((r) => r.path.includes('/pypi/torch/'))).toBe(false);
 });
 
 test('a newer release of the same major is picked, with the inputs and runtime of its own action.yml', async () => {
@@ -142,4 +145,58 @@ test('a package with no wheel for the image\'s Python and platform names the way
   expect(errorsOf(await resolve())).toEqual([
     'PyPI: \'mlflow\' has no final, unyanked release with a wheel for CPython 3.11 on linux/amd64: declare its version in .projenrc.ts to hold it',
   ]);
+});
+
+/** Wheels of the given tags for a release, as PyPI lists them. */
+const wheels = (name: string, version: string, ...tags: string[]) =>
+  tags.map((tag) => ({ filename: `${name}-${version}-${tag}.whl`, packagetype: 'bdist_wheel' as const, requires_python: '>=3.9' }));
+
+describe('the platforms of the pinned version\'s wheels are recorded per Python of its images', () => {
+  /** Resolves one package of the given intent. */
+  async function resolveOne(pkg: PinsIntent['pythonPackages'][string]) {
+    const one: PinsIntent = { ...intent, actions: {}, baseImages: {}, tools: {}, pythonPackages: { [pkg.name]: pkg } };
+    return resolveLock(one, Sources.fromEnv(server.env()));
+  }
+
+  test('a release whose wheels differ per Python and platform', async () => {
+    server.pypi.mlflow = {
+      '9.0.0': [
+        ...wheels('mlflow', '9.0.0', 'cp311-cp311-manylinux_2_17_x86_64', 'cp311-cp311-musllinux_1_2_aarch64', 'cp312-cp312-manylinux_2_17_aarch64',
+          'cp312-cp312-manylinux_2_17_x86_64', 'cp39-abi3-manylinux2014_armv7l'),
+        { filename: 'mlflow-9.0.0.tar.gz', packagetype: 'sdist' },
+      ],
+    };
+    const result = await resolveOne({ name: 'mlflow', pythons: ['3.11', '3.12'], architectures: ['amd64'] });
+    expect('lock' in result && result.lock.pythonPackages.mlflow).toEqual({
+      version: '9.0.0', wheels: { 3.11: ['linux/amd64', 'linux/arm/v7'], 3.12: ['linux/amd64', 'linux/arm/v7', 'linux/arm64'] },
+    });
+  });
+
+  test('for an image of amd64 and arm64, the newest release with a wheel for only one of them is passed over', async () => {
+    server.pypi.mlflow = {
+      '9.0.0': wheels('mlflow', '9.0.0', 'cp311-cp311-manylinux_2_17_x86_64', 'cp311-cp311-manylinux_2_17_aarch64'),
+      '9.1.0': wheels('mlflow', '9.1.0', 'cp311-cp311-manylinux_2_17_x86_64'),
+    };
+    const result = await resolveOne({ name: 'mlflow', pythons: ['3.11'], architectures: ['amd64', 'arm64'] });
+    expect('lock' in result && result.lock.pythonPackages.mlflow).toEqual({ version: '9.0.0', wheels: { 3.11: ['linux/amd64', 'linux/arm64'] } });
+  });
+
+  test('a declared version is kept as it is, even with a wheel for one platform only: synthesis decides', async () => {
+    server.pypi.torch = {
+      '2.5.1': wheels('torch', '2.5.1', 'cp311-cp311-manylinux1_x86_64', 'cp311-none-macosx_11_0_arm64'),
+      '2.6.0': wheels('torch', '2.6.0', 'cp311-cp311-manylinux1_x86_64', 'cp311-cp311-manylinux_2_28_aarch64'),
+    };
+    const result = await resolveOne({ name: 'torch', version: '2.5.1', pythons: ['3.11'], architectures: ['amd64', 'arm64'] });
+    expect('lock' in result && result.lock.pythonPackages.torch).toEqual({ version: '2.5.1', wheels: { 3.11: ['linux/amd64'] } });
+  });
+
+  test('nothing is recorded for a package whose images\' Python is unknown', async () => {
+    const result = await resolveOne({ name: 'mlflow', pythons: [], architectures: ['amd64'] });
+    expect('lock' in result && Object.keys(result.lock.pythonPackages.mlflow)).toEqual(['version']);
+  });
+
+  test('a declared version PyPI does not have is one line saying to fix it', async () => {
+    const result = await resolveOne({ name: 'torch', version: '2.5.99', pythons: ['3.11'], architectures: ['amd64'] });
+    expect(errorsOf(result)).toEqual(['PyPI: \'torch\' has no release 2.5.99: fix the version .projenrc.ts declares for it']);
+  });
 });

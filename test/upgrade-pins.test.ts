@@ -90,13 +90,15 @@ test('a failing source leaves the lock byte for byte and the checkout untouched,
   expect(changedFiles()).toEqual([]);
 });
 
-test('against sources announcing the locked releases, only the base image (whose digest is the local registry\'s) changes', async () => {
+test('against sources announcing the locked releases, only the base image (whose digest is the local registry\'s) changes, and the wheels are recorded', async () => {
   const committed = committedLock();
   const run = await upgrade();
   expect(run.stderr).not.toMatch(/upgrade-pins:/);
   expect(run.status).toBe(0);
   const platforms = { 'linux/amd64': fakeDigest('python:3.11-slim amd64 1'), 'linux/arm64/v8': fakeDigest('python:3.11-slim arm64 1') };
-  expect(lock()).toEqual({ ...committed, baseImages: { 'python:3.11-slim': { digest: server.indexDigest('library/python:3.11-slim'), platforms } } });
+  // The sources serve a pure-Python wheel of each package: the upgrade records it, for the images' CPython 3.11.
+  const pythonPackages = Object.fromEntries(Object.entries(committed.pythonPackages).map(([name, p]) => [name, { ...p, wheels: { 3.11: ['any'] } }]));
+  expect(lock()).toEqual({ ...committed, pythonPackages, baseImages: { 'python:3.11-slim': { digest: server.indexDigest('library/python:3.11-slim'), platforms } } });
   commitAll('baseline from the local sources');
 });
 
@@ -145,7 +147,7 @@ test('a new release of a package only one image installs rebuilds that image and
 
   const run = await upgrade();
   expect(run.status).toBe(0);
-  expect(lock().pythonPackages.peft).toEqual({ version: next });
+  expect(lock().pythonPackages.peft).toEqual({ version: next, wheels: { 3.11: ['any'] } });
   expect(run.stdout).toMatch(new RegExp(`^- \\*\\*vllm-training\\*\\* rebuilds: .*\\n  - python peft: ${peft.replace(/\./g, '\\.')} → ${next.replace(/\./g, '\\.')}$`, 'm'));
   for (const id of IMAGES.filter((i) => i !== 'vllm-training')) {
     expect(run.stdout).toMatch(new RegExp(`^- \\*\\*${id}\\*\\* stays promoted: its inputs tag stays \`inputs-[0-9a-f]{16}\`$`, 'm'));
@@ -179,4 +181,17 @@ test('an image whose generated files had drifted rebuilds, though no pin moved: 
   expect(changedFiles()).toEqual([]);
   expect(run.stdout).toContain(`- **triton-deployment** rebuilds: \`${before}\` → \`${fingerprint('triton-deployment')}\` (no pinned input changed: its generated files did)\n`);
   expect(run.stdout.match(/stays promoted/g)).toHaveLength(IMAGES.length - 1);
+});
+
+test('a held version without a wheel for an image\'s platform: the upgrade fails with synthesis\'s line and puts the lock back', async () => {
+  const before = lockText();
+  // torch 2.5.1, which .projenrc.ts holds, served with wheels for arm64 only; the seed images are linux/amd64.
+  server.pypi.torch['2.5.1'] = [{ filename: 'torch-2.5.1-cp311-cp311-manylinux_2_17_aarch64.whl', packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+
+  const run = await upgrade();
+  expect(run.status).toBe(1);
+  expect(run.stderr).toMatch(/^ {2}- image 'triton-training' is built for linux\/amd64, but Python package 'torch' 2\.5\.1 has no wheel for CPython 3\.11 there \(pins\.lock\.json pythonPackages\["torch"\]\.wheels\["3\.11"\]: linux\/arm64\): declare a version that has one, .*; or leave linux\/amd64 out of platforms$/m);
+  expect(run.stderr).toContain('upgrade-pins: npx projen failed with the new lock; pins.lock.json restored: fix the error above and run again\n');
+  expect(lockText()).toBe(before);
+  expect(changedFiles()).toEqual([]);
 });

@@ -1,6 +1,7 @@
 import { OptionKeys, optional } from './option-keys';
 import { Violations } from './violations';
 import { normalizePythonName, PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
+import { wheelsCover } from '../pins/wheel-platforms';
 
 /** Options for a Python package. */
 export interface PythonPackageOptions {
@@ -94,6 +95,28 @@ export class PythonPackage {
       return `Python package '${this.name}' has no version in ${PINS_LOCK_FILE} (pythonPackages["${key}"]): ${UPGRADE_PINS_FIX}, or declare its version`;
     }
     return new PythonPackage(this.name, this.options, locked.version);
+  }
+
+  /**
+   * The one-line refusal of an image whose platforms the lock's wheels of this
+   * version do not all cover, for the image's Python; undefined when they do,
+   * or when the lock records no wheels for this version and Python (synthesis
+   * cannot tell: README, "Images for several platforms").
+   * @param python the CPython `major.minor` of the image's base image, if known
+   * @param platforms the image's platforms, e.g. `linux/arm64`
+   */
+  public missingWheels(lock: PinsLock, imageId: string, python: string | undefined, platforms: readonly string[]): string | undefined {
+    const key = normalizePythonName(this.name);
+    const locked = lock.pythonPackages[key];
+    const recorded = locked === undefined || python === undefined || locked.version !== this.version ? undefined : locked.wheels?.[python];
+    const missing = recorded ? platforms.filter((p) => !wheelsCover(recorded, p)) : [];
+    if (missing.length === 0) {
+      return undefined;
+    }
+    const lacking = missing.join(' and ');
+    return `image '${imageId}' is built for ${lacking}, but Python package '${this.name}' ${this.version} has no wheel for CPython ${python} there `
+      + `(${PINS_LOCK_FILE} pythonPackages["${key}"].wheels["${python}"]: ${recorded!.length > 0 ? recorded!.join(', ') : 'none'}): `
+      + `declare a version that has one, PythonPackage.of('${this.name}', { version: '<version>' }), then ${UPGRADE_PINS_FIX} to record its wheels; or leave ${lacking} out of platforms`;
   }
 
   /**

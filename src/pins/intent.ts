@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { normalizePythonName } from './lock-file';
+import { imagePython } from './wheel-platforms';
 import { ACTIONS } from '../github/actions';
 import type { PlatformView } from '../platform/container-image';
 
@@ -86,7 +87,7 @@ export function baseImageIntent(reference: string): BaseImageIntent | undefined 
   const tag = colon < 0 ? 'latest' : path.slice(colon + 1);
   path = colon < 0 ? path : path.slice(0, colon);
   const repository = !hasHost && !path.includes('/') ? `library/${path}` : path;
-  const python = /(^|\/)python$/.test(repository) ? /^(\d+\.\d+)/.exec(tag)?.[1] : undefined;
+  const python = imagePython(reference);
   return { registry, repository, tag, ...(python ? { python } : {}) };
 }
 
@@ -122,8 +123,9 @@ export function pinsIntent(platform: PlatformView): PinsIntent {
       const key = normalizePythonName(pkg.name);
       names.push(key);
       const known = pythonPackages[key];
-      const pythons = new Set([...known?.pythons ?? [], ...base?.python ? [base.python] : []]);
-      const architectures = new Set([...known?.architectures ?? [], image.targetPlatform.architecture]);
+      const python = imagePython(image.baseImage);
+      const pythons = new Set([...known?.pythons ?? [], ...python ? [python] : []]);
+      const architectures = new Set([...known?.architectures ?? [], ...image.platforms.map((p) => p.architecture)]);
       pythonPackages[key] = {
         name: pkg.name,
         ...pkg.declaresVersion ? { version: pkg.version } : {},

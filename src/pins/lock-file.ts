@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { ANY_PLATFORM, normalizeWheelPlatforms } from './wheel-platforms';
 import { DeclarationError } from '../declaration/violations';
 
 /** The lock's file name, at the root of the project (like package-lock.json). */
@@ -56,6 +58,16 @@ export interface LockedTool {
 export interface LockedPythonPackage {
   /** The exact version, e.g. `2.19.0`. */
   readonly version: string;
+  /**
+   * Per CPython `major.minor` of the images that install it (e.g. `3.11`): the
+   * platforms that version has a wheel for, from the wheels' file names
+   * (`["any"]` for a pure-Python wheel, `["linux/amd64", "linux/arm64"]`,
+   * `[]` for a source distribution only), sorted. Synthesis refuses an image
+   * with a platform its Python's list lacks.
+   * @default - not recorded: synthesis cannot tell, and accepts (README, "Images for several platforms")
+   * @see https://packaging.python.org/en/latest/specifications/platform-compatibility-tags/
+   */
+  readonly wheels?: Record<string, string[]>;
 }
 
 const SECTIONS = ['actions', 'baseImages', 'pythonPackages', 'tools'] as const;
@@ -75,6 +87,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const PYPI_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 // An exact version (PEP 440 public version, no specifier).
 const PY_VERSION = /^[0-9]+(\.[0-9]+)*((a|b|rc)[0-9]+)?(\.post[0-9]+)?(\.dev[0-9]+)?$/;
+const PYTHON = /^[0-9]+\.[0-9]+$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -173,9 +186,29 @@ export function pinsLockViolations(lock: unknown): string[] {
     const where = `pythonPackages[${JSON.stringify(name)}]`;
     if (!PYPI_NAME.test(name)) problems.push(`${where}: the key must be the PEP 503 normalized name, e.g. ${JSON.stringify(normalizePythonName(name))}`);
     check(problems, `${where}.version`, p.version, PY_VERSION, 'an exact version such as "2.19.0"');
-    unknownKeys(problems, where, p, ['version']);
+    if (p.wheels !== undefined) {
+      wheelsViolations(problems, `${where}.wheels`, p.wheels);
+    }
+    unknownKeys(problems, where, p, ['version', 'wheels']);
   }
   return problems;
+}
+
+function wheelsViolations(problems: string[], where: string, wheels: unknown): void {
+  if (!isRecord(wheels)) {
+    problems.push(`${where} is ${JSON.stringify(wheels)}: expected an object of CPython version → platforms with a wheel, e.g. {"3.11": ["linux/amd64", "linux/arm64"]}`);
+    return;
+  }
+  for (const [python, platforms] of Object.entries(wheels)) {
+    const at = `${where}[${JSON.stringify(python)}]`;
+    if (!PYTHON.test(python)) {
+      problems.push(`${at}: the key must be a CPython major.minor such as '3.11'`);
+    }
+    const valid = Array.isArray(platforms) && platforms.every((p) => typeof p === 'string' && (p === ANY_PLATFORM || PLATFORM.test(p)));
+    if (!valid || !isDeepStrictEqual(platforms, normalizeWheelPlatforms(platforms as string[]))) {
+      problems.push(`${at} is ${JSON.stringify(platforms)}: expected ["any"] or the platforms with a wheel, sorted and each once, e.g. ["linux/amd64", "linux/arm64"] ([] for none)`);
+    }
+  }
 }
 
 /**

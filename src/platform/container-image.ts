@@ -21,6 +21,7 @@ import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile
 import { MULTI_PLATFORM_WORKFLOW_PATH, REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 import { PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
+import { imagePython } from '../pins/wheel-platforms';
 import { fingerprintArguments } from '../shell/fingerprint';
 import { LIBRARY_DIR } from '../shell/library';
 
@@ -476,6 +477,10 @@ export class ContainerImage extends Component {
       }
     }
     this.unpinned.forEach((message) => v.add(message));
+    const python = imagePython(this.baseImage);
+    for (const pkg of this.allPythonPackages) {
+      v.add(pkg.missingWheels(this.platform.pins, this.imageId, python, this.platforms.map((p) => p.value)));
+    }
     if (!IMAGE_REFERENCE.test(this.baseImage)) {
       v.add(`base image '${this.baseImage}' is not an image reference such as 'python:3.11-slim' or 'registry.example.com/team/python:3.11@sha256:<digest>'`);
     }

@@ -1,7 +1,7 @@
 import { GitHubReleases } from './github-releases';
 import { baseUrl, HttpClient, httpSettings, SourceError } from './http';
 import { latestKubectl } from './kubernetes';
-import { latestPythonPackage } from './pypi';
+import { resolvePythonPackage } from './pypi';
 import { RegistryDigests } from './registry-digests';
 import type { PinsIntent } from '../intent';
 import type { LockedAction, LockedBaseImage, LockedPythonPackage, LockedTool, PinsLock } from '../lock-file';
@@ -49,7 +49,7 @@ export type Resolution = { readonly lock: PinsLock } | { readonly errors: readon
  * Resolves every pinned input of the intent, at most four requests at a
  * time. All sources are asked before anything is decided: one failure
  * leaves the lock as it was, and every failure is reported, not just the
- * first. A declared exact Python version is kept without asking PyPI.
+ * first. A declared exact Python version is kept; PyPI is asked for its wheels.
  */
 export async function resolveLock(intent: PinsIntent, sources: Sources): Promise<Resolution> {
   const actions: Record<string, LockedAction> = {};
@@ -73,11 +73,8 @@ export async function resolveLock(intent: PinsIntent, sources: Sources): Promise
     }
   }
   for (const [key, pkg] of Object.entries(intent.pythonPackages)) {
-    if (pkg.version !== undefined) {
-      pythonPackages[key] = { version: pkg.version };
-    } else {
-      jobs.push(async () => { pythonPackages[key] = await latestPythonPackage(sources.pypi, sources.pypiUrl, key, pkg); });
-    }
+    // A declared version is kept, and PyPI still says which platforms it has wheels for.
+    jobs.push(async () => { pythonPackages[key] = await resolvePythonPackage(sources.pypi, sources.pypiUrl, key, pkg); });
   }
   const errors = await runAll(jobs, 4);
   return errors.length > 0 ? { errors } : { lock: { lockVersion: 1, actions, baseImages, tools, pythonPackages } };
