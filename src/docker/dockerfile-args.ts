@@ -29,7 +29,8 @@ export function declaredArgs(dockerfile: string): Set<string> {
  * to the context root; sources {@link dockerfileContextUse} refuses are left out.
  */
 export function copiedPaths(dockerfile: string): string[] {
-  return [...dockerfileContextUse(dockerfile, 'Dockerfile', () => true).inputs];
+  // No path is checked, for any platform.
+  return [...dockerfileContextUse(dockerfile, 'Dockerfile', () => true, []).inputs];
 }
 
 /**
