@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageKind, Pipeline, TargetPlatform } from '../src';
-import { gitRepo } from './support/git-fixture';
+import { DockerfileSource, ImageKind, Pipeline, TargetPlatform } from '../src';
+import { gitRepo, writeFiles } from './support/git-fixture';
 import { LIBRARY, libraryFiles } from './support/library';
 import { recordingEngine } from './support/local-checkout';
 import { newPlatform, synth } from './support/project';
@@ -142,5 +142,58 @@ describe('the local tasks of an image of several platforms', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe('image-tasks: the smoke test runs in the image of one platform, not all: pass one, e.g. --platform linux/arm64\n');
     expect(result.calls).toEqual([]);
+  });
+});
+
+describe('the local build of a hand-written Dockerfile that copies per platform', () => {
+  const DOCKERFILE = [
+    'ARG BASE_IMAGE', 'FROM ${BASE_IMAGE} AS base', 'FROM base AS smoke-test', 'RUN ["python", "-c", "pass"]', 'FROM base',
+    'ARG IMAGE_SOURCE IMAGE_REVISION IMAGE_CREATED TARGETARCH', 'COPY bin/${TARGETARCH}/tool /usr/local/bin/', '',
+  ].join('\n');
+  const SOURCES = { 'docker/edge/Dockerfile': DOCKERFILE, 'bin/amd64/tool': 'amd64\n', 'bin/arm64/tool': 'arm64\n' };
+  let repo: string;
+  let engines: string;
+
+  beforeAll(() => {
+    const { project, platform } = newPlatform();
+    writeFiles(project.outdir, SOURCES);
+    platform.addImage({
+      pipeline: Pipeline.of('edge'),
+      kind: ImageKind.DEPLOYMENT,
+      repository: 'edge-tools',
+      tools: [],
+      dockerfile: DockerfileSource.handWritten('docker/edge/Dockerfile'),
+      platforms: [TargetPlatform.LINUX_ARM64, TargetPlatform.LINUX_AMD64],
+    });
+    const files = synth(project);
+    const library = Object.fromEntries(libraryFiles().filter((f) => f !== 'settings.sh').map((f) => [`image-build/${f}`, readFileSync(join(LIBRARY, f), 'utf8')]));
+    repo = gitRepo({
+      ...library,
+      ...SOURCES,
+      '.dockerignore': String(files['.dockerignore']),
+      ...Object.fromEntries(Object.entries(files).filter(([path]) => /^(docker|image-build)\//.test(path)).map(([path, text]) => [path, String(text)])),
+    });
+    engines = mkdtempSync(join(tmpdir(), 'engines-'));
+  });
+  afterAll(() => {
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(engines, { recursive: true, force: true });
+  });
+
+  test('refuses CI\'s tag only for the platform whose copied file has an uncommitted change', () => {
+    // GIVEN main with an uncommitted change to the arm64 tool only
+    writeFiles(repo, { 'bin/arm64/tool': 'arm64, edited\n' });
+    const build = (platform: string) => {
+      const fake = recordingEngine({ tempDir: (prefix) => mkdtempSync(join(engines, prefix)) }, 'buildah');
+      return spawnSync('bash', ['docker/image-tasks.sh', 'build', 'edge-deployment', '--platform', platform], {
+        cwd: repo, env: { ...process.env, PATH: fake.path, CONTAINER_ENGINE: 'buildah' }, encoding: 'utf8',
+      });
+    };
+    // THEN amd64 builds under `latest`, as its inputs are committed
+    expect(build('linux/amd64').status).toBe(0);
+    // and arm64 is refused, naming the file
+    const arm64 = build('linux/arm64');
+    expect(arm64.status).toBe(1);
+    expect(arm64.stderr).toMatch(/^image-tasks: \S+\/edge-tools:latest would carry a tag CI pushes, but 1 of the files it is built from differ from the last commit \(bin\/arm64\/tool\)/);
   });
 });
