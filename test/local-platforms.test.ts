@@ -14,6 +14,16 @@ const DOCKER_STAND_IN = join(__dirname, 'support', 'docker-stand-in.sh');
 
 const HOST = arch() === 'arm64' ? 'linux/arm64' : 'linux/amd64';
 
+/** A git repository holding the synthesized project's docker/, image-build/ and .dockerignore, the shell library and `sources`. */
+function checkoutOf(files: Record<string, unknown>, sources: Record<string, string> = {}): string {
+  const library = Object.fromEntries(libraryFiles().filter((f) => f !== 'settings.sh').map((f) => [`image-build/${f}`, readFileSync(join(LIBRARY, f), 'utf8')]));
+  return gitRepo({
+    ...library,
+    ...sources,
+    ...Object.fromEntries(Object.entries(files).filter(([path]) => /^(docker\/|image-build\/|\.dockerignore$)/.test(path)).map(([path, text]) => [path, String(text)])),
+  });
+}
+
 describe('the local tasks of an image of several platforms', () => {
   let repo: string;
   let engines: string;
@@ -26,12 +36,7 @@ describe('the local tasks of an image of several platforms', () => {
       repository: 'edge-tools',
       platforms: [TargetPlatform.LINUX_ARM64, TargetPlatform.LINUX_AMD64],
     });
-    const files = synth(project);
-    const library = Object.fromEntries(libraryFiles().filter((f) => f !== 'settings.sh').map((f) => [`image-build/${f}`, readFileSync(join(LIBRARY, f), 'utf8')]));
-    repo = gitRepo({
-      ...library,
-      ...Object.fromEntries(Object.entries(files).filter(([path]) => /^(docker|image-build)\//.test(path)).map(([path, text]) => [path, String(text)])),
-    });
+    repo = checkoutOf(synth(project));
     engines = mkdtempSync(join(tmpdir(), 'engines-'));
   });
   afterAll(() => {
@@ -165,14 +170,7 @@ describe('the local build of a hand-written Dockerfile that copies per platform'
       dockerfile: DockerfileSource.handWritten('docker/edge/Dockerfile'),
       platforms: [TargetPlatform.LINUX_ARM64, TargetPlatform.LINUX_AMD64],
     });
-    const files = synth(project);
-    const library = Object.fromEntries(libraryFiles().filter((f) => f !== 'settings.sh').map((f) => [`image-build/${f}`, readFileSync(join(LIBRARY, f), 'utf8')]));
-    repo = gitRepo({
-      ...library,
-      ...SOURCES,
-      '.dockerignore': String(files['.dockerignore']),
-      ...Object.fromEntries(Object.entries(files).filter(([path]) => /^(docker|image-build)\//.test(path)).map(([path, text]) => [path, String(text)])),
-    });
+    repo = checkoutOf(synth(project), SOURCES);
     engines = mkdtempSync(join(tmpdir(), 'engines-'));
   });
   afterAll(() => {
