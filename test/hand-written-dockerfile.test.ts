@@ -265,6 +265,8 @@ describe('what a hand-written Dockerfile takes from the repository', () => {
       `${at(1)} \`COPY bin/$BUILDARCH/tool /t\` copies 'bin/$BUILDARCH/tool', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself`],
     ['a platform argument with a default', ['ARG TARGETARCH', 'COPY bin/${TARGETARCH:-amd64}/tool /t'],
       `${at(1)} \`COPY bin/\${TARGETARCH:-amd64}/tool /t\` copies 'bin/\${TARGETARCH:-amd64}/tool', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself`],
+    ['a platform argument empty for a declared platform (linux/amd64 has no variant)', ['ARG TARGETVARIANT', 'COPY bin/${TARGETVARIANT}/tool /t'],
+      `${at(1)} \`COPY bin/\${TARGETVARIANT}/tool /t\` copies 'bin/\${TARGETVARIANT}/tool', which is 'bin//tool' for linux/amd64, a name the inputs fingerprint does not accept: use a platform argument that is not empty there, or write the path itself`],
     ['a platform argument its stage does not declare', ['COPY bin/${TARGETARCH}/tool /t'],
       `${at(0)} \`COPY bin/\${TARGETARCH}/tool /t\` copies 'bin/\${TARGETARCH}/tool', but its stage does not declare TARGETARCH, so the build reads it as empty: add 'ARG TARGETARCH' after the stage's FROM`],
     ['a path outside the build context', ['COPY ../outside /x'],
