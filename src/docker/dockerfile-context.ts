@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Flag, Heredoc, Instruction, JSONInstruction } from 'dockerfile-ast';
-import { dockerfileInstructions } from './dockerfile-parser';
+import { argNames, dockerfileInstructions } from './dockerfile-parser';
 
 /**
  * What a Dockerfile takes from the build context, which is the repository
@@ -122,7 +122,7 @@ export function dockerfileContextUse(
     }
     // Without a platform argument, one path for every platform.
     const perPlatform = result.path.includes('$') ? platforms : [undefined];
-    const missing = perPlatform.flatMap((platform) => {
+    const problems = perPlatform.flatMap((platform) => {
       const path = platform === undefined ? result.path : platformPath(result.path, platform);
       const own = platform === undefined ? '' : ` for ${platform}`;
       // The fingerprint reads the expanded path as it is: an empty value must not leave an empty segment.
@@ -131,8 +131,8 @@ export function dockerfileContextUse(
       }
       return exists(path) ? [] : [`'${path}'${own}, which is not in the repository: add it, or correct the path`];
     });
-    if (missing.length > 0) {
-      missing.forEach(refuse);
+    if (problems.length > 0) {
+      problems.forEach(refuse);
     } else if (!inputs.includes(result.path)) {
       inputs.push(result.path);
     }
@@ -143,7 +143,7 @@ export function dockerfileContextUse(
     if (keyword === 'FROM') {
       stageArgs = new Set();
     } else if (keyword === 'ARG') {
-      instruction.getArguments().forEach((a) => stageArgs.add(a.getValue().split('=')[0]));
+      argNames(instruction).forEach((name) => stageArgs.add(name));
     } else if (keyword === 'COPY' || keyword === 'ADD') {
       if (flags(instruction).some((f) => f.getName().toLowerCase() === 'from')) {
         continue;
