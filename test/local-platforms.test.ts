@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DockerfileSource, ImageKind, Pipeline, TargetPlatform } from '../src';
-import { gitRepo, writeFiles } from './support/git-fixture';
-import { LIBRARY, libraryFiles } from './support/library';
+import { ContainerImage, DockerfileSource, ImageKind, Pipeline, TargetPlatform } from '../src';
+import { gitRepo, runScript, writeFiles } from './support/git-fixture';
+import { LIBRARY, libraryCall, libraryFiles } from './support/library';
 import { recordingEngine } from './support/local-checkout';
 import { newPlatform, synth } from './support/project';
 import { shellcheckFiles } from './support/shellcheck';
+import { copiedInputs } from '../src/shell/fingerprint';
 
 /** A stand-in docker (no docker engine runs here): see the file. */
 const DOCKER_STAND_IN = join(__dirname, 'support', 'docker-stand-in.sh');
@@ -27,10 +28,11 @@ function checkoutOf(files: Record<string, unknown>, sources: Record<string, stri
 describe('the local tasks of an image of several platforms', () => {
   let repo: string;
   let engines: string;
+  let image: ContainerImage;
 
   beforeAll(() => {
     const { project, platform } = newPlatform();
-    platform.addImage({
+    image = platform.addImage({
       pipeline: Pipeline.of('edge'),
       kind: ImageKind.DEPLOYMENT,
       repository: 'edge-tools',
@@ -125,6 +127,24 @@ describe('the local tasks of an image of several platforms', () => {
     for (const platform of ['linux/amd64', 'linux/arm64']) {
       expect(withDocker(['fingerprint', 'edge-deployment', '--platform', platform]).stdout.trim()).not.toBe(index);
     }
+  });
+
+  test('the inputs tag of a local build of every platform is the one the workflow\'s index job computes', () => {
+    // GIVEN the index job's fingerprint step, run on the same checkout with the image's values
+    const output = join(mkdtempSync(join(engines, 'output-')), 'github-output');
+    writeFileSync(output, '');
+    const step = runScript(libraryCall('platforms.sh', 'index_inputs_step'), repo, {
+      GITHUB_OUTPUT: output,
+      IMAGE_PLATFORMS: JSON.stringify(image.platforms.map((p) => ({ platform: p.value }))),
+      IMAGE_DOCKERFILE: image.dockerfile,
+      IMAGE_BUILD_ARGS_FILE: image.buildArgsFile,
+      IMAGE_COPIED: copiedInputs(image).join('\n'),
+      CONTEXT_IGNORE: '.dockerignore',
+    });
+    expect(step.status).toBe(0);
+    const tag = readFileSync(output, 'utf8').match(/^tag=(.*)$/m)?.[1];
+    // THEN the local index is named by the same inputs tag
+    expect(withDocker(['fingerprint', 'edge-deployment', '--platform', 'all']).stdout).toBe(`123456789012.dkr.ecr.eu-central-1.amazonaws.com/edge-tools:${tag}\n`);
   });
 
   const instead = 'or build one platform at a time, e.g. --platform linux/amd64';
