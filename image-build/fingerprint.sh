@@ -50,6 +50,23 @@ inputs_check_path() {
   fi
 }
 
+# platform_paths PLATFORM [PATH...]: each PATH on a line of its own, with
+# `${TARGETPLATFORM}`, `${TARGETOS}`, `${TARGETARCH}` and `${TARGETVARIANT}`
+# replaced by PLATFORM's values, as BuildKit expands them in a COPY source
+# (synthesis writes a hand-written Dockerfile's platform arguments in this
+# form): what one platform's build copies is that platform's input, so a
+# change for one platform changes only its fingerprint.
+platform_paths() {
+  local platform=$1 os arch variant path
+  IFS=/ read -r os arch variant <<<"$platform"
+  for path in "${@:2}"; do
+    # shellcheck disable=SC2016 # the literal text of a Dockerfile variable
+    path=${path//'${TARGETPLATFORM}'/$platform} path=${path//'${TARGETOS}'/$os} path=${path//'${TARGETARCH}'/$arch} path=${path//'${TARGETVARIANT}'/$variant}
+    printf '%s\n' "$path"
+  done
+}
+
+# The paths after the build arguments file are the platform's (`platform_paths`).
 inputs_document() (
   if (( $# < 3 )); then
     inputs_error 'usage: inputs_document PLATFORM DOCKERFILE BUILD_ARGS_FILE [PATH...]'
@@ -57,12 +74,15 @@ inputs_document() (
   fi
   target_platform=$1
   args_file=$3
-  paths=("$2" "${@:4}")
   platform_pattern='^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$'
   if [[ ! "$target_platform" =~ $platform_pattern ]]; then
     inputs_error "$(printf 'platform %q is not OS/ARCH[/VARIANT] such as linux/amd64' "$target_platform")"
     exit 1
   fi
+  paths=("$2")
+  for path in "${@:4}"; do
+    paths+=("$(platform_paths "$target_platform" "$path")")
+  done
   inputs_check_path 'build arguments file' "$args_file" || exit 1
   for path in "${paths[@]}"; do
     inputs_check_path 'input' "$path" || exit 1

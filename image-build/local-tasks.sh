@@ -29,6 +29,8 @@ source "${BASH_SOURCE[0]%/*}/tags.sh"
 source "${BASH_SOURCE[0]%/*}/fingerprint.sh"
 # shellcheck source=image-build/build-args.sh
 source "${BASH_SOURCE[0]%/*}/build-args.sh"
+# shellcheck source=image-build/platforms.sh
+source "${BASH_SOURCE[0]%/*}/platforms.sh"
 
 # How many changed files the refusal to build from a dirty tree names before it counts the rest.
 files_named=3
@@ -90,11 +92,15 @@ source_url() {
 }
 
 # The image's input files that differ from HEAD: changed, staged, deleted or new
-# (git-ignored files aside), minus what never reaches the build context.
+# (git-ignored files aside), minus what never reaches the build context; for
+# each platform built, the paths that platform copies.
 uncommitted_inputs() {
+  local target paths
+  paths=$(for target in "${build_platforms[@]}"; do platform_paths "$target" "${inputs[@]}"; done | sort -u)
+  readarray -t paths <<<"$paths"
   {
-    git -c core.quotePath=false diff --name-only --no-renames HEAD -- "${inputs[@]}" "${image_tasks_context_excludes[@]}"
-    git -c core.quotePath=false ls-files --others --exclude-standard -- "${inputs[@]}" "${image_tasks_context_excludes[@]}"
+    git -c core.quotePath=false diff --name-only --no-renames HEAD -- "${paths[@]}" "${image_tasks_context_excludes[@]}"
+    git -c core.quotePath=false ls-files --others --exclude-standard -- "${paths[@]}" "${image_tasks_context_excludes[@]}"
   } | sort -u
 }
 
@@ -216,6 +222,30 @@ failed_step() {
   if [[ -n "$step" ]]; then printf 'at %s\n' "$step"; else echo 'before its first step'; fi
 }
 
+# buildx_check PLATFORM...: docker builds the platforms in one `docker buildx
+# build` only when it has buildx, an image store that holds an image index
+# (the containerd image store: the classic one cannot load an image of several
+# platforms, whatever the builder) and a builder that builds each platform;
+# else one line says what to set up.
+buildx_check() {
+  local status builder name supported target instead="or build one platform at a time, e.g. --platform $1"
+  docker buildx version >/dev/null 2>&1 \
+    || fail "docker has no buildx plugin, which builds several platforms in one build: install it (https://docs.docker.com/go/buildx/), $instead"
+  status=$(docker info --format '{{.DriverStatus}}' 2>/dev/null) \
+    || fail "docker info failed: start the docker daemon, $instead"
+  [[ "$status" == *io.containerd.snapshotter* ]] \
+    || fail "docker's image store is the classic one, which cannot hold an image of several platforms: enable the containerd image store (https://docs.docker.com/engine/storage/containerd/), $instead"
+  builder=$(docker buildx inspect 2>/dev/null) \
+    || fail "docker buildx inspect failed: select a working builder with docker buildx use, $instead"
+  name=$(sed -n 's/^Name:[[:space:]]*//p' <<<"$builder" | sed -n 1p)
+  # Every node's `Platforms:` line; `*` marks the ones set by hand.
+  supported=$(sed -n 's/^Platforms:[[:space:]]*//p' <<<"$builder" | tr -d '* ' | tr ',' '\n')
+  for target in "$@"; do
+    grep -qxF -- "$target" <<<"$supported" \
+      || fail "docker's buildx builder ${name:-(unnamed)} cannot build $target (it builds $(tr '\n' ' ' <<<"$supported" | sed 's/ *$//')): add a node of that architecture (docker buildx create --append) or emulation, $instead"
+  done
+}
+
 # Provenance goes in as build arguments only, as in the workflow: the labels come
 # from the Dockerfile's ARG and LABEL lines, the path CI relies on.
 build() {
@@ -231,9 +261,15 @@ build() {
   args+=(--build-arg "$image_build_provenance_revision=$revision")
   args+=(--build-arg "$image_build_provenance_created=$(git log -1 --format=%cI HEAD 2>/dev/null || true)")
   # A failed step's container goes too (BuildKit keeps none).
-  local command=("$engine" build --force-rm)
+  local command=("$engine" build --force-rm) targets
   [[ "$engine" != docker ]] || command=(docker build)
   [[ "$engine" != buildah ]] || command=(buildah bud --layers --force-rm)
+  targets=$(IFS=,; printf '%s' "${build_platforms[*]}")
+  if (( ${#build_platforms[@]} > 1 )); then
+    buildx_check "${build_platforms[@]}"
+    # --load: the index goes to docker's image store, where test-image and push-image find it.
+    command=(docker buildx build --load)
+  fi
   if [[ "$engine" != docker ]]; then
     file=$(mktemp "${TMPDIR:-/tmp}/image-tasks-dockerfile.XXXXXX")
     temporary+=("$file")
@@ -241,8 +277,8 @@ build() {
   fi
   log=$(mktemp "${TMPDIR:-/tmp}/image-tasks-build.XXXXXX")
   temporary+=("$log")
-  echo "==> Building $ref for $platform from $dockerfile with $engine"
-  "${command[@]}" --platform "$platform" --file "$file" --tag "$ref" --tag "$inputs_image" "${args[@]}" . 2>&1 | tee "$log" \
+  echo "==> Building $ref for $targets from $dockerfile with ${command[*]:0:2}"
+  "${command[@]}" --platform "$targets" --file "$file" --tag "$ref" --tag "$inputs_image" "${args[@]}" . 2>&1 | tee "$log" \
     || fail "building $ref with $engine failed $(failed_step "$log"): the engine's output above says why"
 }
 
@@ -257,9 +293,19 @@ image_exists() {
 
 # The image named by its inputs tag, from the fingerprint function the workflow
 # runs: the files as they are in the working tree, uncommitted edits included.
+# Several platforms make an index, named by the index's fingerprint as in the
+# workflow's index job.
 inputs_reference() {
-  local fingerprint
-  if ! fingerprint=$(inputs_fingerprint "$platform" "${fingerprint_inputs[@]}" 2>&1); then
+  local fingerprint document errors
+  if (( ${#build_platforms[@]} > 1 )); then
+    errors=$(mktemp "${TMPDIR:-/tmp}/image-tasks-fingerprint.XXXXXX")
+    temporary+=("$errors")
+    if ! document=$(index_document "$(printf '%s\n' "${build_platforms[@]}")" "${fingerprint_inputs[@]}" 2>"$errors"); then
+      errors=$(<"$errors")
+      fail "${errors#::error title=*::}"
+    fi
+    fingerprint=$(printf '%s\n' "$document" | inputs_sha256)
+  elif ! fingerprint=$(inputs_fingerprint "$platform" "${fingerprint_inputs[@]}" 2>&1); then
     fail "${fingerprint#::error title=*::}"
   fi
   printf '%s/%s:%s\n' "$registry" "$repository" "$(inputs_tag "$fingerprint")"
@@ -310,33 +356,46 @@ host_platform() {
   esac
 }
 
-# select_platform REQUESTED: sets `platform` for an image of several platforms
-# (`platforms`): REQUESTED when declared, else the host's when declared, else
-# the first. One platform at a time: no local engine here merges an index.
-select_platform() {
-  local requested=$1 declared=("${platforms[@]}") host
-  if [[ "$requested" == *,* ]]; then
-    fail "$(printf '%s builds one platform at a time, not %q: run the task once per platform, e.g. --platform %s; the workflow builds every platform natively and merges them into one index' "$engine" "$requested" "${declared[0]}")"
-  fi
-  if [[ -n "$requested" ]]; then
-    [[ " ${declared[*]} " == *" $requested "* ]] \
-      || fail "$(printf 'platform %q is not declared for %s, whose platforms are %s' "$requested" "$id" "${declared[*]}")"
-    platform=$requested
-    return 0
-  fi
-  host=$(host_platform)
-  if [[ " ${declared[*]} " == *" $host "* ]]; then
-    platform=$host
+# select_platforms REQUESTED: sets `build_platforms`, the platforms this run
+# builds, and `platform`, the first of them. REQUESTED is one platform, a
+# comma-separated list or `all` (every declared one), each declared; without
+# it, the host's platform when declared, else the first declared. Several at
+# once only for docker, whose buildx builds them in one build into one image
+# index (see `buildx_check`); buildah and podman build one platform at a time.
+select_platforms() {
+  local requested=$1 declared=("${platforms[@]}") host target listed=()
+  (( ${#declared[@]} > 0 )) || declared=("$platform")
+  if [[ "$requested" == all ]]; then
+    listed=("${declared[@]}")
+  elif [[ -n "$requested" ]]; then
+    IFS=, read -r -a listed <<<"$requested"
   else
-    platform=${declared[0]}
+    listed=("${declared[0]}")
+    (( ${#declared[@]} == 1 )) || host=$(host_platform)
+    [[ -z "${host-}" || " ${declared[*]} " != *" $host "* ]] || listed=("$host")
   fi
+  if (( ${#listed[@]} > 1 )) && [[ "$action" == build && "$engine" != docker ]]; then
+    fail "$(printf '%s builds one platform at a time, not %q: run the task once per platform, e.g. --platform %s, or use docker with buildx, which builds several in one build; the workflow builds every platform natively and merges them into one index' "$engine" "$requested" "${declared[0]}")"
+  fi
+  if (( ${#listed[@]} > 1 )) && [[ "$action" == test ]]; then
+    fail "$(printf 'the smoke test runs in the image of one platform, not %q: pass one, e.g. --platform %s' "$requested" "${declared[0]}")"
+  fi
+  build_platforms=()
+  for target in "${listed[@]}"; do
+    if [[ " ${declared[*]} " != *" $target "* ]]; then
+      (( ${#platforms[@]} > 0 )) || fail "$(printf 'platform %q is not declared for %s, which is built for %s only' "$target" "$id" "$platform")"
+      fail "$(printf 'platform %q is not declared for %s, whose platforms are %s' "$target" "$id" "${declared[*]}")"
+    fi
+    [[ " ${build_platforms[*]} " == *" $target "* ]] || build_platforms+=("$target")
+  done
+  platform=${build_platforms[0]}
 }
 
 image_tasks_main() {
   container=""
   temporary=()
   trap clean_up EXIT
-  image_tasks_usage="usage: $image_tasks_path build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH]"
+  image_tasks_usage="usage: $image_tasks_path build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH[,OS/ARCH...]|all]"
   local positional=() requested_platform=""
   while (( $# > 0 )); do
     case "$1" in
@@ -353,11 +412,7 @@ image_tasks_main() {
   platforms=()
   image_config "$id"
   engine=${CONTAINER_ENGINE:-docker}
-  if (( ${#platforms[@]} > 0 )); then
-    select_platform "$requested_platform"
-  elif [[ -n "$requested_platform" && "$requested_platform" != "$platform" ]]; then
-    fail "$(printf 'platform %q is not declared for %s, which is built for %s only' "$requested_platform" "$id" "$platform")"
-  fi
+  select_platforms "$requested_platform"
   registry=${IMAGE_REGISTRY:-$image_tasks_default_registry}
   [[ "$registry" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$ ]] \
     || fail "$(printf 'IMAGE_REGISTRY=%q is not a registry such as 127.0.0.1:5000 or %s' "$registry" "$image_tasks_default_registry")"

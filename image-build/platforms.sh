@@ -17,21 +17,6 @@ source "${BASH_SOURCE[0]%/*}/ecr.sh"
 # Bumped whenever the index document changes shape.
 index_document_version=1
 
-# platform_paths PLATFORM PATHS: PATHS (one a line) with `${TARGETOS}`,
-# `${TARGETARCH}` and `${TARGETVARIANT}` replaced by PLATFORM's parts, as
-# BuildKit expands them in a COPY source: what one platform's build copies is
-# that platform's input, so a change for one platform changes only its
-# fingerprint.
-platform_paths() {
-  local os arch variant path
-  IFS=/ read -r os arch variant <<<"$1"
-  while IFS= read -r path; do
-    # shellcheck disable=SC2016 # the literal text of a Dockerfile variable
-    path=${path//'${TARGETOS}'/$os} path=${path//'${TARGETARCH}'/$arch} path=${path//'${TARGETVARIANT}'/$variant}
-    printf '%s\n' "$path"
-  done <<<"$2"
-}
-
 # index_document PLATFORMS DOCKERFILE BUILD_ARGS_FILE [PATH...]: one line per
 # platform (PLATFORMS: one a line), in platform order, with its fingerprint.
 index_document() (
@@ -39,8 +24,7 @@ index_document() (
   printf 'index-fingerprint %s\n' "$index_document_version"
   while IFS= read -r platform; do
     [[ -n "$platform" ]] || continue
-    mapfile -t paths < <(platform_paths "$platform" "$(printf '%s\n' "${@:2}")")
-    fingerprint=$(inputs_fingerprint "$platform" "${paths[@]}") || exit 1
+    fingerprint=$(inputs_fingerprint "$platform" "${@:2}") || exit 1
     printf 'platform %s %s\n' "$platform" "$fingerprint"
   done < <(printf '%s\n' "$platforms" | LC_ALL=C sort -u)
 )
@@ -70,10 +54,10 @@ index_inputs_step() {
   printf '%s\n' "$document"
 }
 
-# One platform's fingerprint step: `inputs_step` of the paths that platform
-# copies (see `platform_paths`).
+# One platform's fingerprint step: `inputs_step`, which hashes the paths that
+# platform copies (see `platform_paths`).
 platform_inputs_step() {
-  IMAGE_COPIED=$(platform_paths "$IMAGE_PLATFORM" "$IMAGE_COPIED") inputs_step
+  inputs_step
 }
 
 # merge_index REGISTRY REPOSITORY INDEX_TAG IMAGE_TAG CHILD_TAG...: the index

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
-import { ContainerImage, ContainerImageOptions, DockerfileSource, ImageKind, Pipeline, PythonPackage, ScriptCopy, Tool } from '../src';
+import { ContainerImage, ContainerImageOptions, DockerfileSource, ImageKind, Pipeline, PythonPackage, ScriptCopy, TargetPlatform, Tool } from '../src';
 import { documentOf, fingerprintOf } from './support/fingerprint-fixture';
 import { newFixturePlatform } from './support/fixture-images';
 import { gitRepo, writeFiles } from './support/git-fixture';
@@ -261,6 +261,14 @@ describe('what a hand-written Dockerfile takes from the repository', () => {
       `${at(0)} \`COPY requirement[s].txt /r/\` copies 'requirement[s].txt', a wildcard, which the inputs fingerprint cannot hash as one git path: copy its folder, or name each file`],
     ['a variable', ['ARG SRC=shared', 'COPY ${SRC} /app/'],
       `${at(1)} \`COPY \${SRC} /app/\` copies '\${SRC}', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself`],
+    ['a platform argument of the build machine, not the target', ['ARG BUILDARCH', 'COPY bin/$BUILDARCH/tool /t'],
+      `${at(1)} \`COPY bin/$BUILDARCH/tool /t\` copies 'bin/$BUILDARCH/tool', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself`],
+    ['a platform argument with a default', ['ARG TARGETARCH', 'COPY bin/${TARGETARCH:-amd64}/tool /t'],
+      `${at(1)} \`COPY bin/\${TARGETARCH:-amd64}/tool /t\` copies 'bin/\${TARGETARCH:-amd64}/tool', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself`],
+    ['a platform argument empty for a declared platform (linux/amd64 has no variant)', ['ARG TARGETVARIANT', 'COPY bin/${TARGETVARIANT}/tool /t'],
+      `${at(1)} \`COPY bin/\${TARGETVARIANT}/tool /t\` copies 'bin/\${TARGETVARIANT}/tool', which is 'bin//tool' for linux/amd64, a name the inputs fingerprint does not accept: use a platform argument that is not empty there, or write the path itself`],
+    ['a platform argument its stage does not declare', ['COPY bin/${TARGETARCH}/tool /t'],
+      `${at(0)} \`COPY bin/\${TARGETARCH}/tool /t\` copies 'bin/\${TARGETARCH}/tool', but its stage does not declare TARGETARCH, so the build reads it as empty: add 'ARG TARGETARCH' after the stage's FROM`],
     ['a path outside the build context', ['COPY ../outside /x'],
       `${at(0)} \`COPY ../outside /x\` copies '../outside', outside the build context, which is the repository root: move it into the repository`],
     ['a name the fingerprint does not accept', ['COPY ["my file", "/x"]'],
@@ -310,5 +318,71 @@ describe('npx projen with a hand-written Dockerfile that copies the whole reposi
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a hand-written Dockerfile that copies per platform with BuildKit\'s platform arguments', () => {
+  const TOOLS = { 'bin/amd64/tool': 'amd64\n', 'bin/arm64/tool': 'arm64\n' };
+  const COPY_TOOL = ['ARG TARGETARCH', 'COPY bin/${TARGETARCH}/tool /usr/local/bin/'];
+  const BOTH = { platforms: [TargetPlatform.LINUX_AMD64, TargetPlatform.LINUX_ARM64] };
+
+  /** The image declared with `overrides`, its Dockerfile COMPLETE plus `lines`, in a project holding REPOSITORY and `files`. */
+  function imageCopying(lines: readonly string[], files: Record<string, string>, overrides: Partial<ContainerImageOptions>) {
+    const { project, platform } = platformCopying(lines);
+    writeFiles(project.outdir, files);
+    return { project, image: platform.addImage(declaration(overrides)) };
+  }
+
+  /** The inputs a platform's fingerprint hashes, from its document: `path mode`. */
+  const hashedInputs = (repo: string, image: ContainerImage, platform: string) =>
+    documentOf(repo, image, platform).filter((l) => l.startsWith('input bin/')).map((l) => l.split(' ').slice(1, 3).join(' '));
+
+  test('each platform\'s fingerprint hashes its own path only: a change for arm64 changes the arm64 fingerprint alone', () => {
+    // GIVEN an image of two platforms whose Dockerfile copies bin/${TARGETARCH}/tool, committed
+    const { project, image } = imageCopying(COPY_TOOL, TOOLS, BOTH);
+    const files = synth(project);
+    // THEN the input keeps the argument, and the workflow runs on a change to either platform's file
+    expect(image.buildInputs).toEqual([PATH, image.buildArgsFile, 'bin/${TARGETARCH}/tool']);
+    expect(parse(files[WORKFLOW]).on.push.paths).toEqual(expect.arrayContaining(['bin/amd64/tool', 'bin/arm64/tool']));
+    const repo = gitRepo({ ...REPOSITORY, ...TOOLS, [PATH]: files[PATH], [image.buildArgsFile]: files[image.buildArgsFile], '.dockerignore': files['.dockerignore'] });
+    try {
+      // and each platform's fingerprint hashes that platform's file alone
+      expect(hashedInputs(repo, image, 'linux/amd64')).toEqual(['bin/amd64/tool 100644']);
+      expect(hashedInputs(repo, image, 'linux/arm64')).toEqual(['bin/arm64/tool 100644']);
+      const before = { amd64: fingerprintOf(repo, image, 'linux/amd64'), arm64: fingerprintOf(repo, image, 'linux/arm64') };
+      // WHEN the arm64 file changes
+      writeFiles(repo, { 'bin/arm64/tool': 'arm64, version 2\n' });
+      // THEN only the arm64 fingerprint moves: only that platform builds again
+      expect(fingerprintOf(repo, image, 'linux/amd64')).toBe(before.amd64);
+      expect(fingerprintOf(repo, image, 'linux/arm64')).not.toBe(before.arm64);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  test('an image of one platform gets that platform\'s value, written $TARGETARCH or ${TARGETARCH}', () => {
+    // GIVEN an arm64-only image that copies bin/$TARGETARCH/tool, with only the arm64 file in the repository
+    const { project, image } = imageCopying(['ARG TARGETARCH', 'COPY bin/$TARGETARCH/tool /usr/local/bin/'], { 'bin/arm64/tool': 'arm64\n' },
+      { targetPlatform: TargetPlatform.LINUX_ARM64 });
+    const files = synth(project);
+    // THEN its input and path filter are arm64's
+    expect(image.buildInputs).toEqual([PATH, image.buildArgsFile, 'bin/${TARGETARCH}/tool']);
+    const paths: string[] = parse(files[WORKFLOW]).on.push.paths;
+    expect(paths.filter((p) => p.startsWith('bin/'))).toEqual(['bin/arm64/tool']);
+    const repo = gitRepo({ ...REPOSITORY, 'bin/arm64/tool': 'arm64\n', [PATH]: files[PATH], [image.buildArgsFile]: files[image.buildArgsFile], '.dockerignore': files['.dockerignore'] });
+    try {
+      expect(hashedInputs(repo, image, 'linux/arm64')).toEqual(['bin/arm64/tool 100644']);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  test('a path missing for one platform is refused when the image is declared, naming the platform', () => {
+    // GIVEN an image of two platforms whose repository has the amd64 file only
+    // THEN the declaration fails with one line naming the arm64 path
+    expect(() => imageCopying(COPY_TOOL, { 'bin/amd64/tool': 'amd64\n' }, BOTH)).toThrow(new Error([
+      'Invalid image declaration \'custom-deployment\':',
+      `  - ${PATH}:${FIRST_ADDED_LINE + 1}: \`COPY bin/\${TARGETARCH}/tool /usr/local/bin/\` copies 'bin/arm64/tool' for linux/arm64, which is not in the repository: add it, or correct the path`,
+    ].join('\n')));
   });
 });

@@ -200,7 +200,7 @@ describe('local task failures end with one clear line and a non-zero exit', () =
       `image-tasks: no image mlserver-training is declared; declared: ${IMAGES.map(([id]) => id).join(', ')}`],
     ['a registry that is not a host', ['push', FIRST, 'v9'], { IMAGE_REGISTRY: 'http://x y' },
       `image-tasks: IMAGE_REGISTRY=http://x\\ y is not a registry such as 127.0.0.1:5000 or ${ECR}`],
-    ['a missing action', [FIRST], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH]'],
+    ['a missing action', [FIRST], {}, 'image-tasks: usage: docker/image-tasks.sh build|test|push|tag|fingerprint IMAGE_ID [TAG] [--platform OS/ARCH[,OS/ARCH...]|all]'],
   ])('%s', (_case, args, env, message) => {
     const run = checkout.script(args, env);
     expect(run.status).toBe(1);

@@ -17,7 +17,9 @@ export class DockerfileSource {
    * arguments: synthesis fails unless the file declares an `ARG` for every
    * one of them. What it copies, adds or bind-mounts from the repository
    * becomes an input of the image; synthesis refuses a source that cannot
-   * be one (the whole repository, a wildcard, a variable, a missing path).
+   * be one (the whole repository, a wildcard, a variable other than
+   * BuildKit's `$TARGETARCH`, `$TARGETOS`, `$TARGETVARIANT` and
+   * `$TARGETPLATFORM`, which make one input per platform, a missing path).
    * @param path relative to the repository root, e.g. `docker/custom/Dockerfile`
    * @see README.md, "What a hand-written Dockerfile may take from the repository"
    */

@@ -2,13 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Instruction } from 'dockerfile-ast';
 import { dockerfileContextUse } from './dockerfile-context';
-import { dockerfileInstructions as instructions } from './dockerfile-parser';
+import { argNames, dockerfileInstructions as instructions } from './dockerfile-parser';
 import { SMOKE_TEST_STAGE } from './smoke-test-stage';
-
-/** The names an `ARG` instruction declares, without their defaults. */
-function argNames(instruction: Instruction): string[] {
-  return instruction.getArguments().map((a) => a.getValue().split('=')[0]);
-}
 
 /** The instructions before the first `FROM` (the global scope) and those after it. */
 function scopes(dockerfile: string): { global: Instruction[]; stages: Instruction[] } {
@@ -29,7 +24,8 @@ export function declaredArgs(dockerfile: string): Set<string> {
  * to the context root; sources {@link dockerfileContextUse} refuses are left out.
  */
 export function copiedPaths(dockerfile: string): string[] {
-  return [...dockerfileContextUse(dockerfile, 'Dockerfile', () => true).inputs];
+  // No path is checked, for any platform.
+  return [...dockerfileContextUse(dockerfile, 'Dockerfile', () => true, []).inputs];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Flag, Heredoc, Instruction, JSONInstruction } from 'dockerfile-ast';
-import { dockerfileInstructions } from './dockerfile-parser';
+import { argNames, dockerfileInstructions } from './dockerfile-parser';
 
 /**
  * What a Dockerfile takes from the build context, which is the repository
@@ -14,6 +14,14 @@ import { dockerfileInstructions } from './dockerfile-parser';
  * only to the build), a path outside the context, a name the fingerprint's
  * path rule rejects, or a path that does not exist.
  *
+ * BuildKit's automatic platform arguments are the exception (`$TARGETARCH`,
+ * `${TARGETOS}`, `$TARGETVARIANT`, `$TARGETPLATFORM`, declared with `ARG` in
+ * the stage): each platform's build copies its own path, so such a source is
+ * one input per declared platform. The input keeps the variable, written
+ * `${NAME}`, and the fingerprint of each platform expands it
+ * (`platform_paths` in `image-build/fingerprint.sh`); a path missing for one
+ * platform is refused naming that platform.
+ *
  * Not inputs, because their content is not a repository file: `COPY --from`
  * a stage (built from this same Dockerfile) or an image, a heredoc (its text
  * is in the Dockerfile), `ADD` of a URL, and `RUN --mount` of another type
@@ -24,7 +32,10 @@ import { dockerfileInstructions } from './dockerfile-parser';
  * @see https://docs.docker.com/reference/dockerfile/#run---mounttypebind
  */
 export interface DockerfileContextUse {
-  /** The repository paths the Dockerfile copies, adds or bind-mounts, normalized, in the order it names them. */
+  /**
+   * The repository paths the Dockerfile copies, adds or bind-mounts, normalized, in the order it names them;
+   * a platform argument stays in them as `${TARGETARCH}` and the like (see {@link platformPath}).
+   */
   readonly inputs: readonly string[];
   /** One line for each source the fingerprint cannot follow: `<Dockerfile>:<line>:`, the instruction, the rule and the fix. */
   readonly refusals: readonly string[];
@@ -35,6 +46,30 @@ const INPUT_PATH = /^[A-Za-z0-9._@+-]+(\/[A-Za-z0-9._@+-]+)*$/;
 
 /** A URL `ADD` downloads (or clones) instead of reading the context. */
 const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i;
+
+/** A variable in a source: `$NAME` or `${NAME}`; the name is group 1 or 2. */
+const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/**
+ * The platform arguments BuildKit sets for each platform it builds, which a
+ * source may use: their value for a platform `OS/ARCH[/VARIANT]`.
+ * @see https://docs.docker.com/reference/dockerfile/#automatic-platform-args-in-the-global-scope
+ */
+const PLATFORM_ARGS: Readonly<Record<string, (platform: string) => string>> = {
+  TARGETPLATFORM: (p) => p,
+  TARGETOS: (p) => p.split('/')[0],
+  TARGETARCH: (p) => p.split('/')[1] ?? '',
+  TARGETVARIANT: (p) => p.split('/')[2] ?? '',
+};
+
+/**
+ * An input as one platform's build reads it: `${TARGETARCH}` and the other
+ * platform arguments replaced by that platform's values, as
+ * `platform_paths` in `image-build/fingerprint.sh` does.
+ */
+export function platformPath(path: string, platform: string): string {
+  return path.replace(VARIABLE, (whole, braced?: string, bare?: string) => PLATFORM_ARGS[braced ?? bare ?? '']?.(platform) ?? whole);
+}
 
 /** The longest instruction text a refusal quotes. */
 const SHOWN_CHARS = 80;
@@ -61,19 +96,43 @@ interface Source {
 }
 
 /**
- * Reads a Dockerfile's context sources. `exists` says whether a repository
- * path exists; refusals name the Dockerfile as `file`.
+ * Reads a Dockerfile's context sources, for the image's `platforms`
+ * (`OS/ARCH[/VARIANT]` values). `exists` says whether a repository path
+ * exists; refusals name the Dockerfile as `file`.
  */
-export function dockerfileContextUse(text: string, file: string, exists: (path: string) => boolean): DockerfileContextUse {
+export function dockerfileContextUse(
+  text: string, file: string, exists: (path: string) => boolean, platforms: readonly string[],
+): DockerfileContextUse {
   const lines = text.split('\n');
   const inputs: string[] = [];
   const refusals: string[] = [];
+  /** The names the current stage declares with ARG: a platform argument is empty in a stage without it. */
+  let stageArgs = new Set<string>();
   const check = (source: Source, use: Use, shown: string) => {
-    const result = classify(source.value, use);
+    const refuse = (why: string) => refusals.push(`${file}:${source.line + 1}: \`${shown}\` ${use.does} ${why}`);
+    const template = platformTemplate(source.value, stageArgs);
+    if (typeof template !== 'string') {
+      refuse(template.refusal);
+      return;
+    }
+    const result = classify(template, use);
     if (typeof result === 'string') {
-      refusals.push(`${file}:${source.line + 1}: \`${shown}\` ${use.does} ${result}`);
-    } else if (!exists(result.path)) {
-      refusals.push(`${file}:${source.line + 1}: \`${shown}\` ${use.does} '${result.path}', which is not in the repository: add it, or correct the path`);
+      refuse(result);
+      return;
+    }
+    // Without a platform argument, one path for every platform.
+    const perPlatform = result.path.includes('$') ? platforms : [undefined];
+    const problems = perPlatform.flatMap((platform) => {
+      const path = platform === undefined ? result.path : platformPath(result.path, platform);
+      const own = platform === undefined ? '' : ` for ${platform}`;
+      // The fingerprint reads the expanded path as it is: an empty value must not leave an empty segment.
+      if (platform !== undefined && !INPUT_PATH.test(path)) {
+        return [`'${source.value}', which is '${path}'${own}, a name the inputs fingerprint does not accept: use a platform argument that is not empty there, or write the path itself`];
+      }
+      return exists(path) ? [] : [`'${path}'${own}, which is not in the repository: add it, or correct the path`];
+    });
+    if (problems.length > 0) {
+      problems.forEach(refuse);
     } else if (!inputs.includes(result.path)) {
       inputs.push(result.path);
     }
@@ -81,7 +140,11 @@ export function dockerfileContextUse(text: string, file: string, exists: (path: 
 
   for (const instruction of dockerfileInstructions(text)) {
     const keyword = instruction.getKeyword();
-    if (keyword === 'COPY' || keyword === 'ADD') {
+    if (keyword === 'FROM') {
+      stageArgs = new Set();
+    } else if (keyword === 'ARG') {
+      argNames(instruction).forEach((name) => stageArgs.add(name));
+    } else if (keyword === 'COPY' || keyword === 'ADD') {
       if (flags(instruction).some((f) => f.getName().toLowerCase() === 'from')) {
         continue;
       }
@@ -107,11 +170,25 @@ export function dockerfileContextUse(text: string, file: string, exists: (path: 
   return { inputs, refusals };
 }
 
-/** A source as a repository path, or why it cannot be one and the fix. */
-function classify(value: string, use: Use): { path: string } | string {
-  if (value.includes('$')) {
-    return `'${value}', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself`;
+/**
+ * A source with its platform arguments written `${NAME}`, or why it cannot be
+ * an input: another variable, or a platform argument its stage (whose ARG
+ * names are `stageArgs`) does not declare.
+ */
+function platformTemplate(value: string, stageArgs: ReadonlySet<string>): string | { refusal: string } {
+  const names = [...value.matchAll(VARIABLE)].map((m) => m[1] ?? m[2]);
+  if (value.replace(VARIABLE, '').includes('$') || names.some((name) => !(name in PLATFORM_ARGS))) {
+    return { refusal: `'${value}', a variable the build resolves, so the inputs fingerprint cannot know the path: write the path itself` };
   }
+  const undeclared = names.find((name) => !stageArgs.has(name));
+  if (undeclared) {
+    return { refusal: `'${value}', but its stage does not declare ${undeclared}, so the build reads it as empty: add 'ARG ${undeclared}' after the stage's FROM` };
+  }
+  return value.replace(VARIABLE, (_, braced?: string, bare?: string) => `\${${braced ?? bare}}`);
+}
+
+/** A source as a repository path, or why it cannot be one and the fix. Platform arguments (`${TARGETARCH}`) stand for a path segment. */
+function classify(value: string, use: Use): { path: string } | string {
   if (/[*?[\]\\]/.test(value)) {
     return `'${value}', a wildcard, which the inputs fingerprint cannot hash as one git path: ${use.doIt} its folder, or name each file`;
   }
@@ -123,7 +200,7 @@ function classify(value: string, use: Use): { path: string } | string {
   if (path === '..' || path.startsWith('../')) {
     return `'${value}', outside the build context, which is the repository root: move it into the repository`;
   }
-  if (!INPUT_PATH.test(path)) {
+  if (!INPUT_PATH.test(platformPath(path, 'os/arch/variant'))) {
     return `'${value}', a name the inputs fingerprint does not accept: use only letters, digits, '.', '_', '@', '+', '-' and '/'`;
   }
   return { path };

@@ -12,3 +12,8 @@ export function dockerfileInstructions(dockerfile: string): Instruction[] {
   parser ??= (require('dockerfile-ast') as typeof import('dockerfile-ast')).DockerfileParser;
   return parser.parse(dockerfile).getInstructions();
 }
+
+/** The names an `ARG` instruction declares, without their defaults. */
+export function argNames(instruction: Instruction): string[] {
+  return instruction.getArguments().map((a) => a.getValue().split('=')[0]);
+}

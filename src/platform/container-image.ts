@@ -17,7 +17,7 @@ import {
 } from '../declaration/violations';
 import { BuildArg, DEFAULT_PIP_INDEX_URL, PIP_INDEX_URL_ARG, PROVENANCE_ARGS } from '../docker/build-args';
 import { handWrittenDockerfileViolations } from '../docker/dockerfile-args';
-import { DockerfileContextUse, dockerfileContextUse } from '../docker/dockerfile-context';
+import { DockerfileContextUse, dockerfileContextUse, platformPath } from '../docker/dockerfile-context';
 import { MULTI_PLATFORM_WORKFLOW_PATH, REUSABLE_WORKFLOW_PATH } from '../github/image-steps';
 import { literalPathFilter, pathFilterViolation } from '../github/path-filter';
 import { PINS_LOCK_FILE, PinsLock, UPGRADE_PINS_FIX } from '../pins/lock-file';
@@ -357,7 +357,9 @@ export class ContainerImage extends Component {
    * arguments file and everything the Dockerfile copies or bind-mounts from
    * the build context (script folders, signing keys; for a hand-written one,
    * see `dockerfileContextUse`). A change to one of them that is not
-   * committed makes the image differ from the commit its labels name.
+   * committed makes the image differ from the commit its labels name. A path
+   * a hand-written Dockerfile copies per platform keeps its platform argument
+   * (`bin/${TARGETARCH}`): each platform's fingerprint expands it.
    */
   public get buildInputs(): readonly string[] {
     // Computed once: a hand-written Dockerfile is read and parsed at the first call only.
@@ -370,7 +372,8 @@ export class ContainerImage extends Component {
     this.contextUse ??= dockerfileContextUse(
       readFileSync(join(this.project.outdir, this.dockerfile), 'utf8'),
       this.dockerfile,
-      (path) => existsSync(join(this.project.outdir, path)));
+      (path) => existsSync(join(this.project.outdir, path)),
+      this.platforms.map((p) => p.value));
     return this.contextUse;
   }
 
@@ -380,7 +383,8 @@ export class ContainerImage extends Component {
    * the tools' signing keys, what a hand-written Dockerfile copies or mounts, the
    * `.dockerignore`), the workflow file itself, the reusable workflow and the
    * shell library it calls: a change that changes the fingerprint or the job
-   * runs the workflow. Declared paths are escaped, so each matches
+   * runs the workflow; a path copied per platform, once for each platform.
+   * Declared paths are escaped, so each matches
    * only itself; extra paths are filters as written.
    */
   public get pathFilters(): readonly string[] {
@@ -397,7 +401,9 @@ export class ContainerImage extends Component {
 
   private computePathFilters(): readonly string[] {
     const scripts = new Set(this.scripts.map((s) => s.source));
-    const inputs = fingerprintArguments(this).filter((path) => !scripts.has(path)).map((path) =>
+    const paths = fingerprintArguments(this).filter((path) => !scripts.has(path))
+      .flatMap((path) => this.platforms.map((target) => platformPath(path, target.value)));
+    const inputs = [...new Set(paths)].map((path) =>
       (this.isFolder(path) ? `${literalPathFilter(path)}/**` : literalPathFilter(path)));
     return [
       ...this.scripts.map((s) => s.pathFilter),
