@@ -27,11 +27,48 @@ ci_revision() {
   [[ "$1" =~ ^[0-9a-f]{40}$ ]]
 }
 
+# reuse_index_children INPUTS_TAG DIGEST CHILDREN: whether every child of the
+# index DIGEST (CHILDREN: `index_children`'s lines) is a platform's image in the
+# repository whose revision label is a commit CI built. Prints one line per
+# child, `platform@digest commit`; otherwise one line saying which child is
+# refused and why, and returns 1. Returns 2 when the registry could not tell.
+reuse_index_children() {
+  local source_tag=$1 digest=$2 platform child status revision checked=""
+  local platform_pattern='^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$' digest_pattern='^sha256:[0-9a-f]{64}$'
+  while read -r platform child; do
+    if [[ ! "$platform" =~ $platform_pattern || ! "$child" =~ $digest_pattern ]]; then
+      printf 'Not promoting %s (%s): its child %q %q is not a platform with a sha256 digest: building\n' \
+        "$source_tag" "$digest" "${platform:0:40}" "${child:0:80}"
+      return 1
+    fi
+    status=0
+    manifest_digest "$ECR_REGISTRY" "$ECR_REPOSITORY" "$child" >/dev/null || status=$?
+    if (( status == 1 )); then
+      printf 'Not promoting %s (%s): its %s image %s is not in %s: building\n' "$source_tag" "$digest" "$platform" "$child" "$ECR_REPOSITORY"
+      return 1
+    fi
+    (( status == 0 )) || return 2
+    revision=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$child") || revision=""
+    if ! ci_revision "$revision"; then
+      printf 'Not promoting %s (%s): the %s label of its %s image %s, %q, is not a commit CI built (40 hex digits): building\n' \
+        "$source_tag" "$digest" "$image_build_revision_label" "$platform" "$child" "${revision:0:80}"
+      return 1
+    fi
+    checked+="$platform@$child $revision"$'\n'
+  done <<<"$3"
+  printf '%s' "$checked"
+}
+
 # The reuse step. When the registry has the inputs tag, it puts the wanted tag
 # on that very image, copying its manifest's bytes (the digest stays), and
 # nothing is built, tested or pushed, unless its revision label is no commit
 # (`ci_revision`). Outputs `promoted` (`true` when it promoted), `digest` and
 # `built_from`, the commit the image was built from.
+# When the inputs tag names an index (an image of several platforms), every
+# child must be in the repository with a label of a commit CI built
+# (`reuse_index_children`), else the run builds; the index itself is promoted,
+# its digest unchanged, `built_from` is its children's commits (one or more,
+# space-separated) and `children` its `platform@digest` words.
 # A forced rebuild (REBUILD `true`) skips the lookup. The login token is
 # masked in the log. What the registry answered is data: the digest must be a
 # sha256 digest before it reaches an output or the log, and an image whose
@@ -41,7 +78,7 @@ ci_revision() {
 # Reads IMAGE_TAG, INPUTS_TAG, REBUILD, ECR_REGISTRY (the host),
 # ECR_REPOSITORY and ECR_REGION.
 reuse_step() {
-  local password status=0 digest built_from promoted digest_pattern='^sha256:[0-9a-f]{64}$'
+  local password status=0 digest built_from promoted digest_pattern='^sha256:[0-9a-f]{64}$' children checked
   if [[ "${REBUILD:-false}" == true ]]; then
     echo "Rebuild requested: building, whether or not $INPUTS_TAG exists"
     return 0
@@ -59,8 +96,21 @@ reuse_step() {
     registry_error "$INPUTS_TAG resolved to no sha256 digest"
     return 1
   fi
-  built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || built_from=""
-  if ! ci_revision "$built_from"; then
+  children=$(index_children "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || children=""
+  if [[ -n "$children" ]]; then
+    status=0
+    checked=$(reuse_index_children "$INPUTS_TAG" "$digest" "$children") || status=$?
+    if (( status == 1 )); then
+      printf '%s\n' "$checked"
+      return 0
+    fi
+    (( status == 0 )) || return 1
+    children=$(cut -d ' ' -f 1 <<<"$checked" | paste -sd ' ')
+    built_from=$(cut -d ' ' -f 2 <<<"$checked" | sort -u | paste -sd ' ')
+  else
+    built_from=$(image_revision "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || built_from=""
+  fi
+  if [[ -z "$children" ]] && ! ci_revision "$built_from"; then
     # %q keeps a hostile label on one line, where it can start no workflow command.
     printf 'Not promoting %s (%s): its %s label %q is not a commit CI built (40 hex digits): building\n' \
       "$INPUTS_TAG" "$digest" "$image_build_revision_label" "${built_from:0:80}"
@@ -73,6 +123,10 @@ reuse_step() {
     return 1
   fi
   step_output promoted true && step_output digest "$digest" && step_output built_from "$built_from" || return 1
+  if [[ -n "$children" ]]; then
+    step_output children "$children" || return 1
+    echo "Every platform's image is in $ECR_REPOSITORY: $children"
+  fi
   echo "Promoted $digest ($INPUTS_TAG${built_from:+, built from $built_from}) to $IMAGE_TAG: nothing to build"
 }
 
