@@ -34,9 +34,8 @@ ci_revision() {
 # refused and why, and returns 1. Returns 2 when the registry could not tell.
 reuse_index_children() {
   local source_tag=$1 digest=$2 platform child status revision checked=""
-  local platform_pattern='^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$' digest_pattern='^sha256:[0-9a-f]{64}$'
   while read -r platform child; do
-    if [[ ! "$platform" =~ $platform_pattern || ! "$child" =~ $digest_pattern ]]; then
+    if ! index_child_valid "$platform" "$child"; then
       printf 'Not promoting %s (%s): its child %q %q is not a platform with a sha256 digest: building\n' \
         "$source_tag" "$digest" "${platform:0:40}" "${child:0:80}"
       return 1

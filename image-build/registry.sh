@@ -172,6 +172,13 @@ image_revision() (
   jq -r --arg key "$image_build_revision_label" '.config.Labels[$key] // empty' "$tmp/config"
 )
 
+# index_child_valid PLATFORM DIGEST: whether an index's child names a
+# platform (`os/architecture[/variant]`) and a sha256 digest.
+index_child_valid() {
+  local platform_pattern='^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$' digest_pattern='^sha256:[0-9a-f]{64}$'
+  [[ "$1" =~ $platform_pattern && "$2" =~ $digest_pattern ]]
+}
+
 index_children() (
   digest_pattern='^sha256:[0-9a-f]{64}$'
   if [[ "$3" =~ $digest_pattern ]]; then registry_check "$1" "$2" || exit 2; else registry_check "$@" || exit 2; fi

@@ -37,6 +37,11 @@ export const MULTI_PLATFORM_STEPS = {
     name: 'Build and push this platform\'s image',
     description: 'builds the Dockerfile for this platform natively (no emulation) and pushes it under this platform\'s inputs tag only: the wanted tag goes on the index',
   },
+  sizes: {
+    id: 'size',
+    name: 'Check each platform\'s image size',
+    description: 'reads the compressed size in ECR of each platform\'s image the index lists, as the size check of one image does, and warns per platform, the platform heading its warning, its line and its section of the job summary (digest and size)',
+  },
   merge: {
     id: 'merge',
     name: 'Merge the platforms into one index',
@@ -113,6 +118,24 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
     return { ECR_REGISTRY: registry.host, ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
   }
 
+  /** The size check of every platform's image the index lists, under the wanted tag. */
+  private sizes(tag: string, children: string, condition?: string): github.workflows.JobStep {
+    return {
+      ...named(MULTI_PLATFORM_STEPS.sizes),
+      ...(condition ? { if: condition } : {}),
+      env: {
+        IMAGE_TAG: tag,
+        CHILDREN: children,
+        ...this.ecr,
+        AWS_RETRY_MODE: 'standard',
+        AWS_MAX_ATTEMPTS: String(ECR_MAX_ATTEMPTS),
+        SIZE_THRESHOLD_BYTES: '${{ inputs.size_threshold_bytes }}',
+        SIZE_THRESHOLD: '${{ inputs.size_threshold }}',
+      },
+      run: libraryCall('size.sh', 'platform_sizes_step'),
+    };
+  }
+
   private login(): github.workflows.JobStep[] {
     return [checkoutStep(this.gh), ...awsLoginSteps(this.gh, this.platform)];
   }
@@ -142,6 +165,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         env: { IMAGE_TAG: '${{ steps.tag.outputs.tag }}', ...this.ecr },
         run: libraryCall('ecr.sh', 'immutable_tag_step'),
       },
+      this.sizes('${{ steps.tag.outputs.tag }}', '${{ steps.reuse.outputs.children }}', 'steps.reuse.outputs.promoted == \'true\''),
       {
         ...named(s.origin),
         if: 'steps.reuse.outputs.promoted == \'true\'',
@@ -220,19 +244,6 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
           'push': true,
         },
       },
-      {
-        ...named(s.size),
-        env: {
-          IMAGE_TAG: '${{ steps.inputs.outputs.tag }}',
-          IMAGE_DIGEST: '${{ steps.reuse.outputs.digest || steps.build.outputs.digest }}',
-          ...this.ecr,
-          AWS_RETRY_MODE: 'standard',
-          AWS_MAX_ATTEMPTS: String(ECR_MAX_ATTEMPTS),
-          SIZE_THRESHOLD_BYTES: '${{ inputs.size_threshold_bytes }}',
-          SIZE_THRESHOLD: '${{ inputs.size_threshold }}',
-        },
-        run: libraryCall('size.sh', 'size_step'),
-      },
     ];
   }
 
@@ -246,6 +257,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         env: { PLATFORM_TAGS: INDEX_OUTPUT('platform_tags'), INDEX_INPUTS_TAG: INDEX_OUTPUT('index_tag'), IMAGE_TAG: INDEX_OUTPUT('tag'), ...this.ecr },
         run: libraryCall('platforms.sh', 'merge_index_step'),
       },
+      this.sizes(INDEX_OUTPUT('tag'), '${{ steps.merge.outputs.children }}'),
       {
         ...named(IMAGE_STEPS.origin),
         env: {
