@@ -30,7 +30,8 @@ commit_links() {
 }
 
 # The step. Reads IMAGE_REPOSITORY, IMAGE_TAG, IMAGE_DIGEST, INPUTS_TAG,
-# PROMOTED, BUILT_FROM (one commit, or an index's space-separated) and REBUILD, and the runner's GITHUB_SERVER_URL,
+# PROMOTED, BUILT_FROM (a commit; for an index, its platforms' commits,
+# space-separated) and REBUILD, and the runner's GITHUB_SERVER_URL,
 # GITHUB_REPOSITORY and GITHUB_SHA.
 origin_summary_step() {
   local image="\`$IMAGE_REPOSITORY:$IMAGE_TAG\`" requested="" line
