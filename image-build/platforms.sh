@@ -79,14 +79,21 @@ merge_index() {
 }
 
 # The merge step. Reads PLATFORM_TAGS (space-separated), INDEX_INPUTS_TAG, IMAGE_TAG,
-# ECR_REGISTRY, ECR_REPOSITORY and ECR_REGION; outputs the index `digest`.
+# ECR_REGISTRY, ECR_REPOSITORY and ECR_REGION; outputs the index `digest` and
+# its `children`, `platform@digest` words as the registry lists them, checked.
 merge_index_step() {
-  local password digest children=()
+  local password digest children=() listed platform child words=()
   read -r -a children <<<"$PLATFORM_TAGS"
   password=$(aws ecr get-login-password --region "$ECR_REGION" "${ecr_timeouts[@]}") || return 1
   echo "::add-mask::$password"
   export REGISTRY_USERNAME=AWS REGISTRY_PASSWORD=$password
   digest=$(merge_index "$ECR_REGISTRY" "$ECR_REPOSITORY" "$INDEX_INPUTS_TAG" "$IMAGE_TAG" "${children[@]}") || return 1
-  step_output digest "$digest" || return 1
+  listed=$(index_children "$ECR_REGISTRY" "$ECR_REPOSITORY" "$digest") || return 1
+  while read -r platform child; do
+    index_child_valid "$platform" "$child" \
+      || { registry_error "$(printf 'the index %s lists %q %q, not a platform with a sha256 digest' "$digest" "${platform:0:40}" "${child:0:80}")"; return 1; }
+    words+=("$platform@$child")
+  done <<<"$listed"
+  step_output digest "$digest" && step_output children "${words[*]}" || return 1
   echo "Merged ${children[*]} into $digest, tagged $INDEX_INPUTS_TAG and $IMAGE_TAG"
 }

@@ -3,14 +3,20 @@
 # reuse step and the local tasks alike; they work against ECR and a local
 # registry, which is how the tests run the real functions.
 #
-# `manifest_digest REGISTRY REPOSITORY TAG` prints the digest a tag points to;
-# it returns 1 when the tag does not exist and 2 when the registry could not
+# `manifest_digest REGISTRY REPOSITORY TAG` prints the digest a tag (or a
+# digest) points to; it returns 1 when the tag does not exist and 2 when the registry could not
 # tell (unreachable, refused, malformed answer).
 #
 # `image_revision REGISTRY REPOSITORY REFERENCE` prints the commit an image
 # was built from, its revision label, read from its configuration (needs jq);
 # nothing for an index or an image without it, and it returns 2 when the
 # registry could not tell.
+#
+# `index_children REGISTRY REPOSITORY REFERENCE` prints, when REFERENCE names
+# an image index (OCI or Docker's manifest list), one line per child: its
+# platform (`os/architecture[/variant]`) and its digest, as the index says
+# them; nothing for an image manifest. The lines are the registry's data, for
+# the caller to check; it returns 2 when the registry could not tell.
 #
 # `promote_image REGISTRY REPOSITORY SOURCE_TAG TARGET_TAG` puts TARGET_TAG on
 # the image SOURCE_TAG names and prints its digest. It copies the manifest's
@@ -126,7 +132,8 @@ registry_error_text() {
 }
 
 manifest_digest() (
-  registry_check "$@" || exit 2
+  digest_pattern='^sha256:[0-9a-f]{64}$'
+  if [[ "$3" =~ $digest_pattern ]]; then registry_check "$1" "$2" || exit 2; else registry_check "$@" || exit 2; fi
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/registry.XXXXXX") || exit 2
   trap 'rm -rf "$tmp"' EXIT
   status=$(registry_curl --head --output /dev/null --dump-header "$tmp/headers" --write-out '%{http_code}' \
@@ -141,7 +148,6 @@ manifest_digest() (
     *) registry_error "$1 answered HTTP $status for $2:$3"; exit 2 ;;
   esac
   digest=$(registry_header Docker-Content-Digest "$tmp/headers")
-  digest_pattern='^sha256:[0-9a-f]{64}$'
   if [[ ! "$digest" =~ $digest_pattern ]]; then
     registry_error "$1 sent no sha256 Docker-Content-Digest for $2:$3"
     exit 2
@@ -164,6 +170,34 @@ image_revision() (
     || { registry_error "cannot reach $1: $(registry_oneline "$tmp/error")"; exit 2; }
   [[ "$status" == 200 ]] || { registry_error "reading the configuration of $1/$2:$3 failed: HTTP $status"; exit 2; }
   jq -r --arg key "$image_build_revision_label" '.config.Labels[$key] // empty' "$tmp/config"
+)
+
+# index_child_valid PLATFORM DIGEST: whether an index's child names a
+# platform (`os/architecture[/variant]`) and a sha256 digest.
+index_child_valid() {
+  local platform_pattern='^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$' digest_pattern='^sha256:[0-9a-f]{64}$'
+  [[ "$1" =~ $platform_pattern && "$2" =~ $digest_pattern ]]
+}
+
+index_children() (
+  digest_pattern='^sha256:[0-9a-f]{64}$'
+  if [[ "$3" =~ $digest_pattern ]]; then registry_check "$1" "$2" || exit 2; else registry_check "$@" || exit 2; fi
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/registry.XXXXXX") || exit 2
+  trap 'rm -rf "$tmp"' EXIT
+  status=$(registry_curl --output "$tmp/manifest" --dump-header "$tmp/headers" --write-out '%{http_code}' \
+    --header "$registry_accept" "$(registry_base "$1" "$2")/manifests/$3" 2>"$tmp/error") \
+    || { registry_error "cannot reach $1: $(registry_oneline "$tmp/error")"; exit 2; }
+  [[ "$status" == 200 ]] || { registry_error "reading $1/$2:$3 failed: HTTP $status$(registry_error_text "$tmp/manifest")"; exit 2; }
+  media_type=$(registry_header Content-Type "$tmp/headers")
+  case "${media_type%%;*}" in
+    application/vnd.oci.image.index.v1+json | application/vnd.docker.distribution.manifest.list.v2+json) ;;
+    *) exit 0 ;;
+  esac
+  # Every child gives one line, even one without a platform or a digest, and no
+  # value can break its line: the caller refuses what is not a platform and a digest.
+  jq -r '.manifests[] | [([.platform.os, .platform.architecture, .platform.variant // empty] | map(strings) | join("/")), (.digest // "" | tostring)]
+    | map(gsub("[[:cntrl:] ]"; "?")) | join(" ")' \
+    "$tmp/manifest" 2>/dev/null || { registry_error "$1/$2:$3 is an index without a list of manifests"; exit 2; }
 )
 
 promote_image() (

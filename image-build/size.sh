@@ -25,17 +25,19 @@ size_printable() {
   { grep -m1 . "$1" || true; } | cut -c1-500 | tr -d '\n' | tr -c 'A-Za-z0-9._/ +@=,:(){}\047-' '?'
 }
 
-# The step. Reads IMAGE_REPOSITORY, IMAGE_TAG, IMAGE_DIGEST, ECR_REGISTRY_ID,
-# ECR_REGION, ECR_REPOSITORY, SIZE_THRESHOLD_BYTES and SIZE_THRESHOLD; needs
-# the AWS CLI and jq, both on GitHub's runners.
-size_step() {
-  local image="$IMAGE_REPOSITORY:$IMAGE_TAG" size="" reason="" errors answer size_text
+# size_report PLATFORM DIGEST: the check of one image: IMAGE_REPOSITORY:IMAGE_TAG
+# as a whole when PLATFORM is empty, else its PLATFORM image (DIGEST), which
+# then heads its warning, its line of the log and its section of the summary.
+size_report() {
+  local platform=$1 digest=$2 image="$IMAGE_REPOSITORY:$IMAGE_TAG" size="" reason="" errors answer size_text
+  local title="" prefix="" heading=$IMAGE_REPOSITORY
+  [[ -z "$platform" ]] || title=" ($platform)" prefix="$platform: " heading=$platform
 
   errors=$(mktemp)
-  if [[ -z "${IMAGE_DIGEST:-}" ]]; then
+  if [[ -z "$digest" ]]; then
     reason="the push step reported no digest"
   elif answer=$(aws ecr describe-images --registry-id "$ECR_REGISTRY_ID" --region "$ECR_REGION" \
-      --repository-name "$ECR_REPOSITORY" --image-ids "imageDigest=$IMAGE_DIGEST" --output json \
+      --repository-name "$ECR_REPOSITORY" --image-ids "imageDigest=$digest" --output json \
       "${ecr_timeouts[@]}" 2>"$errors"); then
     size=$(jq -r '.imageDetails[0].imageSizeInBytes // empty' <<<"$answer" 2>/dev/null || true)
     if [[ ! "$size" =~ ^[0-9]+$ ]]; then
@@ -48,21 +50,50 @@ size_step() {
   rm -f "$errors"
 
   if [[ -z "$size" ]]; then
-    echo "::warning title=Image size unknown::could not read the compressed size in ECR of $image ($reason)"
+    echo "::warning title=Image size unknown$title::${prefix}could not read the compressed size in ECR of $image ($reason)"
     size_text="unknown"
   elif (( size > SIZE_THRESHOLD_BYTES )); then
     size_text=$(size_human "$size")
-    echo "::warning title=Image size::$image is $size_text (compressed size in ECR), above the $SIZE_THRESHOLD threshold"
+    echo "::warning title=Image size$title::$prefix$image is $size_text (compressed size in ECR), above the $SIZE_THRESHOLD threshold"
   else
     size_text=$(size_human "$size")
-    echo "$image is $size_text (compressed size in ECR), within the $SIZE_THRESHOLD threshold"
+    echo "$prefix$image is $size_text (compressed size in ECR), within the $SIZE_THRESHOLD threshold"
   fi
   {
-    echo "### $IMAGE_REPOSITORY"
+    echo "### $heading"
     echo
     echo "| Image | Tag | Digest | Compressed size in ECR | Threshold |"
     echo "|---|---|---|---|---|"
-    echo "| \`$IMAGE_REPOSITORY\` | \`$IMAGE_TAG\` | \`${IMAGE_DIGEST:-unknown}\` | $size_text${size:+ ($size bytes)} | $SIZE_THRESHOLD |"
+    echo "| \`$IMAGE_REPOSITORY\` | \`$IMAGE_TAG\` | \`${digest:-unknown}\` | $size_text${size:+ ($size bytes)} | $SIZE_THRESHOLD |"
   } >> "$GITHUB_STEP_SUMMARY"
+}
+
+# The step. Reads IMAGE_REPOSITORY, IMAGE_TAG, IMAGE_DIGEST, ECR_REGISTRY_ID,
+# ECR_REGION, ECR_REPOSITORY, SIZE_THRESHOLD_BYTES and SIZE_THRESHOLD; needs
+# the AWS CLI and jq, both on GitHub's runners.
+size_step() {
+  size_report "" "${IMAGE_DIGEST:-}"
+  return 0
+}
+
+# The step of an image of several platforms: `size_report` of each platform's
+# image, so that each platform has its size, its warning and its section.
+# Reads what `size_step` reads, with CHILDREN instead of IMAGE_DIGEST: the
+# index's `platform@digest` words, as the reuse and merge steps output them.
+platform_sizes_step() {
+  local child children=()
+  # Every word, on whatever line: none goes unchecked.
+  read -r -a children <<<"$(tr -s '\r\n' '  ' <<<"${CHILDREN:-}")"
+  if (( ${#children[@]} == 0 )); then
+    echo "::warning title=Image size unknown::could not read the compressed sizes in ECR of $IMAGE_REPOSITORY:$IMAGE_TAG (the index's step reported no platform)"
+    return 0
+  fi
+  for child in "${children[@]}"; do
+    if index_child_valid "${child%%@*}" "${child#*@}"; then
+      size_report "${child%%@*}" "${child#*@}"
+    else
+      echo "::warning title=Image size unknown::could not read the compressed size in ECR of $IMAGE_REPOSITORY:$IMAGE_TAG: $(printf '%q' "${child:0:120}") is no platform@digest"
+    fi
+  done
   return 0
 }

@@ -2,11 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loginStandIn } from './support/build-proof';
 import { runScript, ScriptRun } from './support/git-fixture';
+import { imageJob } from './support/image-job';
 import { libraryCall } from './support/library';
+import { twoPlatformProject } from './support/project';
 import { LocalRegistry, startRegistry } from './support/registry';
 import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
+import { runStep } from './support/runner';
+import { MULTI_PLATFORM_JOBS } from '../src/github/multi-platform-build-workflow';
 
 const REPOSITORY = 'team/multi';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -87,6 +92,29 @@ describe('put_index merges platform images pushed by digest into one OCI index, 
     const children = JSON.parse(promoted.bytes.toString('utf8')).manifests.map((m: { digest: string }) => m.digest);
     const served = await Promise.all(children.map((d: string) => getManifest(registry!.host, REPOSITORY, d)));
     expect(served.map((m) => m.digest)).toEqual([amd64, arm64]);
+  });
+
+  test('the merge job\'s step outputs the index and, for the size check, each platform\'s image as platform@digest', async () => {
+    // GIVEN each platform's image under its inputs tag, as the platform jobs leave them
+    for (const [tag, digest] of [['inputs-00000000000000c1', amd64], ['inputs-00000000000000c2', arm64]]) {
+      const served = await getManifest(registry!.host, REPOSITORY, digest);
+      await putManifest(registry!.host, REPOSITORY, tag, served.bytes.toString('utf8'), OCI_MANIFEST);
+    }
+    // WHEN the merge job's merge step runs, as generated for an image of two platforms
+    const step = imageJob('edge-build-deployment-image.yaml', {}, twoPlatformProject(), MULTI_PLATFORM_JOBS.merge).steps.find((s: any) => s.id === 'merge');
+    const run = runStep(step.run, {
+      ...step.env,
+      ECR_REGISTRY: registry!.host,
+      ECR_REPOSITORY: REPOSITORY,
+      PLATFORM_TAGS: 'inputs-00000000000000c1 inputs-00000000000000c2',
+      INDEX_INPUTS_TAG: 'inputs-00000000000000cc',
+      IMAGE_TAG: 'v4.0.0',
+    }, { path: loginStandIn(mkdtempSync(join(work, 'aws-'))) });
+    // THEN the wanted tag names the index, and the outputs name it and each platform's image
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const index = (await getManifest(registry!.host, REPOSITORY, 'v4.0.0')).digest;
+    expect(run.outputs).toEqual({ digest: index, children: `linux/amd64@${amd64} linux/arm64/v8@${arm64}` });
   });
 
   test.each<[string, () => Promise<string[]>, string]>([

@@ -2,28 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ImageKind, Pipeline, TargetPlatform } from '../src';
 import { gitRepo, runScript, writeFiles } from './support/git-fixture';
 import { libraryCall } from './support/library';
-import { newPlatform, synth } from './support/project';
+import { twoPlatformProject } from './support/project';
 import { workflowFiles } from './support/workflows';
 import { IMAGE_JOB_ID } from '../src/github/image-build-workflow';
 import { MULTI_PLATFORM_WORKFLOW_FILE, REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 import { MULTI_PLATFORM_JOBS } from '../src/github/multi-platform-build-workflow';
 
 const MULTI = `.github/workflows/${MULTI_PLATFORM_WORKFLOW_FILE}`;
-
-function twoPlatformProject(): Record<string, any> {
-  const { project, platform } = newPlatform();
-  platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'triton-deployment-tools' });
-  platform.addImage({
-    pipeline: Pipeline.of('edge'),
-    kind: ImageKind.DEPLOYMENT,
-    repository: 'edge-tools',
-    platforms: [TargetPlatform.LINUX_AMD64, TargetPlatform.of('linux/arm64', { runsOn: ['self-hosted', 'arm64'] })],
-  });
-  return synth(project);
-}
 
 describe('an image of several platforms', () => {
   const files = twoPlatformProject();

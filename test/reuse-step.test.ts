@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { imageStep } from './support/image-job';
 import { FIXTURE_REGION, FIXTURE_REGISTRY, imageJobFixture } from './support/image-job-fixture';
 import { LocalRegistry, startRegistry, TEST_LOGIN } from './support/registry';
-import { getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
+import { deleteManifest, getManifest, putBlob, putManifest, sha256 } from './support/registry-api';
 import { registryRequests } from './support/registry-log';
 import { runStep, StepRun } from './support/runner';
 import { libraryCall } from '../src/github/image-steps';
@@ -15,6 +15,7 @@ const REPOSITORY = 'demo-training-tools';
 const INPUTS_TAG = 'inputs-0123456789abcdef';
 const BUILT_FROM = 'c0ffee0000000000000000000000000000000042';
 const MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+const REVISION_LABEL = 'org.opencontainers.image.revision';
 
 /** A step of the image job, with the environment the fixture's training workflow gives it. */
 function stepOf(id: string): { run: string; env: Record<string, string> } {
@@ -219,6 +220,92 @@ describe('the reuse step, run as the runner runs it, against a registry that wan
   });
 });
 
+describe('the reuse step on the index of an image of several platforms, against a registry that wants ECR\'s login', () => {
+  const step = stepOf('reuse');
+  const auth = { username: TEST_LOGIN.username, password: TEST_LOGIN.password };
+  const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+  const ARM_FROM = 'c0ffee00000000000000000000000000000000a4';
+  let work: string;
+  let registry: LocalRegistry | undefined;
+
+  /** A platform's image, pushed by digest, with the labels it was built with. */
+  async function pushChild(architecture: string, labels: Record<string, string>): Promise<string> {
+    const configText = JSON.stringify({ architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: labels } });
+    const config = await putBlob(registry!.host, REPOSITORY, configText, auth);
+    const bytes = `{"schemaVersion":2,"mediaType":"${MEDIA_TYPE}","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"${config}","size":${configText.length}},"layers":[]}`;
+    return putManifest(registry!.host, REPOSITORY, sha256(bytes), bytes, MEDIA_TYPE, auth);
+  }
+
+  /** An index of the children under `tag`, as the merge job writes it; returns its digest. */
+  async function pushIndex(tag: string, children: Record<string, string>): Promise<string> {
+    const manifests = await Promise.all(Object.entries(children).map(async ([architecture, digest]) => ({
+      mediaType: MEDIA_TYPE, digest, size: (await getManifest(registry!.host, REPOSITORY, digest, auth)).bytes.length, platform: { architecture, os: 'linux' },
+    })));
+    return putManifest(registry!.host, REPOSITORY, tag, JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }), OCI_INDEX, auth);
+  }
+
+  const reuse = (env: Record<string, string>) => {
+    const mark = registry!.log().length;
+    const run = runStep(step.run, { ...step.env, REBUILD: 'false', ECR_REGISTRY: registry!.host, ...env }, { path: loginAws(mkdtempSync(join(work, 'aws-'))).path });
+    return { run, writes: registryRequests(registry!.log().slice(mark)).filter((r) => r.method === 'PUT').map((r) => r.uri) };
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'reuse-index-'));
+    mkdirSync(join(work, 'registry'));
+    registry = await startRegistry(join(work, 'registry'), { htpasswd: TEST_LOGIN.htpasswd, logRequests: true, deletes: true });
+  }, 30_000);
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('promotes the index itself to the wanted tag, digest unchanged, once it found every platform\'s image built by CI', async () => {
+    // GIVEN an index whose amd64 image was reused from an earlier commit and whose arm64 image is new
+    const amd64 = await pushChild('amd64', { [REVISION_LABEL]: BUILT_FROM });
+    const arm64 = await pushChild('arm64', { [REVISION_LABEL]: ARM_FROM });
+    const index = await pushIndex('inputs-00000000000000a1', { amd64, arm64 });
+    // WHEN a release of the same inputs runs the reuse step against the index's inputs tag
+    const { run } = reuse({ IMAGE_TAG: 'v3.0.0', INPUTS_TAG: 'inputs-00000000000000a1' });
+    // THEN v3.0.0 is the very index, and the outputs name both commits and every platform's image
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({
+      promoted: 'true', digest: index, built_from: `${BUILT_FROM} ${ARM_FROM}`, children: `linux/amd64@${amd64} linux/arm64@${arm64}`,
+    });
+    expect(run.stdout).toContain(`Promoted ${index} (inputs-00000000000000a1, built from ${BUILT_FROM} ${ARM_FROM}) to v3.0.0: nothing to build`);
+    expect((await getManifest(registry!.host, REPOSITORY, 'v3.0.0', auth)).digest).toBe(index);
+  });
+
+  test.each<[string, { labels: Record<string, string>; deleted?: boolean }, string]>([
+    ['one platform\'s image was deleted from the repository', { labels: { [REVISION_LABEL]: ARM_FROM }, deleted: true }, `is not in ${REPOSITORY}: building`],
+    ['one platform\'s image was built from uncommitted files', { labels: { [REVISION_LABEL]: `${ARM_FROM}-dirty` } },
+      `, ${ARM_FROM}-dirty, is not a commit CI built (40 hex digits): building`],
+    ['one platform\'s image has no revision label', { labels: {} }, ', \'\', is not a commit CI built (40 hex digits): building'],
+    ['one platform\'s label would inject outputs', { labels: { [REVISION_LABEL]: `${ARM_FROM}\npromoted=true` } },
+      `, $'${ARM_FROM}\\npromoted=true', is not a commit CI built (40 hex digits): building`],
+  ])('an index is not promoted when %s: the run builds, saying which platform in one line', async (what, arm, why) => {
+    // GIVEN an index of these inputs, one of whose children CI could not have built or is gone
+    const amd64 = await pushChild('amd64', { [REVISION_LABEL]: BUILT_FROM });
+    const arm64 = await pushChild('arm64', { ...arm.labels, case: what });
+    const inputsTag = `inputs-${sha256(what).slice(7, 23)}`;
+    const index = await pushIndex(inputsTag, { amd64, arm64 });
+    if (arm.deleted) {
+      await deleteManifest(registry!.host, REPOSITORY, arm64, auth);
+    }
+    const named = arm.deleted ? `its linux/arm64 image ${arm64} ` : `the ${REVISION_LABEL} label of its linux/arm64 image ${arm64}`;
+    // WHEN a run of the same inputs looks for it
+    const { run, writes } = reuse({ IMAGE_TAG: 'v3.1.0', INPUTS_TAG: inputsTag });
+    // THEN nothing is written or output, and one line names the index, the platform and why
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({});
+    expect(writes).toEqual([]);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('Not promoting'))).toEqual([`Not promoting ${inputsTag} (${index}): ${named}${why}`]);
+    expect(run.stdout.split('\n').filter((l) => /^(promoted|digest)=|^::(?!add-mask::)/.test(l))).toEqual([]);
+  });
+});
+
 describe('the step that records where the image came from', () => {
   const step = stepOf('origin');
   const runner = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'octo-org/demo-images', GITHUB_SHA: 'a'.repeat(40) };
@@ -241,6 +328,10 @@ describe('the step that records where the image came from', () => {
       `Built \`sha256:${'d'.repeat(64)}\` from [aaaaaaa](https://github.com/octo-org/demo-images/commit/${'a'.repeat(40)}) and pushed it as \`${FIXTURE_REGISTRY}/${REPOSITORY}:v1.0.0\` and \`${INPUTS_TAG}\`.`],
     ['a requested rebuild says it refreshed the packages and the base image', { REBUILD: 'true' },
       `and \`${INPUTS_TAG}\`, rebuilt on request: no layer came from the build cache and the base image was pulled again, so unpinned packages (apt-get, pip) and the base image are as of this run.`],
+    ['a promoted index names each commit its platforms\' images were built from', { PROMOTED: 'true', BUILT_FROM: `${BUILT_FROM} ${'b'.repeat(40)}` },
+      `built from [c0ffee0](https://github.com/acme/ml-platform/commit/${BUILT_FROM}) and [bbbbbbb](https://github.com/acme/ml-platform/commit/${'b'.repeat(40)}) to`],
+    ['one word of the commits that is not a commit hash makes them all unknown', { PROMOTED: 'true', BUILT_FROM: `${BUILT_FROM} ](https://evil.example)` },
+      'built from an unknown commit to'],
     ['a label that is not a commit hash is never written into the summary', { PROMOTED: 'true', BUILT_FROM: '](https://evil.example) ::error::x' },
       'built from an unknown commit to'],
   ])('%s', (_case, env, expected) => {

@@ -1,7 +1,9 @@
 import { fakeAws, FakeEcrScenario } from './support/fake-aws';
 import { imageJob } from './support/image-job';
 import { FIXTURE_ACCOUNT, FIXTURE_REGION, imageJobFixture } from './support/image-job-fixture';
+import { twoPlatformProject } from './support/project';
 import { runStep } from './support/runner';
+import { MULTI_PLATFORM_JOBS } from '../src/github/multi-platform-build-workflow';
 
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 // The image job generated for the fixture declaration: a training image declaring a 4 GB threshold,
@@ -99,5 +101,64 @@ describe.each(IMAGES)('the size step of $workflow', (image) => {
     const result = check({ error: { code: 'ServerException', message: 'x\n::error::injected' } });
     expect(result.status).toBe(0);
     expect(result.stdout).not.toMatch(/^::error/m);
+  });
+});
+
+describe('the size check of an image of several platforms, in the merge job and, for a promoted index, the index job', () => {
+  const files = twoPlatformProject();
+  const AMD64 = `sha256:${'a1'.repeat(32)}`;
+  const ARM64 = `sha256:${'b2'.repeat(32)}`;
+  const sizeOf = (jobId: string) => {
+    const job = imageJob('edge-build-deployment-image.yaml', {}, files, jobId);
+    const step = job.steps.find((s: any) => s.id === 'size');
+    return { run: step.run, env: { ...job.env, ...step.env, IMAGE_TAG: 'v2.0.0' }, wiring: step.env.CHILDREN };
+  };
+  const check = (jobId: string, children: string, scenario: FakeEcrScenario) => {
+    const { run, env } = sizeOf(jobId);
+    const aws = fakeAws(scenario);
+    return { ...runStep(run, { ...env, CHILDREN: children }, { path: aws.path }), calls: aws.calls(), threshold: Number(env.SIZE_THRESHOLD_BYTES) };
+  };
+
+  test.each<[string, string]>([
+    [MULTI_PLATFORM_JOBS.merge, '${{ steps.merge.outputs.children }}'],
+    [MULTI_PLATFORM_JOBS.index, '${{ steps.reuse.outputs.children }}'],
+  ])('the %s job checks every platform the index lists', (jobId, children) => {
+    expect(sizeOf(jobId).wiring).toBe(children);
+  });
+
+  test('each platform gets its digest, its compressed size and its own warning, the platform heading its line and its section', () => {
+    // GIVEN the arm64 image is above the threshold and the amd64 one within it
+    const { threshold } = check(MULTI_PLATFORM_JOBS.merge, '', { images: {} });
+    const sizes = { [AMD64]: threshold - 1, [ARM64]: threshold + 1 };
+    const result = check(MULTI_PLATFORM_JOBS.merge, `linux/amd64@${AMD64} linux/arm64@${ARM64}`, { images: sizes });
+    // THEN one describe-images call per platform's digest, one warning, for arm64, and a summary section per platform
+    expect(result.status).toBe(0);
+    expect(result.calls.map((c) => c[c.indexOf('--image-ids') + 1])).toEqual([`imageDigest=${AMD64}`, `imageDigest=${ARM64}`]);
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^linux\/amd64: \S+\/edge-tools:v2\.0\.0 is \S+ (MB|GB) \(compressed size in ECR\), within the .+ threshold$/),
+      expect.stringMatching(/^::warning title=Image size \(linux\/arm64\)::linux\/arm64: \S+\/edge-tools:v2\.0\.0 is \S+ (MB|GB) \(compressed size in ECR\), above the .+ threshold$/),
+    ]);
+    expect(result.summary).toMatch(new RegExp(`^### linux/amd64\n\n\\| Image .*\n.*\n\\| \`\\S+/edge-tools\` \\| \`v2\\.0\\.0\` \\| \`${AMD64}\` \\| .* \\(${threshold - 1} bytes\\) \\|`, 'm'));
+    expect(result.summary).toMatch(new RegExp(`^### linux/arm64\n\n\\| Image .*\n.*\n\\| \`\\S+/edge-tools\` \\| \`v2\\.0\\.0\` \\| \`${ARM64}\` \\| .* \\(${threshold + 1} bytes\\) \\|`, 'm'));
+  });
+
+  test('a platform ECR cannot size is warned about under its own name; the others are still checked', () => {
+    const result = check(MULTI_PLATFORM_JOBS.index, `linux/amd64@${AMD64} linux/arm64@${ARM64}`, { images: { [ARM64]: 1 } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^::warning title=Image size unknown \(linux\/amd64\)::linux\/amd64: could not read the compressed size in ECR of \S+:v2\.0\.0 \(ECR did not answer: /m);
+    expect(result.stdout).toMatch(/^linux\/arm64: \S+ is 0 MB \(compressed size in ECR\), within/m);
+    expect(result.summary).toContain('### linux/amd64');
+    expect(result.summary).toContain('| unknown |');
+  });
+
+  test.each([
+    ['no platform', ''],
+    ['a word that is no platform@digest, and would start a workflow command', `linux/amd64@${AMD64}\n::error::injected`],
+  ])('with %s, it warns without asking ECR about it and never fails', (_case, children) => {
+    const result = check(MULTI_PLATFORM_JOBS.merge, children, { images: { [AMD64]: 1 } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^::warning title=Image size unknown::could not read the compressed sizes? in ECR of \S+:v2\.0\.0/m);
+    expect(result.stdout).not.toMatch(/^::error/m);
+    expect(result.calls.length).toBeLessThanOrEqual(1);
   });
 });

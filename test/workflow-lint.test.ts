@@ -1,6 +1,8 @@
 import { actionlint } from './support/actionlint';
+import { twoPlatformProject } from './support/project';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, readWorkflowText, runSteps, workflowFiles } from './support/workflows';
+import { MULTI_PLATFORM_WORKFLOW_PATH } from '../src/github/image-steps';
 
 const files = workflowFiles();
 
@@ -26,6 +28,13 @@ describe('generated workflows', () => {
     const problems = await actionlint(readWorkflowText(file), `.github/workflows/${file}`);
     // THEN there is nothing to report but what the linter's age explains
     expect(problems).toEqual([]);
+  });
+
+  test('actionlint reports nothing on the multi-platform workflow of an image of two platforms', async () => {
+    // GIVEN a fixture project, as the repository's own images are all of one platform;
+    // its expressions must name steps, jobs and inputs that exist
+    const text = twoPlatformProject()[MULTI_PLATFORM_WORKFLOW_PATH];
+    expect(await actionlint(text, MULTI_PLATFORM_WORKFLOW_PATH)).toEqual([]);
   });
 
   test.each(scripts.map((s) => [`${s.file} › ${s.job} › ${s.step}`, s] as const))(

@@ -8,9 +8,9 @@ import {
 import { evaluate } from './support/expressions';
 import { buildStep, imageJob } from './support/image-job';
 import { codeSpans, fencedAfter, section, tableRows } from './support/markdown';
-import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY } from './support/project';
+import { FixturePlatform, newPlatform, newProject, synth, TEST_REGISTRY, twoPlatformProject } from './support/project';
 import { imageWorkflowFiles, loadWorkflow, REPO_ROOT } from './support/workflows';
-import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
+import { MULTI_PLATFORM_WORKFLOW_FILE, REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
 
 const README = readFileSync(join(REPO_ROOT, WorkflowsReadme.PATH), 'utf8');
 const IMAGE_FILES = imageWorkflowFiles().filter((f) => f !== REUSABLE_WORKFLOW_FILE);
@@ -199,6 +199,30 @@ describe('WorkflowsReadme', () => {
     expect((statSync(file).mode % 0o1000).toString(8)).toMatch(/^[45][45][45]$/);
     expect(readmeOf()).toBe(text);
     rmSync(project.outdir, { recursive: true, force: true });
+  });
+
+  test('an image of several platforms gets the multi-platform workflow\'s jobs, with their steps, and each platform\'s runner and cache as its workflow passes them', () => {
+    // GIVEN a project with one image of one platform and one of two
+    const files = twoPlatformProject();
+    const readme: string = files[WorkflowsReadme.PATH];
+    const reusable = parse(files[`.github/workflows/${MULTI_PLATFORM_WORKFLOW_FILE}`]);
+    const multi = section(readme, '## Images for several platforms');
+    // THEN the jobs are the multi-platform workflow's, in order, each with its steps in order
+    const jobs = multi.filter((l) => /^\d+\. /.test(l)).map((l) => ({ id: l.match(/\*\*(.+?)\*\*/)![1], steps: l.replace(/.*\. Steps: /, '').replace(/\.$/, '').split('; ') }));
+    expect(jobs.map((j) => j.id)).toEqual(Object.keys(reusable.jobs));
+    for (const job of jobs) {
+      expect(job.steps).toEqual(reusable.jobs[job.id].steps.map((step: any) => step.name));
+    }
+    // AND each platform's row is what the image's workflow passes: platform, runner labels, build cache
+    const passed = JSON.parse(parse(files['.github/workflows/edge-build-deployment-image.yaml']).jobs[IMAGE_JOB_ID].with.platforms);
+    expect(tableRows(multi)).toEqual(passed.map((p: any) => ['`edge-tools`', `\`${p.platform}\``, p.runs_on.map((l: string) => `\`${l}\``).join(', '), `\`${p.cache_tag}\``]));
+    // AND the single job's steps are documented for the images of one platform, the image's platforms in its layers
+    expect(section(readme, '## Build steps').join('\n')).toContain('Every image workflow of one platform calls the reusable workflow');
+    // (of which no deployment image frees disk space)
+    expect(section(readme, '## Build steps')).toContainEqual(expect.stringMatching(/^\d+\. \*\*Free disk space\*\* \(none of these images\): /));
+    expect(section(readme, '### edge-tools').join('\n')).toMatch(/^Edge deployment image for `linux\/amd64` and `linux\/arm64`, built by/m);
+    // AND the repository's own images, all of one platform, have no such section
+    expect(README).not.toContain('## Images for several platforms');
   });
 
   test('a role written into the workflows by ARN needs no secret', () => {

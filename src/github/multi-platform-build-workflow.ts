@@ -38,6 +38,11 @@ export const MULTI_PLATFORM_STEPS = {
     name: 'Build and push this platform\'s image',
     description: 'builds the Dockerfile for this platform natively (no emulation) and pushes it under this platform\'s inputs tag only: the wanted tag goes on the index',
   },
+  sizes: {
+    id: 'size',
+    name: 'Check each platform\'s image size',
+    description: 'reads the compressed size in ECR of each platform\'s image the index lists, as the size check of one image does, and warns per platform, the platform heading its warning, its line and its section of the job summary (digest and size)',
+  },
   merge: {
     id: 'merge',
     name: 'Merge the platforms into one index',
@@ -117,6 +122,24 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
     return { ECR_REGISTRY: registry.host, ECR_REGISTRY_ID: registry.account, ECR_REGION: registry.region, ECR_REPOSITORY: '${{ inputs.repository }}' };
   }
 
+  /** The size check of every platform's image the index lists, under the wanted tag. */
+  private sizes(tag: string, children: string, condition?: string): github.workflows.JobStep {
+    return {
+      ...named(MULTI_PLATFORM_STEPS.sizes),
+      ...(condition ? { if: condition } : {}),
+      env: {
+        IMAGE_TAG: tag,
+        CHILDREN: children,
+        ...this.ecr,
+        AWS_RETRY_MODE: 'standard',
+        AWS_MAX_ATTEMPTS: String(ECR_MAX_ATTEMPTS),
+        SIZE_THRESHOLD_BYTES: '${{ inputs.size_threshold_bytes }}',
+        SIZE_THRESHOLD: '${{ inputs.size_threshold }}',
+      },
+      run: libraryCall('size.sh', 'platform_sizes_step'),
+    };
+  }
+
   /** @param verifies whether the job verifies provenance, which needs the latest branch's history */
   private login(verifies = false): github.workflows.JobStep[] {
     return [checkoutStep(this.gh, verifies && this.platform.registry.provenance), ...awsLoginSteps(this.gh, this.platform)];
@@ -147,6 +170,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         env: { IMAGE_TAG: '${{ steps.tag.outputs.tag }}', ...this.ecr },
         run: libraryCall('ecr.sh', 'immutable_tag_step'),
       },
+      this.sizes('${{ steps.tag.outputs.tag }}', '${{ steps.reuse.outputs.children }}', 'steps.reuse.outputs.promoted == \'true\''),
       {
         ...named(s.origin),
         if: 'steps.reuse.outputs.promoted == \'true\'',
@@ -227,19 +251,6 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
         },
       },
       ...attestSteps(this.gh, this.platform.registry, `\${{ steps.${MULTI_PLATFORM_STEPS.platformBuild.id}.outputs.digest }}`, building),
-      {
-        ...named(s.size),
-        env: {
-          IMAGE_TAG: '${{ steps.inputs.outputs.tag }}',
-          IMAGE_DIGEST: '${{ steps.reuse.outputs.digest || steps.build.outputs.digest }}',
-          ...this.ecr,
-          AWS_RETRY_MODE: 'standard',
-          AWS_MAX_ATTEMPTS: String(ECR_MAX_ATTEMPTS),
-          SIZE_THRESHOLD_BYTES: '${{ inputs.size_threshold_bytes }}',
-          SIZE_THRESHOLD: '${{ inputs.size_threshold }}',
-        },
-        run: libraryCall('size.sh', 'size_step'),
-      },
     ];
   }
 
@@ -255,6 +266,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       },
       // The merge job runs only when the index was not promoted: its index is new.
       ...attestSteps(this.gh, this.platform.registry, `\${{ steps.${MULTI_PLATFORM_STEPS.merge.id}.outputs.digest }}`),
+      this.sizes(INDEX_OUTPUT('tag'), '${{ steps.merge.outputs.children }}'),
       {
         ...named(IMAGE_STEPS.origin),
         env: {

@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
-import { IMAGE_JOB_PERMISSIONS, ImageWorkflow } from './image-build-workflow';
-import { IMAGE_STEPS, ImageStep, REUSABLE_WORKFLOW_FILE } from './image-steps';
+import { IMAGE_JOB_PERMISSIONS, ImageWorkflow, MULTI_PLATFORM_INPUTS } from './image-build-workflow';
+import { IMAGE_STEPS, ImageStep, MULTI_PLATFORM_WORKFLOW_FILE, REUSABLE_WORKFLOW_FILE } from './image-steps';
 import { code, fenced, table } from './markdown';
+import { MULTI_PLATFORM_JOBS, MultiPlatformBuildWorkflow } from './multi-platform-build-workflow';
 import type { PullRequestBuildOptions, PullRequestChecks } from './pull-request-checks';
 import { PUSH_POLICY_PATH, TRUST_POLICY_PATH } from '../aws/aws-setup';
 import { AWS_DIR } from '../aws/ecr-manifest';
@@ -200,18 +201,66 @@ const STEP_RUNNERS = new Map<ImageStep, (image: ContainerImage) => boolean>([
 ]);
 
 export function buildStepsSection(images: readonly DocumentedImage[]): string[] {
+  // An image of several platforms calls the multi-platform workflow instead (see its own section).
+  const some = images.some(({ image }) => image.multiPlatform) ? ' of one platform' : '';
+  images = images.filter(({ image }) => !image.multiPlatform);
+  if (images.length === 0) {
+    return [];
+  }
   return [
     '## Build steps',
     '',
-    `Every image workflow calls the reusable workflow [${code(REUSABLE_WORKFLOW_FILE)}](${REUSABLE_WORKFLOW_FILE}), whose job runs these steps,`,
+    `Every image workflow${some} calls the reusable workflow [${code(REUSABLE_WORKFLOW_FILE)}](${REUSABLE_WORKFLOW_FILE}), whose job runs these steps,`,
     `in this order; each \`run:\` step calls a function of the shell library in [${code(`${LIBRARY_DIR}/`)}](../../${LIBRARY_DIR}/):`,
     '',
     ...Object.values(IMAGE_STEPS).map((step: ImageStep, i) => {
       const runs = STEP_RUNNERS.get(step);
       const runners = images.filter(({ image }) => runs?.(image) ?? true);
-      const only = runners.length < images.length ? ` (only ${runners.map(({ image }) => code(image.repository)).join(', ')})` : '';
+      const only = runners.length === 0 ? ' (none of these images)'
+        : runners.length < images.length ? ` (only ${runners.map(({ image }) => code(image.repository)).join(', ')})` : '';
       return `${i + 1}. **${step.name}**${only}: ${step.description}`;
     }),
+    '',
+  ];
+}
+
+/** What each job of the multi-platform workflow is for, in the order they run. */
+const MULTI_PLATFORM_JOB_PURPOSES: Record<keyof typeof MULTI_PLATFORM_JOBS, string> = {
+  index: 'on the first platform\'s runner: fingerprints every platform and the index (from the platforms\' fingerprints), and when ECR has'
+    + ' the index\'s inputs tag, promotes that index with its digest unchanged, once every platform\'s image it lists is in the repository'
+    + ' with a revision label of a commit CI built; then nothing else runs',
+  platform: 'one job per platform (a matrix), each on a runner of that platform\'s architecture, no emulation: builds and pushes the'
+    + ' platform\'s image under its own inputs tag only, unless ECR has that tag already (a platform whose inputs did not change is not rebuilt)',
+  merge: 'on the first platform\'s runner: writes an OCI image index of the platforms\' images under the index\'s inputs tag and the wanted'
+    + ' tag, then checks each platform\'s compressed size',
+};
+
+/** The jobs of the multi-platform workflow and each platform's runner, when an image declares several platforms. */
+export function multiPlatformSection(images: readonly DocumentedImage[], workflow: MultiPlatformBuildWorkflow | undefined): string[] {
+  const multi = images.filter(({ image }) => image.multiPlatform);
+  if (multi.length === 0 || !workflow) {
+    return [];
+  }
+  const link = `[${code(MULTI_PLATFORM_WORKFLOW_FILE)}](${MULTI_PLATFORM_WORKFLOW_FILE})`;
+  const stepsOf = (id: string) => {
+    const job = workflow.getJob(id);
+    return 'steps' in job ? job.steps.map((step) => step.name).filter((name): name is string => !!name) : [];
+  };
+  return [
+    '## Images for several platforms',
+    '',
+    `${multi.map(({ image }) => code(image.repository)).join(', ')} ${multi.length > 1 ? 'are' : 'is'} built for several platforms: ${multi.length > 1 ? 'their workflows call' : 'its workflow calls'}`
+      + ` the reusable workflow ${link} instead, whose jobs run in this order:`,
+    '',
+    ...Object.entries(MULTI_PLATFORM_JOBS).map(([key, id], i) =>
+      `${i + 1}. **${id}**, ${MULTI_PLATFORM_JOB_PURPOSES[key as keyof typeof MULTI_PLATFORM_JOBS]}. Steps: ${stepsOf(id).join('; ')}.`),
+    '',
+    'Each platform is built on these runners, with a build cache of its own:',
+    '',
+    // What the image's workflow passes to the multi-platform workflow, so the table cannot disagree with it.
+    ...table(['Image', 'Platform', 'Runner labels', 'Build cache tag'], multi.flatMap(({ image }) =>
+      (JSON.parse(String(MULTI_PLATFORM_INPUTS.platforms.of(image))) as Array<{ platform: string; runs_on: string[]; cache_tag: string }>)
+        .map((p) => [code(image.repository), code(p.platform), p.runs_on.map(code).join(', '), code(p.cache_tag)]))),
     '',
   ];
 }
@@ -273,7 +322,7 @@ function imageLayers(image: ContainerImage): string[] {
   return [
     `### ${image.repository}`,
     '',
-    `${image.pipeline.title} ${image.kind.name} image for ${code(image.targetPlatform.value)}, built by [${code(image.workflowFileName)}](${image.workflowFileName}) from ${dockerfile}`
+    `${image.pipeline.title} ${image.kind.name} image for ${image.platforms.map((target) => code(target.value)).join(' and ')}, built by [${code(image.workflowFileName)}](${image.workflowFileName}) from ${dockerfile}`
       + (image.dockerfileGenerated ? ', generated from this declaration.' : `, hand-written; its build arguments are in ${code(image.buildArgsFile)}.`),
     '',
     ...table(['Layer', 'Contents'], rows.filter(([, contents]) => contents !== '')),

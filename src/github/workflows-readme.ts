@@ -1,9 +1,10 @@
 import { FileBase } from 'projen/lib/file';
 import * as github from 'projen/lib/github';
 import { ImageWorkflow } from './image-build-workflow';
+import { MultiPlatformBuildWorkflow } from './multi-platform-build-workflow';
 import type { PullRequestChecks } from './pull-request-checks';
 import {
-  buildStepsSection, DocumentedImage, imagesSection, manualTriggerSection, oidcSection, pullRequestSection,
+  buildStepsSection, DocumentedImage, imagesSection, manualTriggerSection, multiPlatformSection, oidcSection, pullRequestSection,
   triggersSection, workflowsSection,
 } from './workflows-readme-sections';
 import type { PlatformView } from '../platform/container-image';
@@ -30,7 +31,9 @@ export class WorkflowsReadme extends FileBase {
 
   protected synthesizeContent(): string {
     const platform = this.platform;
-    const workflows = (github.GitHub.of(this.project)?.workflows ?? []).filter((w): w is ImageWorkflow => w instanceof ImageWorkflow);
+    const all = github.GitHub.of(this.project)?.workflows ?? [];
+    const workflows = all.filter((w): w is ImageWorkflow => w instanceof ImageWorkflow);
+    const multiPlatform = all.find((w): w is MultiPlatformBuildWorkflow => w instanceof MultiPlatformBuildWorkflow);
     const images: DocumentedImage[] = platform.images.map((image) => {
       const workflow = workflows.find((w) => w.image === image);
       if (!workflow) {
@@ -50,6 +53,7 @@ export class WorkflowsReadme extends FileBase {
       ...triggersSection(platform, images),
       ...oidcSection(platform, images),
       ...buildStepsSection(images),
+      ...multiPlatformSection(images, multiPlatform),
       ...imagesSection(images),
       ...manualTriggerSection(platform, images),
       ...(checks ? pullRequestSection(checks) : []),

@@ -106,9 +106,9 @@ export function renderBuildStep(image: FingerprintedImage = PROOF_IMAGE): string
 
 /**
  * A stand-in `aws` for the reuse step's login: the local registry asks for no
- * credentials, so any token will do.
+ * credentials, so any token will do. Returns a PATH with it first.
  */
-function loginStandIn(dir: string): string {
+export function loginStandIn(dir: string): string {
   writeFileSync(join(dir, 'aws'), '#!/bin/sh\n[ "$1 $2" = "ecr get-login-password" ] && echo local-token\n', { mode: 0o755 });
   return `${dir}:${process.env.PATH}`;
 }

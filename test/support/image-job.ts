@@ -27,6 +27,12 @@ export function reusableWorkflow(dir: WorkflowSource = WORKFLOWS_DIR): any {
   return load(REUSABLE_WORKFLOW_FILE, dir);
 }
 
+/** The reusable workflow an image workflow calls (the one of an image of several platforms, or the single one), parsed. */
+function calledWorkflow(callerFile: string, dir: WorkflowSource): any {
+  const uses: string = load(callerFile, dir).jobs[IMAGE_JOB_ID].uses;
+  return load(uses.replace(/^\.\/\.github\/workflows\//, ''), dir);
+}
+
 /** What a dispatch of an image workflow asks for; a push has neither. */
 export interface Dispatch {
   readonly tag?: string;
@@ -40,7 +46,7 @@ export interface Dispatch {
  */
 export function callerInputs(callerFile: string, dispatch: Dispatch = {}, dir: WorkflowSource = WORKFLOWS_DIR): Record<string, Value> {
   const caller = load(callerFile, dir).jobs[IMAGE_JOB_ID];
-  const declared: Record<string, any> = reusableWorkflow(dir).on.workflow_call.inputs;
+  const declared: Record<string, any> = calledWorkflow(callerFile, dir).on.workflow_call.inputs;
   const contexts = { inputs: { tag: dispatch.tag ?? null, rebuild: dispatch.rebuild ?? null } };
   return Object.fromEntries(Object.entries(declared).map(([name, input]) => {
     const given = caller.with?.[name];
@@ -54,14 +60,15 @@ export function callerInputs(callerFile: string, dispatch: Dispatch = {}, dir: W
 }
 
 /**
- * The reusable image job as it runs for one image workflow: every
+ * The reusable image job (or, of an image of several platforms, its job
+ * `jobId`) as it runs for one image workflow: every
  * `${{ inputs.<name> }}` and `${{ env.<name> }}` in its values replaced by
  * what that caller passes. Expressions over step outputs, the runner or
  * `github` are left as they are, for the test to give.
  */
-export function imageJob(callerFile: string, dispatch: Dispatch = {}, dir: WorkflowSource = WORKFLOWS_DIR): any {
+export function imageJob(callerFile: string, dispatch: Dispatch = {}, dir: WorkflowSource = WORKFLOWS_DIR, jobId: string = IMAGE_JOB_ID): any {
   const inputs = callerInputs(callerFile, dispatch, dir);
-  const job = reusableWorkflow(dir).jobs[IMAGE_JOB_ID];
+  const job = calledWorkflow(callerFile, dir).jobs[jobId];
   const substitute = (value: any, env: Record<string, string>): any => {
     if (typeof value === 'string') {
       return value.replace(/\$\{\{ (inputs|env)\.([A-Za-z0-9_]+) \}\}/g, (_m, context: string, name: string) =>

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javascript, Testing } from 'projen';
 import { REPO_ROOT } from './workflows';
-import { ContainerImage, ContainerImageOptions, ImagePlatform, ImagePlatformOptions, PINS_LOCK_FILE, Registry, ScriptCopy } from '../../src';
+import {
+  ContainerImage, ContainerImageOptions, ImageKind, ImagePlatform, ImagePlatformOptions, Pipeline, PINS_LOCK_FILE, Registry, ScriptCopy,
+  TargetPlatform,
+} from '../../src';
 
 /**
  * A new temp folder for a project, with the repository's lock in it, as a
@@ -62,4 +65,21 @@ export function newPlatform(options: Partial<ImagePlatformOptions> = {}): { proj
 /** The generated files of a project, by path. */
 export function synth(project: javascript.NodeProject): Record<string, any> {
   return Testing.synth(project);
+}
+
+/**
+ * The files of a project with one image of one platform (`triton-deployment-tools`)
+ * and one of two (`edge-tools`: linux/amd64 on GitHub's runner, linux/arm64
+ * on self-hosted labels), as synthesized.
+ */
+export function twoPlatformProject(): Record<string, any> {
+  const { project, platform } = newPlatform();
+  platform.addImage({ pipeline: Pipeline.of('triton'), kind: ImageKind.DEPLOYMENT, repository: 'triton-deployment-tools' });
+  platform.addImage({
+    pipeline: Pipeline.of('edge'),
+    kind: ImageKind.DEPLOYMENT,
+    repository: 'edge-tools',
+    platforms: [TargetPlatform.LINUX_AMD64, TargetPlatform.of('linux/arm64', { runsOn: ['self-hosted', 'arm64'] })],
+  });
+  return synth(project);
 }

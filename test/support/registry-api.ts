@@ -86,6 +86,16 @@ export async function putManifest(
   return sha256(bytes);
 }
 
+/** DELETE /v2/<repository>/manifests/<digest>: the image is gone, whatever named it (needs a registry started with `deletes`). */
+export async function deleteManifest(host: string, repository: string, digest: string, login?: RegistryLogin): Promise<void> {
+  const response = await fetch(`http://${host}/v2/${repository}/manifests/${digest}`, {
+    method: 'DELETE', headers: authorization(login), signal: AbortSignal.timeout(TIMEOUT),
+  });
+  if (response.status !== 202) {
+    throw new Error(`manifest DELETE ${repository}@${digest} answered ${response.status}: ${await response.text()}`);
+  }
+}
+
 /** The size of a blob, from HEAD /v2/<repository>/blobs/<digest>. */
 export async function blobSize(host: string, repository: string, digest: string): Promise<number> {
   const response = await fetch(`http://${host}/v2/${repository}/blobs/${digest}`, { method: 'HEAD', signal: AbortSignal.timeout(TIMEOUT) });

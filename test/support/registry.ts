@@ -39,6 +39,12 @@ export interface RegistryOptions {
    */
   readonly readOnly?: boolean;
   /**
+   * Accept DELETE of a manifest by digest, as ECR's BatchDeleteImage removes an image.
+   * @default false
+   * @see https://distribution.github.io/distribution/about/configuration/#delete
+   */
+  readonly deletes?: boolean;
+  /**
    * htpasswd lines (bcrypt) of the users it accepts with HTTP Basic
    * authentication, as ECR's registry API does with `AWS` and a token.
    * @default - no authentication
@@ -72,6 +78,7 @@ export async function startRegistry(dir: string, options: RegistryOptions = {}):
     'storage:',
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
+    ...(options.deletes ? ['  delete:', '    enabled: true'] : []),
     ...(options.readOnly ? ['  maintenance:', '    readonly:', '      enabled: true'] : []),
     ...(options.htpasswd ? ['auth:', '  htpasswd:', '    realm: test', `    path: ${join(dir, 'htpasswd')}`] : []),
     'http:',
