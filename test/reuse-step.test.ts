@@ -329,7 +329,7 @@ describe('the step that records where the image came from', () => {
     ['a requested rebuild says it refreshed the packages and the base image', { REBUILD: 'true' },
       `and \`${INPUTS_TAG}\`, rebuilt on request: no layer came from the build cache and the base image was pulled again, so unpinned packages (apt-get, pip) and the base image are as of this run.`],
     ['a promoted index names each commit its platforms\' images were built from', { PROMOTED: 'true', BUILT_FROM: `${BUILT_FROM} ${'b'.repeat(40)}` },
-      `built from [c0ffee0](https://github.com/acme/ml-platform/commit/${BUILT_FROM}) and [bbbbbbb](https://github.com/acme/ml-platform/commit/${'b'.repeat(40)}) to`],
+      `built from [c0ffee0](https://github.com/octo-org/demo-images/commit/${BUILT_FROM}) and [bbbbbbb](https://github.com/octo-org/demo-images/commit/${'b'.repeat(40)}) to`],
     ['one word of the commits that is not a commit hash makes them all unknown', { PROMOTED: 'true', BUILT_FROM: `${BUILT_FROM} ](https://evil.example)` },
       'built from an unknown commit to'],
     ['a label that is not a commit hash is never written into the summary', { PROMOTED: 'true', BUILT_FROM: '](https://evil.example) ::error::x' },
