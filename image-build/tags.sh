@@ -11,6 +11,8 @@
 
 # shellcheck source=image-build/settings.sh
 source "${BASH_SOURCE[0]%/*}/settings.sh"
+# shellcheck source=image-build/outputs.sh
+source "${BASH_SOURCE[0]%/*}/outputs.sh"
 
 # tag_refused MESSAGE: one workflow-command error line.
 tag_refused() {
@@ -157,8 +159,20 @@ tag_step() {
   local tag
   tag=$(resolve_tag "$GITHUB_EVENT_NAME" "$GITHUB_REF_TYPE" "$GITHUB_REF_NAME" "$GITHUB_SHA" "${REQUESTED_TAG:-}") || return 1
   check_tag "$tag" || return 1
-  echo "tag=$tag" >> "$GITHUB_OUTPUT"
+  step_output tag "$tag" || return 1
   echo "Image tag: $tag"
+}
+
+# The workflow's commit time step: outputs `created`, the checked-out commit's
+# time (strict ISO 8601), so rebuilding a commit labels the image the same.
+commit_time_step() {
+  local created pattern='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$'
+  created=$(git log -1 --format=%cI HEAD) || return 1
+  if [[ ! "$created" =~ $pattern ]]; then
+    printf '::error title=Commit time::git gave %q, not an ISO 8601 time\n' "$created" >&2
+    return 1
+  fi
+  step_output created "$created"
 }
 
 # The workflow's release step: a release tag (IMAGE_TAG, from the tag step)

@@ -10,6 +10,9 @@
 # the run log. Every function returns non-zero on the first failure, also
 # when called in a condition, where `set -e` does not apply.
 
+# shellcheck source=image-build/outputs.sh
+source "${BASH_SOURCE[0]%/*}/outputs.sh"
+
 # upgrade_step upgrade|pr: what the job of that name does.
 upgrade_step() {
   case "${1:-}" in
@@ -56,7 +59,7 @@ upgrade_patch() {
     return 1
   fi
   plan=$(set -o pipefail; gzip -9 < "$PLAN_FILE" | base64 -w0) || return
-  { echo "patch=$patch"; echo "plan=$plan"; } >> "$GITHUB_OUTPUT"
+  step_output patch "$patch" && step_output plan "$plan"
 }
 
 # Applies PATCH, the `upgrade` job's output, to the checkout and its index.

@@ -97,6 +97,17 @@ describe('the generated workflows and scripts keep their bash in the library', (
     expect(lines.size).toBeLessThanOrEqual(40);
   });
 
+  test('only outputs.sh writes $GITHUB_OUTPUT: no other library file, generated script or `run:` block appends to it', () => {
+    // The runner reads the file line by line: one writer checks every value for line breaks before it is written.
+    const appends = (text: string) => /GITHUB_OUTPUT/.test(text.split('\n').filter((line) => !line.trim().startsWith('#')).join('\n'));
+    const writers = [
+      ...libraryFiles().filter((file) => file !== 'outputs.sh' && appends(readFileSync(join(LIBRARY, file), 'utf8'))),
+      ...runs.filter((r) => appends(r.run)).map((r) => r.name),
+      ...SOURCES.flatMap(([name, source]) => source.scripts.filter(appends).map(() => `${name} › a generated script`)),
+    ];
+    expect(writers).toEqual([]);
+  });
+
   test.each(SOURCES)('no step is written twice in the workflows of %s', (_source, { workflows }) => {
     // The reusable image workflows run each job on a fresh runner: every job checks out and logs in, with
     // one shared definition of those steps. Any other repeat is a step copied (into an image's workflow,

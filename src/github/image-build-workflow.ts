@@ -179,7 +179,7 @@ export class ImageBuildWorkflow extends github.GithubWorkflow {
       { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
       { ...named(s.releaseOnMain), env: { IMAGE_TAG: tag }, run: libraryCall('tags.sh', 'release_on_main_step') },
       // The image's `created` label: the commit's time, not the clock's, as the local build does.
-      { ...named(s.commit), run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n' },
+      { ...named(s.commit), run: libraryCall('tags.sh', 'commit_time_step') },
       {
         ...named(s.inputs),
         env: { IMAGE_PLATFORM: '${{ inputs.platform }}', ...FINGERPRINT_ENV },

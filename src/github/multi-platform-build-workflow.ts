@@ -152,7 +152,7 @@ export class MultiPlatformBuildWorkflow extends github.GithubWorkflow {
       checkout,
       { ...named(s.tag), env: { REQUESTED_TAG: '${{ inputs.tag }}' }, run: libraryCall('tags.sh', 'tag_step') },
       { ...named(s.releaseOnMain), env: { IMAGE_TAG: '${{ steps.tag.outputs.tag }}' }, run: libraryCall('tags.sh', 'release_on_main_step') },
-      { ...named(s.commit), run: 'echo "created=$(git log -1 --format=%cI HEAD)" >> "$GITHUB_OUTPUT"\n' },
+      { ...named(s.commit), run: libraryCall('tags.sh', 'commit_time_step') },
       {
         ...named(MULTI_PLATFORM_STEPS.indexInputs),
         env: { IMAGE_PLATFORMS: '${{ inputs.platforms }}', ...FINGERPRINT_ENV },
