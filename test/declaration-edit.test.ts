@@ -148,13 +148,14 @@ describe('a team\'s first edits of .projenrc.ts keep the suite green', () => {
     // AND the suite passes in the copy: every test file but the end-to-end builds, in one jest run. Its
     // cache is its own and it reports to the terminal only (no junit file), so nothing is written into
     // this checkout; the tests that synthesize do so with --no-post, which keeps the shared node_modules.
+    // Two workers: jest's default on 2 cores is one, and this test's own worker only waits meanwhile.
     git(dir, 'commit', '--quiet', '--message', 'npx projen');
     const suite = suiteTestFiles();
     expect(FIXED_IN_OTHER_BRANCHES.filter((file) => !suite.includes(file))).toEqual([]);
     const tests = suite.filter((file) => !FIXED_IN_OTHER_BRANCHES.includes(file));
     jestCache = mkdtempSync(join(tmpdir(), 'declaration-edit-jest-'));
     const jest = spawnSync(process.execPath, [
-      join(dir, 'node_modules/jest/bin/jest.js'), '--ci', '--coverage=false', '--reporters=default', `--cacheDirectory=${jestCache}`,
+      join(dir, 'node_modules/jest/bin/jest.js'), '--ci', '--coverage=false', '--reporters=default', `--cacheDirectory=${jestCache}`, '--maxWorkers=2',
       '--runTestsByPath', ...tests,
     ], { cwd: dir, encoding: 'utf8', env: cleanEnv({ CI: 'true' }), maxBuffer: 256 * 1024 * 1024, timeout: 35 * 60_000 });
     if (jest.status !== 0) {
