@@ -5,20 +5,21 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ContainerImageOptions, ImageKind, OidcRole, Pipeline, PythonPackage, Registry, ScriptCopy, Size } from '../src';
 import { newPlatform, synth } from './support/project';
-import { cleanEnv, copyProject, projectFiles } from './support/sandbox';
+import { cleanEnv, copyProject, editDeclaration, projectFiles } from './support/sandbox';
 import { REPO_ROOT } from './support/workflows';
 
-const triton = Pipeline.of('triton');
+// A fixture image, named unlike this repository's images.
+const fixture = Pipeline.of('fixture');
 
 function valid(overrides: Partial<ContainerImageOptions> = {}): ContainerImageOptions {
-  return { pipeline: triton, kind: ImageKind.TRAINING, repository: 'triton-training-tools', ...overrides };
+  return { pipeline: fixture, kind: ImageKind.TRAINING, repository: 'fixture-training', ...overrides };
 }
 
 describe('a bad image declaration fails synth with the value, the rule and the fix', () => {
   test.each<[string, Partial<ContainerImageOptions>, RegExp]>([
-    ['an ECR repository name ECR rejects', { repository: 'Triton_Tools' },
-      /repository 'Triton_Tools' is not a name ECR accepts: .*lower-case.*e\.g\. 'triton-training-tools'/],
-    ['a repository name with a double separator', { repository: 'triton--tools' }, /repository 'triton--tools' is not a name ECR accepts/],
+    ['an ECR repository name ECR rejects', { repository: 'Fixture_Tools' },
+      /repository 'Fixture_Tools' is not a name ECR accepts: .*lower-case.*e\.g\. 'triton-training-tools'/],
+    ['a repository name with a double separator', { repository: 'fixture--tools' }, /repository 'fixture--tools' is not a name ECR accepts/],
     ['a one-character repository name', { repository: 'a' }, /repository 'a' is not a name ECR accepts: 2 to 256/],
     ['a path filter above the repository', { extraPaths: ['../elsewhere/**'] },
       /path filter '\.\.\/elsewhere\/\*\*' is outside the repository: use a relative path/],
@@ -27,12 +28,12 @@ describe('a bad image declaration fails synth with the value, the rule and the f
     ['a workflow file that is not YAML', { workflowFileName: 'build.json' },
       /workflow file 'build\.json' must be a plain file name ending in '\.yml' or '\.yaml'/],
     ['a workflow file in a sub-folder', { workflowFileName: 'images/build.yaml' }, /workflow file 'images\/build\.yaml' must be a plain file name/],
-    ['an id with capitals', { id: 'Triton' }, /image id 'Triton' must be lower-case letters and digits/],
+    ['an id with capitals', { id: 'Fixture' }, /image id 'Fixture' must be lower-case letters and digits/],
     ['an empty runner list', { runsOn: [] }, /runsOn is empty/],
     ['a zero timeout', { timeoutMinutes: 0 }, /timeoutMinutes 0 must be a whole number of minutes from 1 to 360/],
     ['a package declared twice', { pythonPackages: ['numpy', 'NumPy'] }, /Python package 'numpy' is declared twice/],
-    ['an id that makes the role session name longer than STS allows', { id: `triton-${'x'.repeat(31)}` },
-      /image id 'triton-x{31}' is 38 characters: the role session name 'gha-<id>-<run id>-<run attempt>' can reach 65, above the 64 STS accepts; give the image an `id` of at most 37 characters/],
+    ['an id that makes the role session name longer than STS allows', { id: `fixture-${'x'.repeat(30)}` },
+      /image id 'fixture-x{30}' is 38 characters: the role session name 'gha-<id>-<run id>-<run attempt>' can reach 65, above the 64 STS accepts; give the image an `id` of at most 37 characters/],
   ])('%s', (_case, overrides, message) => {
     // GIVEN a platform
     const { platform } = newPlatform();
@@ -44,7 +45,7 @@ describe('a bad image declaration fails synth with the value, the rule and the f
 
   test('an id of 37 characters, whose session name reaches exactly 64, is accepted', () => {
     const { platform } = newPlatform();
-    expect(platform.addImage(valid({ id: `triton-${'x'.repeat(30)}` })).imageId).toHaveLength(37);
+    expect(platform.addImage(valid({ id: `fixture-${'x'.repeat(29)}` })).imageId).toHaveLength(37);
   });
 
   test.each([
@@ -75,13 +76,13 @@ describe('a bad image declaration fails synth with the value, the rule and the f
 
   test.each<[string, Partial<ContainerImageOptions>, RegExp]>([
     ['the same id', { repository: 'other-repo', workflowFileName: 'other.yaml', workflowName: 'Other' },
-      /image id 'triton-training' is used by 'triton-training' \(addImage #1, repository 'triton-training-tools'\) and 'triton-training' \(addImage #2, repository 'other-repo'\): give one of them another `id`/],
+      /image id 'fixture-training' is used by 'fixture-training' \(addImage #1, repository 'fixture-training'\) and 'fixture-training' \(addImage #2, repository 'other-repo'\): give one of them another `id`/],
     ['the same workflow file', { id: 'other', repository: 'other-repo', workflowName: 'Other' },
-      /workflow file 'triton-build-training-image\.yaml' is used by 'triton-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2, [^)]+\)/],
+      /workflow file 'fixture-build-training-image\.yaml' is used by 'fixture-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2, [^)]+\)/],
     ['the same workflow name', { id: 'other', repository: 'other-repo', workflowFileName: 'other.yaml' },
-      /workflow name 'Build Triton Training Image' is used by 'triton-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2/],
+      /workflow name 'Build Fixture Training Image' is used by 'fixture-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2/],
     ['the same repository', { id: 'other', workflowFileName: 'other.yaml', workflowName: 'Other' },
-      /ECR repository 'triton-training-tools' is used by 'triton-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2, [^)]+\): each image needs its own repository/],
+      /ECR repository 'fixture-training' is used by 'fixture-training' \(addImage #1, [^)]+\) and 'other' \(addImage #2, [^)]+\): each image needs its own repository/],
   ])('a second image with %s is rejected, naming both images', (_case, overrides, message) => {
     // GIVEN a platform with one image
     const { platform } = newPlatform();
@@ -89,7 +90,7 @@ describe('a bad image declaration fails synth with the value, the rule and the f
     // WHEN a second image clashes with it
     // THEN the second declaration fails and the first still stands alone
     expect(() => platform.addImage(valid(overrides))).toThrow(message);
-    expect(platform.images.map((i) => i.imageId)).toEqual(['triton-training']);
+    expect(platform.images.map((i) => i.imageId)).toEqual(['fixture-training']);
   });
 
   test('a rejected declaration leaves nothing half-written', () => {
@@ -101,8 +102,8 @@ describe('a bad image declaration fails synth with the value, the rule and the f
     const files = synth(project);
     // THEN only the valid image's workflow exists, with the reusable workflow it calls, besides the platform's weekly upgrade
     expect(Object.keys(files).filter((f) => /^\.github\/workflows\/.*\.ya?ml$/.test(f))).toEqual([
+      '.github/workflows/fixture-build-training-image.yaml',
       '.github/workflows/image-build.yaml',
-      '.github/workflows/triton-build-training-image.yaml',
       '.github/workflows/upgrade-pins.yml',
     ]);
     expect(existsSync(join(project.outdir, '.github/workflows/dup.yaml'))).toBe(false);
@@ -111,9 +112,9 @@ describe('a bad image declaration fails synth with the value, the rule and the f
 
 describe('bad shared declarations fail with the value and the rule', () => {
   test.each<[string, () => unknown, RegExp]>([
-    ['an account that is not 12 digits', () => Registry.ecr({ account: '1234', region: 'eu-central-1' }),
+    ['an account that is not 12 digits', () => Registry.ecr({ account: '1234', region: 'ap-southeast-2' }),
       /account '1234' must be the 12-digit AWS account id/],
-    ['a region that is not a region', () => Registry.ecr({ account: '123456789012', region: 'Frankfurt' }),
+    ['a region that is not a region', () => Registry.ecr({ account: '444455556666', region: 'Frankfurt' }),
       /region 'Frankfurt' is not an AWS region name, e\.g\. 'eu-central-1'/],
     ['a secret name GitHub reserves', () => OidcRole.fromSecret('GITHUB_ROLE'), /secret 'GITHUB_ROLE' is not a valid GitHub secret name/],
     ['a role that is not an IAM role ARN', () => OidcRole.fromArn('arn:aws:s3:::bucket'), /OIDC role 'arn:aws:s3:::bucket' is not an IAM role ARN/],
@@ -121,7 +122,7 @@ describe('bad shared declarations fail with the value and the rule', () => {
     ['an import name that is not a module', () => PythonPackage.of('pyyaml', { importName: 'py-yaml' }), /import name 'py-yaml' is not a Python module path/],
     ['a version with an operator', () => PythonPackage.of('torch', { version: '>=2' }), /version '>=2' is not an exact version/],
     ['a script folder outside the repository', () => ScriptCopy.of('../scripts', '/scripts'), /script folder '\.\.\/scripts' is outside the repository/],
-    ['a relative script destination', () => ScriptCopy.of('training/triton', 'scripts'), /script destination 'scripts' must be an absolute folder/],
+    ['a relative script destination', () => ScriptCopy.of('training/fixture', 'scripts'), /script destination 'scripts' must be an absolute folder/],
     ['a pipeline name with spaces', () => Pipeline.of('ml server'), /pipeline name 'ml server' must be lower-case letters and digits/],
     ['a tagging branch that is a pattern', () => newPlatform({ tagging: { snapshotBranches: ['release/*'] } }),
       /branch 'release\/\*' must be a plain branch name/],
@@ -155,12 +156,17 @@ describe('npx projen with a bad declaration', () => {
   }
 
   test('fails with the declaration\'s message alone, no stack trace, and writes no file', () => {
-    // WHEN an image id makes the role session name too long
-    const result = synthWith((text) => text.replace("repository: 'triton-training-tools',",
-      "repository: 'triton-training-tools', id: 'triton-training-with-an-id-far-too-long-for-sts',"));
+    // WHEN the declaration gains an image whose id makes the role session name too long: added before
+    // the closing synth, whatever images .projenrc.ts declares
+    const result = synthWith((text) => editDeclaration(text, 'project.synth();', [
+      "{ const src = require('./src');",
+      "  src.ImagePlatform.of(project).addImage({ pipeline: src.Pipeline.of('fixture'), kind: src.ImageKind.TRAINING, repository: 'fixture-training',",
+      "    id: 'fixture-training-with-an-id-far-too-long-for-sts', scripts: [] }); }",
+      'project.synth();',
+    ].join('\n')));
     // THEN synthesis fails with the rule and the fix, without frames or Node's banner, and nothing changed
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain("Invalid image declaration 'triton-training-with-an-id-far-too-long-for-sts':\n  - image id 'triton-training-with-an-id-far-too-long-for-sts' is 47 characters");
+    expect(result.stderr).toContain("Invalid image declaration 'fixture-training-with-an-id-far-too-long-for-sts':\n  - image id 'fixture-training-with-an-id-far-too-long-for-sts' is 48 characters");
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stderr).not.toMatch(/Node\.js v\d+|\^\n/);
     expect(result.unchanged).toBe(true);
@@ -168,7 +174,7 @@ describe('npx projen with a bad declaration', () => {
 
   test('any other error still shows its stack trace', () => {
     // WHEN a declaration error was caught and then a programming error escapes
-    const result = synthWith((text) => text.replace('project.synth();', [
+    const result = synthWith((text) => editDeclaration(text, 'project.synth();', [
       "try { require('./src').Size.bytes(0.4); } catch (e) { if (e.name !== 'DeclarationError') throw e; }",
       "throw new TypeError('not a declaration error');",
     ].join('\n')));

@@ -1,16 +1,18 @@
-import { committedManifest, committedOperatorPolicy, manifestFile } from './support/ecr';
+import { committedManifest, fixtureEcr, manifestFile } from './support/ecr';
 import { EcrServer, tagIsImmutable } from './support/ecr-server';
 import { CapturedIo, declaredNames, localClientFactory } from './support/ecr-tasks';
+import { ownPlatform } from './support/own-declaration';
 import type { EcrManifest } from '../src/aws/ecr-manifest';
 import { main } from '../src/ecr/cli';
 
 /**
  * ecr:ensure's plans and reports, in this process for speed but through the
  * real SDK and HTTP to a local ECR that enforces the generated operator
- * policy (see ecr-tasks.test.ts for the task as a process).
+ * policy (see ecr-tasks.test.ts for the task as a process), on the manifest
+ * of a fixture declaration (support/ecr.ts) whose values the tests spell out.
  */
 
-const manifest = committedManifest();
+const { manifest, operatorPolicy } = fixtureEcr();
 const declared = declaredNames(manifest);
 const policyText = JSON.stringify(manifest.lifecyclePolicy);
 const EXCLUSIONS = manifest.repositories[0].imageTagMutabilityExclusionFilters;
@@ -18,7 +20,7 @@ const DECLARED_MUTABILITY = { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', ex
 
 let ecr: EcrServer;
 beforeEach(async () => {
-  ecr = new EcrServer({ region: manifest.registry.region, callerAccount: manifest.registry.account, identityPolicy: committedOperatorPolicy() });
+  ecr = new EcrServer({ region: manifest.registry.region, callerAccount: manifest.registry.account, identityPolicy: operatorPolicy });
   await ecr.start();
 });
 afterEach(async () => ecr.stop());
@@ -35,9 +37,19 @@ function addDeclared(name: string, overrides: Parameters<EcrServer['addRepositor
 }
 
 describe('ecr:ensure', () => {
-  test('the manifest it reads declares the four images of .projenrc.ts with one lifecycle policy and the tags that move', () => {
-    expect(declared).toEqual(['triton-training-tools', 'mlops-deployment-tools', 'vllm-training-tools', 'vllm-deployment-tools']);
-    expect(manifest.lifecyclePolicy?.rules.length).toBeGreaterThan(0);
+  test('the manifest the tasks read by default declares the registry, images and lifecycle policy of .projenrc.ts', () => {
+    // The committed file, not a fixture: what ecr:ensure acts on in this repository follows its declaration.
+    const platform = ownPlatform();
+    const committed = committedManifest();
+    expect(committed.registry).toEqual({ account: platform.registry.account, region: platform.registry.region });
+    expect(committed.repositories.map((r) => [r.name, r.imageId, r.sizeThreshold.bytes]))
+      .toEqual(platform.images.map((i) => [i.repository, i.imageId, i.sizeWarning.bytes]));
+    expect(committed.lifecyclePolicy).toEqual(platform.lifecyclePolicy);
+  });
+
+  test('the fixture declares four images with one lifecycle policy and the tags that move', () => {
+    expect(declared).toEqual(['demo-training-images', 'demo-serving-images', 'sample-training-images', 'sample-serving-images']);
+    expect(manifest.lifecyclePolicy?.rules.length).toBe(6);
     expect(EXCLUSIONS.map((f) => f.filter)).toEqual(['latest', 'buildcache*', 'inputs-*', 'develop-*']);
   });
 
@@ -61,7 +73,7 @@ describe('ecr:ensure', () => {
   test('after it, the tags the workflows move can move, and no other tag can', async () => {
     // GIVEN the repositories ecr:ensure created
     await ensure();
-    const repository = ecr.repository('triton-training-tools')!;
+    const repository = ecr.repository('demo-training-images')!;
     // THEN ECR's exclusion filters, as set, let exactly the moving tags be pushed again
     for (const tag of ['latest', 'buildcache', 'buildcache-smoke-test', 'inputs-0123456789abcdef', 'develop-0123abc']) {
       expect({ tag, immutable: tagIsImmutable(repository, tag) }).toEqual({ tag, immutable: false });
@@ -70,11 +82,11 @@ describe('ecr:ensure', () => {
       expect({ tag, immutable: tagIsImmutable(repository, tag) }).toEqual({ tag, immutable: true });
     }
     // AND a second push of a release tag is refused as ECR refuses it
-    ecr.pushImage('triton-training-tools', { tags: ['v1.2.3'], manifest: '{"schemaVersion":2,"build":1}' });
-    ecr.pushImage('triton-training-tools', { tags: ['latest'], manifest: '{"schemaVersion":2,"build":1}' });
-    ecr.pushImage('triton-training-tools', { tags: ['latest'], manifest: '{"schemaVersion":2,"build":2}' });
-    expect(() => ecr.pushImage('triton-training-tools', { tags: ['v1.2.3'], manifest: '{"schemaVersion":2,"build":2}' }))
-      .toThrow('The image tag \'v1.2.3\' already exists in the \'triton-training-tools\' repository and cannot be overwritten because the tag is immutable.');
+    ecr.pushImage('demo-training-images', { tags: ['v1.2.3'], manifest: '{"schemaVersion":2,"build":1}' });
+    ecr.pushImage('demo-training-images', { tags: ['latest'], manifest: '{"schemaVersion":2,"build":1}' });
+    ecr.pushImage('demo-training-images', { tags: ['latest'], manifest: '{"schemaVersion":2,"build":2}' });
+    expect(() => ecr.pushImage('demo-training-images', { tags: ['v1.2.3'], manifest: '{"schemaVersion":2,"build":2}' }))
+      .toThrow('The image tag \'v1.2.3\' already exists in the \'demo-training-images\' repository and cannot be overwritten because the tag is immutable.');
   });
 
   test('a second run makes no write and says so', async () => {
@@ -94,16 +106,16 @@ describe('ecr:ensure', () => {
 
   test('--dry-run prints the plan and changes nothing', async () => {
     // GIVEN one repository that exists with scan on push off, mutable tags and no lifecycle policy
-    ecr.addRepository('mlops-deployment-tools', { scanOnPush: false });
+    ecr.addRepository('demo-serving-images', { scanOnPush: false });
     // WHEN
     const { code, io } = await ensure(['--dry-run']);
     // THEN
     expect(code).toBe(0);
     expect(ecr.writes()).toEqual([]);
-    expect(ecr.repositoryNames()).toEqual(['mlops-deployment-tools']);
-    expect(io.stdout[0]).toBe('Dry run: planning 4 declared ECR repositories in account 123456789012, region eu-central-1');
-    expect(io.lineFor('triton-training-tools')).toMatch(/would create repository \(scan on push, immutable tags except latest, buildcache\*, inputs-\*, develop-\*\); would put lifecycle policy \(6 rules\)$/);
-    expect(io.lineFor('mlops-deployment-tools')).toMatch(/would put lifecycle policy \(6 rules\); would turn scan on push on; would make immutable tags except latest, buildcache\*, inputs-\*, develop-\* \(now mutable tags\)$/);
+    expect(ecr.repositoryNames()).toEqual(['demo-serving-images']);
+    expect(io.stdout[0]).toBe('Dry run: planning 4 declared ECR repositories in account 444455556666, region ap-southeast-2');
+    expect(io.lineFor('demo-training-images')).toMatch(/would create repository \(scan on push, immutable tags except latest, buildcache\*, inputs-\*, develop-\*\); would put lifecycle policy \(6 rules\)$/);
+    expect(io.lineFor('demo-serving-images')).toMatch(/would put lifecycle policy \(6 rules\); would turn scan on push on; would make immutable tags except latest, buildcache\*, inputs-\*, develop-\* \(now mutable tags\)$/);
     expect(io.stdout.at(-1)).toBe('Dry run: 4 of 4 repositories would change; nothing was changed.');
   });
 
@@ -112,7 +124,7 @@ describe('ecr:ensure', () => {
     for (const name of declared) {
       addDeclared(name);
     }
-    addDeclared('vllm-training-tools', {
+    addDeclared('sample-training-images', {
       scanOnPush: false,
       imageTagMutability: 'MUTABLE',
       exclusionFilters: [],
@@ -122,13 +134,13 @@ describe('ecr:ensure', () => {
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(0);
-    expect(io.lineFor('vllm-training-tools')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts; turned scan on push on; made immutable tags except latest, buildcache\*, inputs-\*, develop-\* \(was mutable tags\)$/);
-    expect(ecr.repository('vllm-training-tools')).toMatchObject({ scanOnPush: true, ...DECLARED_MUTABILITY });
-    expect(JSON.parse(ecr.repository('vllm-training-tools')?.lifecyclePolicyText ?? '')).toEqual(manifest.lifecyclePolicy);
+    expect(io.lineFor('sample-training-images')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts; turned scan on push on; made immutable tags except latest, buildcache\*, inputs-\*, develop-\* \(was mutable tags\)$/);
+    expect(ecr.repository('sample-training-images')).toMatchObject({ scanOnPush: true, ...DECLARED_MUTABILITY });
+    expect(JSON.parse(ecr.repository('sample-training-images')?.lifecyclePolicyText ?? '')).toEqual(manifest.lifecyclePolicy);
     expect(ecr.writes().map((w) => `${w.operation} ${w.input.repositoryName}`)).toEqual([
-      'PutLifecyclePolicy vllm-training-tools', 'PutImageScanningConfiguration vllm-training-tools', 'PutImageTagMutability vllm-training-tools',
+      'PutLifecyclePolicy sample-training-images', 'PutImageScanningConfiguration sample-training-images', 'PutImageTagMutability sample-training-images',
     ]);
-    expect(io.lineFor('triton-training-tools')).toMatch(/ up to date$/);
+    expect(io.lineFor('demo-training-images')).toMatch(/ up to date$/);
     expect(io.stdout.at(-1)).toBe('Changed 1 of 4 repositories.');
   });
 
@@ -141,13 +153,13 @@ describe('ecr:ensure', () => {
     for (const name of declared) {
       addDeclared(name);
     }
-    addDeclared('vllm-deployment-tools', setting);
+    addDeclared('sample-serving-images', setting);
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(0);
-    expect(io.lineFor('vllm-deployment-tools')).toBe(`vllm-deployment-tools   made immutable tags except latest, buildcache*, inputs-*, develop-* (was ${was})`);
-    expect(ecr.repository('vllm-deployment-tools')).toMatchObject(DECLARED_MUTABILITY);
+    expect(io.lineFor('sample-serving-images')).toBe(`sample-serving-images   made immutable tags except latest, buildcache*, inputs-*, develop-* (was ${was})`);
+    expect(ecr.repository('sample-serving-images')).toMatchObject(DECLARED_MUTABILITY);
   });
 
   test('the same exclusions in another order count as unchanged', async () => {
@@ -187,9 +199,9 @@ describe('ecr:ensure', () => {
     for (const name of declared) {
       addDeclared(name);
     }
-    addDeclared('triton-training-tools', { lifecyclePolicyText: text });
+    addDeclared('demo-training-images', { lifecyclePolicyText: text });
     const { io } = await ensure();
-    expect(io.lineFor('triton-training-tools')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts$/);
+    expect(io.lineFor('demo-training-images')).toMatch(/replaced the lifecycle policy, which differed from \.projenrc\.ts$/);
     expect(ecr.writes().map((w) => w.operation)).toEqual(['PutLifecyclePolicy']);
   });
 
@@ -197,42 +209,42 @@ describe('ecr:ensure', () => {
     // GIVEN a declaration without lifecycle rules and a repository that has a policy
     const { lifecyclePolicy: _, ...withoutPolicy } = manifest;
     ecr.setIdentityPolicy(undefined);
-    addDeclared('triton-training-tools');
+    addDeclared('demo-training-images');
     // WHEN
     const { io } = await ensure([], withoutPolicy);
     // THEN
-    expect(ecr.repository('triton-training-tools')?.lifecyclePolicyText).toBeUndefined();
-    expect(io.lineFor('triton-training-tools')).toMatch(/removed the lifecycle policy \(\.projenrc\.ts declares no lifecycle rules\)$/);
-    expect(io.lineFor('vllm-training-tools')).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache\*, inputs-\*, develop-\*\)$/);
+    expect(ecr.repository('demo-training-images')?.lifecyclePolicyText).toBeUndefined();
+    expect(io.lineFor('demo-training-images')).toMatch(/removed the lifecycle policy \(\.projenrc\.ts declares no lifecycle rules\)$/);
+    expect(io.lineFor('sample-training-images')).toMatch(/created repository \(scan on push, immutable tags except latest, buildcache\*, inputs-\*, develop-\*\)$/);
   });
 
   test('never touches a repository that is not declared', async () => {
     // GIVEN other teams' repositories in the same registry, drifted in every way
     ecr.addRepository('someone-elses-service', { scanOnPush: false, imageTagMutability: 'IMMUTABLE' });
-    ecr.addRepository('triton-training-tools-old', { scanOnPush: false });
+    ecr.addRepository('demo-training-images-old', { scanOnPush: false });
     // WHEN
     await ensure();
     // THEN
     expect(ecr.repositoriesNamed()).toEqual([...declared].sort());
     expect(ecr.repository('someone-elses-service')).toMatchObject({ scanOnPush: false, imageTagMutability: 'IMMUTABLE' });
-    expect(ecr.repository('triton-training-tools-old')?.lifecyclePolicyText).toBeUndefined();
+    expect(ecr.repository('demo-training-images-old')?.lifecyclePolicyText).toBeUndefined();
   });
 
   test('one repository failing does not stop the others, and the exit code says so', async () => {
     // GIVEN a repository policy that denies CreateRepository for one repository only
     ecr.fail('CreateRepository', 'AccessDeniedException', {
-      repository: 'vllm-training-tools',
-      message: 'User: arn:aws:sts::123456789012:assumed-role/dev/alice is not authorized to perform: ecr:CreateRepository on resource: arn:aws:ecr:eu-central-1:123456789012:repository/vllm-training-tools because no identity-based policy allows the ecr:CreateRepository action',
+      repository: 'sample-training-images',
+      message: 'User: arn:aws:sts::444455556666:assumed-role/dev/alice is not authorized to perform: ecr:CreateRepository on resource: arn:aws:ecr:ap-southeast-2:444455556666:repository/sample-training-images because no identity-based policy allows the ecr:CreateRepository action',
     });
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(1);
-    expect(ecr.repositoryNames()).toEqual(['mlops-deployment-tools', 'triton-training-tools', 'vllm-deployment-tools']);
-    expect(io.lineFor('vllm-training-tools')).toMatch(/FAILED: Access denied: arn:aws:sts::123456789012:assumed-role\/dev\/alice may not call ecr:CreateRepository/);
+    expect(ecr.repositoryNames()).toEqual(['demo-serving-images', 'demo-training-images', 'sample-serving-images']);
+    expect(io.lineFor('sample-training-images')).toMatch(/FAILED: Access denied: arn:aws:sts::444455556666:assumed-role\/dev\/alice may not call ecr:CreateRepository/);
     // AND a denial is final: the SDK does not retry it
-    expect(ecr.requests.filter((r) => r.operation === 'CreateRepository' && r.input.repositoryName === 'vllm-training-tools')).toHaveLength(1);
-    expect(io.lineFor('vllm-deployment-tools')).toMatch(/created repository/);
+    expect(ecr.requests.filter((r) => r.operation === 'CreateRepository' && r.input.repositoryName === 'sample-training-images')).toHaveLength(1);
+    expect(io.lineFor('sample-serving-images')).toMatch(/created repository/);
     expect(io.stdout.at(-1)).toBe('Changed 3 of 4 repositories. 1 of 4 failed; the others were handled.');
   });
 
@@ -245,13 +257,13 @@ describe('ecr:ensure', () => {
 
   test('a failure after the repository was created reports both', async () => {
     // GIVEN ECR rejects the lifecycle policy of one repository
-    ecr.fail('PutLifecyclePolicy', 'InvalidParameterException', { repository: 'triton-training-tools', message: 'Invalid parameter at \'LifecyclePolicyText\'' });
+    ecr.fail('PutLifecyclePolicy', 'InvalidParameterException', { repository: 'demo-training-images', message: 'Invalid parameter at \'LifecyclePolicyText\'' });
     // WHEN
     const { code, io } = await ensure();
     // THEN
     expect(code).toBe(1);
-    expect(io.lineFor('triton-training-tools')).toBe(
-      'triton-training-tools   FAILED: created repository (scan on push, immutable tags except latest, buildcache*, inputs-*, develop-*); ecr:PutLifecyclePolicy failed: InvalidParameterException: Invalid parameter at \'LifecyclePolicyText\'');
+    expect(io.lineFor('demo-training-images')).toBe(
+      'demo-training-images    FAILED: created repository (scan on push, immutable tags except latest, buildcache*, inputs-*, develop-*); ecr:PutLifecyclePolicy failed: InvalidParameterException: Invalid parameter at \'LifecyclePolicyText\'');
   });
 
   test('an ECR that answers slowly, but within the request timeout, is waited for and not asked twice', async () => {
@@ -275,16 +287,16 @@ describe('ecr:ensure', () => {
     expect(ecr.operations()).toEqual(['DescribeRegistry']);
     expect(io.stdout).toEqual([]);
     expect(io.stderr).toEqual([
-      'Stopped: AWS rejected the credentials in region eu-central-1 (UnrecognizedClientException): they are wrong or revoked, or the account has not enabled eu-central-1',
+      'Stopped: AWS rejected the credentials in region ap-southeast-2 (UnrecognizedClientException): they are wrong or revoked, or the account has not enabled ap-southeast-2',
     ]);
   });
 
   test('an operator policy without the account check says which permission to add', async () => {
-    ecr.setIdentityPolicy({ Version: '2012-10-17', Statement: committedOperatorPolicy().Statement.filter((s) => s.Sid !== 'IdentifyRegistry') });
+    ecr.setIdentityPolicy({ Version: '2012-10-17', Statement: operatorPolicy.Statement.filter((s) => s.Sid !== 'IdentifyRegistry') });
     const { code, io } = await ensure();
     expect(code).toBe(1);
     expect(io.stderr).toEqual([
-      'Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: Access denied: arn:aws:iam::123456789012:user/operator may not call ecr:DescribeRegistry (no identity-based policy allows the ecr:DescribeRegistry action): attach .github/aws/ecr-operator-policy.json (generated by npx projen) to the identity you run this with',
+      'Cannot confirm which AWS account the credentials belong to, so nothing was read or changed: Access denied: arn:aws:iam::444455556666:user/operator may not call ecr:DescribeRegistry (no identity-based policy allows the ecr:DescribeRegistry action): attach .github/aws/ecr-operator-policy.json (generated by npx projen) to the identity you run this with',
     ]);
   });
 });

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javascript } from 'projen';
 import { parse } from 'yaml';
-import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, Pipeline } from '../src';
+import { AFFECTED_IMAGES_JOB_ID, CI_CONTAINER_IMAGE, CI_DEBIAN_RELEASE, CI_NODE_MAJOR, ImageKind, Pipeline, ScriptCopy } from '../src';
 import { render } from './support/expressions';
 import { checkoutPullRequestMerge, gitRepo, runScript, ScriptRun, writeFiles } from './support/git-fixture';
 import { libraryContents, linkLibrary } from './support/library';
+import { ownPlatform } from './support/own-declaration';
 import { FixturePlatform, newPlatform, projectFolder, synth, TEST_REGISTRY } from './support/project';
 import { loadWorkflow, REPO_ROOT } from './support/workflows';
 import { affectedImagesEnv } from '../src/github/affected-images-script';
@@ -27,13 +28,32 @@ const GUARD_STEP = 'Require a GitHub-hosted runner';
 const LIST_STEP = step(AFFECTED_IMAGES_JOB_ID, 'List changed files');
 const SUMMARY_STEP = step(AFFECTED_IMAGES_JOB_ID, 'Summarize affected images');
 
+/**
+ * The summary step of the committed build.yml with the images of a fixture
+ * declaration, named unlike this repository's: a training and a deployment
+ * image of two pipelines, the demo deployment image with a second script folder.
+ */
+const FIXTURE_SUMMARY_STEP = ((): { run: string; env: Record<string, string> } => {
+  const { platform } = newPlatform();
+  for (const pipeline of [Pipeline.of('demo'), Pipeline.of('sample')]) {
+    platform.addImage({ pipeline, kind: ImageKind.TRAINING, repository: `${pipeline.name}-training-images` });
+    platform.addImage({
+      pipeline,
+      kind: ImageKind.DEPLOYMENT,
+      repository: `${pipeline.name}-serving-images`,
+      scripts: [ScriptCopy.of(`deployment/${pipeline.name}`, '/scripts'), ...pipeline.name === 'demo' ? [ScriptCopy.of('evaluation/demo', '/eval-scripts')] : []],
+    });
+  }
+  return { run: SUMMARY_STEP.run, env: affectedImagesEnv(platform.images) };
+})();
+
 /** The images in the summary table, by repository. */
 function affected(summary: string): string[] {
   return [...summary.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]).sort();
 }
 
-/** Runs the summary step of the committed build.yml on a list of changed files, in a folder holding the library. */
-function summarize(files: readonly string[], summaryStep: { run: string; env: Record<string, string> } = SUMMARY_STEP): ScriptRun {
+/** Runs the summary step of the committed build.yml (with the fixture's images, unless given others) on a list of changed files, in a folder holding the library. */
+function summarize(files: readonly string[], summaryStep: { run: string; env: Record<string, string> } = FIXTURE_SUMMARY_STEP): ScriptRun {
   const dir = mkdtempSync(join(tmpdir(), 'changed-'));
   try {
     linkLibrary(dir);
@@ -224,15 +244,20 @@ describe('the drift check', () => {
 });
 
 describe('the affected-images summary', () => {
+  test('the committed build.yml lists the images .projenrc.ts declares, with their path filters', () => {
+    // What the step matches in this repository follows its declaration; the tests below run the step on the fixture's images.
+    expect(SUMMARY_STEP.env).toMatchObject(affectedImagesEnv(ownPlatform().images));
+  });
+
   test.each([
-    ['a script of the Triton training image', ['training/triton/train.py'], ['triton-training-tools']],
-    ['evaluation scripts of the vLLM deployment image', ['evaluation/vllm/eval.py'], ['vllm-deployment-tools']],
-    ['a Dockerfile', ['docker/vllm/Dockerfile.training'], ['vllm-training-tools']],
-    ['an image workflow', ['.github/workflows/triton-build-deployment-image.yaml'], ['mlops-deployment-tools']],
-    ['files of two images and others', ['training/vllm/a.py', 'README.md', 'deployment/triton/b.sh'], ['mlops-deployment-tools', 'vllm-training-tools']],
+    ['a script of the demo training image', ['training/demo/train.py'], ['demo-training-images']],
+    ['evaluation scripts of the demo deployment image', ['evaluation/demo/eval.py'], ['demo-serving-images']],
+    ['a Dockerfile', ['docker/sample/Dockerfile.training'], ['sample-training-images']],
+    ['an image workflow', ['.github/workflows/demo-build-deployment-image.yaml'], ['demo-serving-images']],
+    ['files of two images and others', ['training/sample/a.py', 'README.md', 'deployment/demo/b.sh'], ['demo-serving-images', 'sample-training-images']],
     ['files no image is built from', ['README.md', 'src/index.ts', '.projenrc.ts'], []],
-    ['near misses of a Dockerfile name', ['docker/triton/Dockerfile.training.bak', 'docker/triton/DockerfileXtraining'], []],
-    ['a folder that only starts like a script folder', ['training/triton-old/train.py', 'xtraining/triton/a.py'], []],
+    ['near misses of a Dockerfile name', ['docker/demo/Dockerfile.training.bak', 'docker/demo/DockerfileXtraining'], []],
+    ['a folder that only starts like a script folder', ['training/demo-old/train.py', 'xtraining/demo/a.py'], []],
   ])('a pull request changing %s rebuilds %j', (_, files, images) => {
     // WHEN the step reads the changed files
     const run = summarize(files);
@@ -247,39 +272,39 @@ describe('the affected-images summary', () => {
 
   test('each listed image counts its matching files and shows one', () => {
     // WHEN two files of one image change
-    const run = summarize(['training/triton/a.py', 'docker/triton/Dockerfile.training']);
+    const run = summarize(['training/demo/a.py', 'docker/demo/Dockerfile.training']);
     // THEN its row counts both and names the first
-    expect(run.summary).toContain('| `triton-training-tools` | Build Triton Training Image | 2 | `training/triton/a.py` |');
+    expect(run.summary).toContain('| `demo-training-images` | Build Demo Training Image | 2 | `training/demo/a.py` |');
   });
 
   test('a file name cannot inject markup or a workflow command', () => {
     // WHEN a changed file's name is hostile and spans lines
-    const run = summarize(['training/triton/x`|<b>\n::error::pwned.py']);
+    const run = summarize(['training/demo/x`|<b>\n::error::pwned.py']);
     // THEN it still counts, but is shown on one line with unsafe characters replaced
-    expect(affected(run.summary)).toEqual(['triton-training-tools']);
-    expect(run.summary).toContain('`training/triton/x???b????error??pwned.py`');
+    expect(affected(run.summary)).toEqual(['demo-training-images']);
+    expect(run.summary).toContain('`training/demo/x???b????error??pwned.py`');
     expect(run.stdout).not.toMatch(/^::/m);
     expect(run.summary).not.toContain('<b>');
   });
 
   test('deleted and renamed files rebuild the images that held them, from a real merge commit', () => {
     // GIVEN GitHub's merge commit of a pull request that deletes one script and moves another away
-    const repo = gitRepo({ 'training/triton/old.py': 'a', 'deployment/vllm/serve.py': 'b', 'README.md': 'c', ...libraryContents() });
+    const repo = gitRepo({ 'training/demo/old.py': 'a', 'deployment/sample/serve.py': 'b', 'README.md': 'c', ...libraryContents() });
     try {
       checkoutPullRequestMerge(repo, (root) => {
         // Same content under a new name: git sees a rename.
-        writeFiles(root, { 'training/triton/old.py': null, 'deployment/vllm/serve.py': null, 'docs/serve.py': 'b' });
+        writeFiles(root, { 'training/demo/old.py': null, 'deployment/sample/serve.py': null, 'docs/serve.py': 'b' });
       });
       // WHEN the two steps run on it
       const list = join(repo, '..', `${repo.split('/').pop()}.changed`);
       const listed = runScript(LIST_STEP.run, repo, { CHANGED_FILES: list });
-      const run = runScript(SUMMARY_STEP.run, repo, { ...SUMMARY_STEP.env, CHANGED_FILES: list });
+      const run = runScript(FIXTURE_SUMMARY_STEP.run, repo, { ...FIXTURE_SUMMARY_STEP.env, CHANGED_FILES: list });
       rmSync(list, { force: true });
       // THEN both names of the move count, and the base branch's own change does not
       expect(listed.status).toBe(0);
       expect(run.status).toBe(0);
       expect(run.summary).toContain('of the 3 changed file(s)');
-      expect(affected(run.summary)).toEqual(['triton-training-tools', 'vllm-deployment-tools']);
+      expect(affected(run.summary)).toEqual(['demo-training-images', 'sample-serving-images']);
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }

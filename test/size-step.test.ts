@@ -105,11 +105,11 @@ describe.each(IMAGES)('the size step of $workflow', (image) => {
 });
 
 describe('the size check of an image of several platforms, in the merge job and, for a promoted index, the index job', () => {
-  const files = twoPlatformProject();
+  const twoPlatformFiles = twoPlatformProject();
   const AMD64 = `sha256:${'a1'.repeat(32)}`;
   const ARM64 = `sha256:${'b2'.repeat(32)}`;
   const sizeOf = (jobId: string) => {
-    const job = imageJob('edge-build-deployment-image.yaml', {}, files, jobId);
+    const job = imageJob('edge-build-deployment-image.yaml', {}, twoPlatformFiles, jobId);
     const step = job.steps.find((s: any) => s.id === 'size');
     return { run: step.run, env: { ...job.env, ...step.env, IMAGE_TAG: 'v2.0.0' }, wiring: step.env.CHILDREN };
   };

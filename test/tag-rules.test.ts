@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { imageJob } from './support/image-job';
+import { ownPlatform } from './support/own-declaration';
 import { ReleaseRepository, RunRef } from './support/release-checkout';
 import { runStep } from './support/runner';
 
@@ -10,7 +11,8 @@ import { runStep } from './support/runner';
  * runner's environment for the event.
  */
 
-const job = imageJob('triton-build-training-image.yaml');
+// The committed job, called by the first image .projenrc.ts declares: every image's caller passes the same tag rules.
+const job = imageJob(ownPlatform().images[0].workflowFileName);
 const step = (id: string): any => job.steps.find((s: any) => s.id === id);
 const index = (id: string): number => job.steps.findIndex((s: any) => s.id === id);
 

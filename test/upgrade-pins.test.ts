@@ -3,16 +3,38 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GIT_ENV, git } from './support/git-fixture';
+import { ownPlatform } from './support/own-declaration';
 import { committedLock, fakeDigest, fakeSha, serveCommittedLock } from './support/pins-fixtures';
 import { PinsSourcesServer } from './support/pins-sources-server';
 import { cleanEnv, copyProject } from './support/sandbox';
+import { REPO_ROOT } from './support/workflows';
 import { REUSABLE_WORKFLOW_FILE } from '../src/github/image-steps';
+import { PINS_INTENT_PATH, readPinsIntent } from '../src/pins/intent';
 import type { PinsLock } from '../src/pins/lock-file';
 
 // `npx projen upgrade-pins` as a person runs it, in a git copy of this checkout,
 // against a local server standing for GitHub, Docker Hub, dl.k8s.io and PyPI.
+// What it expects follows this repository's declaration (its images, the
+// versions it declares, the packages each image installs), so it holds after
+// a team's edit of .projenrc.ts.
 
-const IMAGES = ['triton-training', 'triton-deployment', 'vllm-training', 'vllm-deployment'];
+const IMAGES = ownPlatform().images;
+const INTENT = readPinsIntent(join(REPO_ROOT, PINS_INTENT_PATH));
+/** The Python versions .projenrc.ts declares: the upgrade writes them into the lock as they are. */
+const DECLARED_VERSIONS = Object.fromEntries(Object.entries(INTENT.pythonPackages)
+  .filter(([, intent]) => intent.version !== undefined).map(([name, intent]) => [name, { version: intent.version }]));
+/** A package the lock pins (the upgrade resolves it) that exactly one image installs, and that image. */
+const [ONE_IMAGE_PACKAGE, ONE_IMAGE] = ((): [string, string] => {
+  for (const [name, intent] of Object.entries(INTENT.pythonPackages)) {
+    const installing = Object.entries(INTENT.images).filter(([, inputs]) => inputs.pythonPackages.includes(name)).map(([id]) => id);
+    if (intent.version === undefined && installing.length === 1 && committedLock().pythonPackages[name]) {
+      return [name, installing[0]];
+    }
+  }
+  throw new Error('.projenrc.ts declares no image with a locked Python package of its own: this test needs one');
+})();
+/** An image whose build arguments carry the locked AWS CLI version. */
+const AWS_CLI_IMAGE = IMAGES.find((image) => /^AWS_CLI_VERSION=/m.test(readFileSync(join(REPO_ROOT, image.buildArgsFile), 'utf8')))!;
 const server = new PinsSourcesServer();
 let root: string;
 let dir: string;
@@ -97,7 +119,8 @@ test('against sources announcing the locked releases, only the base image (whose
   expect(run.status).toBe(0);
   const platforms = { 'linux/amd64': fakeDigest('python:3.11-slim amd64 1'), 'linux/arm64/v8': fakeDigest('python:3.11-slim arm64 1') };
   // The sources serve a pure-Python wheel of each package: the upgrade records it, for the images' CPython 3.11.
-  const pythonPackages = Object.fromEntries(Object.entries(committed.pythonPackages).map(([name, p]) => [name, { ...p, wheels: { 3.11: ['any'] } }]));
+  const pythonPackages = Object.fromEntries(Object.entries({ ...committed.pythonPackages, ...DECLARED_VERSIONS })
+    .map(([name, p]) => [name, { ...p, wheels: { 3.11: ['any'] } }]));
   expect(lock()).toEqual({ ...committed, pythonPackages, baseImages: { 'python:3.11-slim': { digest: server.indexDigest('library/python:3.11-slim'), platforms } } });
   commitAll('baseline from the local sources');
 });
@@ -113,8 +136,8 @@ test('one newer action release and one new base image digest: exactly their lock
   // Those are every image's build arguments and Dockerfile (the base image) and every workflow with steps (checkout):
   // the reusable image workflow, which the image workflows call, projen's build workflow and the weekly upgrade.
   expect(expectedFiles).toEqual(expect.arrayContaining([
-    ...IMAGES.map((id) => `docker/${id.split('-')[0]}/${id}.build-args`),
-    ...IMAGES.map((id) => `docker/${id.split('-')[0]}/Dockerfile.${id.split('-')[1]}`),
+    ...IMAGES.map((image) => image.buildArgsFile),
+    ...IMAGES.filter((image) => image.dockerfileGenerated).map((image) => image.dockerfile),
     `.github/workflows/${REUSABLE_WORKFLOW_FILE}`, '.github/workflows/build.yml', '.github/workflows/upgrade-pins.yml',
   ]));
 
@@ -131,7 +154,7 @@ test('one newer action release and one new base image digest: exactly their lock
   expect(stale.stdout).toBe('');
 
   const short = (d: string) => d.slice(0, 19);
-  for (const id of IMAGES) {
+  for (const { imageId: id } of IMAGES) {
     expect(run.stdout).toMatch(new RegExp(`^- \\*\\*${id}\\*\\* rebuilds: \`inputs-[0-9a-f]{16}\` → \`inputs-[0-9a-f]{16}\`\\n  - base image python:3\\.11-slim: ${short(oldDigest)} → ${short(digest)}$`, 'm'));
   }
   expect(run.stdout).toContain(`- actions/checkout: ${oldCheckout.tag} (${oldCheckout.commit.slice(0, 7)}) → v7.1.0 (${commit.slice(0, 7)}) (workflows only; no image rebuilds for it)\n`);
@@ -140,25 +163,25 @@ test('one newer action release and one new base image digest: exactly their lock
 
 test('a new release of a package only one image installs rebuilds that image and leaves the others promoted', async () => {
   announceUpgrade();
-  const peft = lock().pythonPackages.peft.version;
-  const [major, minor] = peft.split('.').map(Number);
+  const version = lock().pythonPackages[ONE_IMAGE_PACKAGE].version;
+  const [major, minor] = version.split('.').map(Number);
   const next = `${major}.${minor}.99`;
-  server.pypi.peft[next] = [{ filename: `peft-${next}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+  server.pypi[ONE_IMAGE_PACKAGE][next] = [{ filename: `${ONE_IMAGE_PACKAGE.replace(/-/g, '_')}-${next}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
 
   const run = await upgrade();
   expect(run.status).toBe(0);
-  expect(lock().pythonPackages.peft).toEqual({ version: next, wheels: { 3.11: ['any'] } });
-  expect(run.stdout).toMatch(new RegExp(`^- \\*\\*vllm-training\\*\\* rebuilds: .*\\n  - python peft: ${peft.replace(/\./g, '\\.')} → ${next.replace(/\./g, '\\.')}$`, 'm'));
-  for (const id of IMAGES.filter((i) => i !== 'vllm-training')) {
+  expect(lock().pythonPackages[ONE_IMAGE_PACKAGE]).toEqual({ version: next, wheels: { 3.11: ['any'] } });
+  expect(run.stdout).toMatch(new RegExp(`^- \\*\\*${ONE_IMAGE}\\*\\* rebuilds: .*\\n  - python ${ONE_IMAGE_PACKAGE}: ${version.replace(/\./g, '\\.')} → ${next.replace(/\./g, '\\.')}$`, 'm'));
+  for (const { imageId: id } of IMAGES.filter((i) => i.imageId !== ONE_IMAGE)) {
     expect(run.stdout).toMatch(new RegExp(`^- \\*\\*${id}\\*\\* stays promoted: its inputs tag stays \`inputs-[0-9a-f]{16}\`$`, 'm'));
   }
-  commitAll('peft');
+  commitAll('one image\'s package');
 });
 
 test('when nothing moved, nothing is written and every image stays promoted', async () => {
   announceUpgrade();
-  const peft = lock().pythonPackages.peft.version;
-  server.pypi.peft[peft] = [{ filename: `peft-${peft}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+  const version = lock().pythonPackages[ONE_IMAGE_PACKAGE].version;
+  server.pypi[ONE_IMAGE_PACKAGE][version] = [{ filename: `${ONE_IMAGE_PACKAGE.replace(/-/g, '_')}-${version}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
 
   const run = await upgrade();
   expect(run.status).toBe(0);
@@ -168,29 +191,37 @@ test('when nothing moved, nothing is written and every image stays promoted', as
 });
 
 test('an image whose generated files had drifted rebuilds, though no pin moved: the plan reads the fingerprints, not the lock', async () => {
-  const peft = lock().pythonPackages.peft.version;
-  server.pypi.peft[peft] = [{ filename: `peft-${peft}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+  const version = lock().pythonPackages[ONE_IMAGE_PACKAGE].version;
+  server.pypi[ONE_IMAGE_PACKAGE][version] = [{ filename: `${ONE_IMAGE_PACKAGE.replace(/-/g, '_')}-${version}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
   announceUpgrade();
-  const args = join(dir, 'docker', 'triton', 'triton-deployment.build-args');
+  const args = join(dir, AWS_CLI_IMAGE.buildArgsFile);
   chmodSync(args, 0o644);
   writeFileSync(args, readFileSync(args, 'utf8').replace(/^AWS_CLI_VERSION=.*$/m, 'AWS_CLI_VERSION=2.0.0'));
-  const before = fingerprint('triton-deployment');
+  const before = fingerprint(AWS_CLI_IMAGE.imageId);
 
   const run = await upgrade();
   expect(run.status).toBe(0);
   expect(changedFiles()).toEqual([]);
-  expect(run.stdout).toContain(`- **triton-deployment** rebuilds: \`${before}\` → \`${fingerprint('triton-deployment')}\` (no pinned input changed: its generated files did)\n`);
+  expect(run.stdout).toContain(`- **${AWS_CLI_IMAGE.imageId}** rebuilds: \`${before}\` → \`${fingerprint(AWS_CLI_IMAGE.imageId)}\` (no pinned input changed: its generated files did)\n`);
   expect(run.stdout.match(/stays promoted/g)).toHaveLength(IMAGES.length - 1);
 });
 
 test('a held version without a wheel for an image\'s platform: the upgrade fails with synthesis\'s line and puts the lock back', async () => {
   const before = lockText();
-  // torch 2.5.1, which .projenrc.ts holds, served with wheels for arm64 only; the seed images are linux/amd64.
-  server.pypi.torch['2.5.1'] = [{ filename: 'torch-2.5.1-cp311-cp311-manylinux_2_17_aarch64.whl', packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
+  // A version .projenrc.ts holds, served with a Windows wheel only: no wheel for any Linux platform an image declares.
+  const [held, declared] = Object.entries(DECLARED_VERSIONS)[0] ?? [];
+  const version = declared?.version;
+  const image = IMAGES.find((i) => held !== undefined && INTENT.images[i.imageId]?.pythonPackages.includes(held));
+  if (!held || !version || !image) {
+    throw new Error('.projenrc.ts holds no Python package version that an image installs: this test needs one');
+  }
+  server.pypi[held][version] = [{ filename: `${held}-${version}-cp311-cp311-win_amd64.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }];
 
   const run = await upgrade();
   expect(run.status).toBe(1);
-  expect(run.stderr).toMatch(/^ {2}- image 'triton-training' is built for linux\/amd64, but Python package 'torch' 2\.5\.1 has no wheel for CPython 3\.11 there \(pins\.lock\.json pythonPackages\["torch"\]\.wheels\["3\.11"\]: linux\/arm64\): declare a version that has one, .*; or leave linux\/amd64 out of platforms$/m);
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  expect(run.stderr).toMatch(new RegExp(`^ {2}- image '${image.imageId}' is built for ${escape(image.platforms.map((p) => p.value).join(' and '))}, `
+    + `but Python package '${escape(held)}' ${escape(version)} has no wheel for CPython 3\\.11 there \\(pins\\.lock\\.json pythonPackages\\["${escape(held)}"\\]\\.wheels\\["3\\.11"\\]: none\\): `, 'm'));
   expect(run.stderr).toContain('upgrade-pins: npx projen failed with the new lock; pins.lock.json restored: fix the error above and run again\n');
   expect(lockText()).toBe(before);
   expect(changedFiles()).toEqual([]);

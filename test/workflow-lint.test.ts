@@ -1,4 +1,5 @@
 import { actionlint } from './support/actionlint';
+import { ownPlatform } from './support/own-declaration';
 import { twoPlatformProject } from './support/project';
 import { shellcheck } from './support/shellcheck';
 import { loadWorkflow, readWorkflowText, runSteps, workflowFiles } from './support/workflows';
@@ -11,13 +12,10 @@ const scripts = files.flatMap((file) => runSteps(loadWorkflow(file)).map((step) 
 describe('generated workflows', () => {
   test('every image workflow, the build workflow and the weekly upgrade are generated', () => {
     // GIVEN the repository after `npx projen`
-    // THEN the workflow folder holds exactly the generated workflows
+    // THEN the workflow folder holds the generated workflows, one per image .projenrc.ts declares
     expect(files).toEqual(expect.arrayContaining([
       'build.yml',
-      'triton-build-deployment-image.yaml',
-      'triton-build-training-image.yaml',
-      'vllm-build-deployment-image.yaml',
-      'vllm-build-training-image.yaml',
+      ...ownPlatform().images.map((image) => image.workflowFileName),
       'upgrade-pins.yml',
     ]));
   });

@@ -35,6 +35,17 @@ export function copyProject(dest: string): string {
   return dest;
 }
 
+/**
+ * Replaces `from` in a declaration's text once; a declaration that no longer
+ * holds it fails the test instead of passing unchanged.
+ */
+export function editDeclaration(text: string, from: string, to: string): string {
+  if (!text.includes(from)) {
+    throw new Error(`.projenrc.ts no longer contains ${from}: update this test's edit`);
+  }
+  return text.replace(from, to);
+}
+
 /** Overwrites a generated file, which projen leaves read-only. */
 export function writeGenerated(path: string, content: string): void {
   chmodSync(path, 0o644);
