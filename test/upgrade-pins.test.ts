@@ -57,6 +57,11 @@ afterAll(async () => {
 beforeEach(() => {
   server.faults = [];
   serveCommittedLock(server);
+  // PyPI also has each version .projenrc.ts declares (a team's bump, or a package the lock has not seen yet):
+  // the upgrade looks them up to record their wheels.
+  for (const [name, { version }] of Object.entries(DECLARED_VERSIONS)) {
+    server.pypi[name] = { ...server.pypi[name], [version!]: [{ filename: `${name.replace(/-/g, '_')}-${version}-py3-none-any.whl`, packagetype: 'bdist_wheel', requires_python: '>=3.9' }] };
+  }
 });
 
 /** Runs the task as a child process; asynchronously, since the server answering it runs in this process. */
