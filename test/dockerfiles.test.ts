@@ -288,7 +288,7 @@ describe('Dockerfiles of other declarations', () => {
       tools: [Tool.kubectl({ version: '1.32.0', sha256: { amd64: 'a'.repeat(64), arm64: 'b'.repeat(64) } }), Tool.awsCliV2({ version: '2.22.0' })],
     });
     const stage = parseDockerfile(synth(project)['docker/ops/Dockerfile.deployment']).stages[0];
-    expect(runs(stage)[0]).toMatch(/--no-install-recommends ca-certificates curl gpg unzip &&/);
+    expect(runs(stage)[0]).toMatch(/--no-install-recommends ca-certificates curl gpg gpg-agent unzip &&/);
     expect(stage.filter((i) => i.keyword === 'ARG').map((i) => i.args)).toEqual([
       'KUBECTL_VERSION=1.32.0', 'KUBECTL_MIRROR=https://dl.k8s.io', 'AWS_CLI_VERSION=2.22.0', 'AWS_CLI_MIRROR=https://awscli.amazonaws.com',
     ]);

@@ -116,7 +116,8 @@ export class Tool {
       verifiedByChecksum: false,
       argPrefix: 'AWS_CLI',
       mirror: options.mirror ?? 'https://awscli.amazonaws.com',
-      downloadPackages: ['ca-certificates', 'curl', 'gpg', 'unzip'],
+      // gpg imports a key through gpg-agent, which gpg only recommends: without it the import fails.
+      downloadPackages: ['ca-certificates', 'curl', 'gpg', 'gpg-agent', 'unzip'],
       signingKey,
       install: (tool) => awsCliInstall({ versionArg: tool.buildArg, mirrorArg: tool.mirrorArg }, signingKey.fingerprint),
     });
