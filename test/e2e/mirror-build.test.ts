@@ -1,11 +1,12 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
 import { Buildah } from '../support/buildah';
 import { buildDebianBaseImage } from '../support/debian-base-image';
+import { serveFolder } from '../support/folder-server';
 import { copyLibrary } from '../support/library';
 import { git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
@@ -33,10 +34,8 @@ function buildWheel(dir: string): Buffer {
 }
 
 /**
- * A PEP 503 simple index on 127.0.0.1 offering one wheel: Python's own
- * http.server on a folder laid out as the index, in a process of its own (the
- * tasks run synchronously, so a server in the test's process could not answer).
- * `requested()` lists the paths asked for, from the server's request log.
+ * A PEP 503 simple index on 127.0.0.1 offering one wheel: a folder laid out as
+ * the index, served with its request log.
  */
 async function startPipIndex(dir: string, wheel: Buffer): Promise<{ url: string; requested: () => string[]; stop: () => void }> {
   const root = mkdtempSync(join(dir, 'index-'));
@@ -46,27 +45,8 @@ async function startPipIndex(dir: string, wheel: Buffer): Promise<{ url: string;
   writeFileSync(join(root, 'files', WHEEL.file), wheel);
   writeFileSync(join(root, 'simple', WHEEL.name, 'index.html'),
     `<!DOCTYPE html><html><body><a href="/files/${WHEEL.file}#sha256=${sha256}">${WHEEL.file}</a></body></html>\n`);
-  const log = join(dir, 'index.log');
-  const logFd = openSync(log, 'w');
-  const child: ChildProcess = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', root], { stdio: ['ignore', 'pipe', logFd] });
-  closeSync(logFd);
-  const port = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('python3 -m http.server did not start within 10 s')), 10_000);
-    let out = '';
-    child.stdout!.on('data', (data) => {
-      out += data;
-      const found = out.match(/port (\d+)/);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}/simple`,
-    requested: () => [...readFileSync(log, 'utf8').matchAll(/"GET (\S+) HTTP/g)].map((m) => m[1]),
-    stop: () => child.kill(),
-  };
+  const server = await serveFolder(dir, root, 'index');
+  return { url: `${server.url}/simple`, requested: server.requested, stop: server.stop };
 }
 
 /**
