@@ -108,7 +108,7 @@ describe('the build workflow on pull requests', () => {
   test('the container image and the Debian release are declared in one place', () => {
     // GIVEN every hand-written file that configures CI or generates the workflows
     const sources = [
-      '.projenrc.ts', '.ci/install', '.ci/run', 'test/e2e/fetch-base-debs.sh',
+      '.projenrc.ts', '.ci/install', '.ci/run', 'test/e2e/fetch-base-debs.sh', 'test/e2e/fetch-tools-rootfs.sh',
       ...readdirSync(join(REPO_ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `src/${f}`),
     ];
     // THEN only src/github/ci-container.ts names the release or the image

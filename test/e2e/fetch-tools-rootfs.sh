@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian root file system the tools end-to-end test
-# (test/e2e/mirror-tools.test.ts) uses as its base image: Debian bookworm
+# (test/e2e/mirror-tools.test.ts) uses as its base image: this machine's Debian
+# release (the CI container's, declared once in src/github/ci-container.ts)
 # (minbase) with the packages a Dockerfile's tools stage installs already in
 # dpkg's database, and no apt source, so that the stage's
 # `apt-get update && apt-get install ca-certificates curl gpg unzip` succeeds
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/../.."
 
 dest=${1:-.cache/e2e-tools-rootfs}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+release=$(. /etc/os-release && echo "${VERSION_CODENAME:?/etc/os-release names no Debian release}")
 # What the tools stage installs (src/declaration/tool.ts, downloadPackages).
 packages=ca-certificates,curl,gpg,gpg-agent,unzip
 done_marker="$dest/.e2e-tools-rootfs-$packages"
@@ -23,9 +25,9 @@ if [[ -f "$done_marker" ]]; then
 fi
 rm -rf "$dest"
 mkdir -p "$(dirname "$dest")"
-if ! debootstrap --variant=minbase --include="$packages" bookworm "$dest" "$mirror" >"$dest.log" 2>&1; then
+if ! debootstrap --variant=minbase --include="$packages" "$release" "$dest" "$mirror" >"$dest.log" 2>&1; then
   tail -n 20 "$dest.log" >&2
-  echo "fetch-tools-rootfs: debootstrap of bookworm from $mirror failed (log: $dest.log); check the network and retry" >&2
+  echo "fetch-tools-rootfs: debootstrap of $release from $mirror failed (log: $dest.log); check the network and retry" >&2
   exit 1
 fi
 # No apt source: `apt-get update` in the image fetches nothing. The device
@@ -34,4 +36,4 @@ fi
 rm -rf "${dest:?}/dev"/* "$dest/var/cache/apt/archives"/*.deb "$dest/var/lib/apt/lists"/*_*
 rm -f "$dest.log"
 touch "$done_marker"
-echo "fetch-tools-rootfs: Debian bookworm with $packages in $dest ($(du -sh "$dest" | cut -f1))"
+echo "fetch-tools-rootfs: Debian $release with $packages in $dest ($(du -sh "$dest" | cut -f1))"

@@ -100,14 +100,14 @@ describe('a local build behind a mirror downloads its tools from the mirror on 1
     try {
       buildah.run('copy', '--quiet', container, ROOTFS, '/');
       buildah.run('config', '--env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', container);
-      buildah.run('commit', '--quiet', container, 'localhost/e2e-debian:bookworm');
+      buildah.run('commit', '--quiet', container, 'localhost/e2e-debian:tools');
     } finally {
       buildah.spawn(['rm', container]);
     }
     registry = await startRegistry(work, { logRequests: true });
     const digestFile = join(work, 'digest');
-    buildah.run('push', '--quiet', '--tls-verify=false', '--digestfile', digestFile, 'localhost/e2e-debian:bookworm', `docker://${registry.host}/library/e2e-debian:bookworm`);
-    buildah.run('rmi', '--force', 'localhost/e2e-debian:bookworm');
+    buildah.run('push', '--quiet', '--tls-verify=false', '--digestfile', digestFile, 'localhost/e2e-debian:tools', `docker://${registry.host}/library/e2e-debian:tools`);
+    buildah.run('rmi', '--force', 'localhost/e2e-debian:tools');
     // AND a tools mirror serving the stand-in downloads, and the project naming the base image as on Docker Hub
     tools = await serveFolder(work, mirrorFolder(work), 'tools-mirror');
     dir = declareProject(`e2e-debian@${readFileSync(digestFile, 'utf8').trim()}`);
