@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
@@ -7,8 +7,7 @@ import { Buildah, ImageFacts } from '../support/buildah';
 import { buildDebianBaseImage, OFFERED_WHEEL } from '../support/debian-base-image';
 import { fakeAws } from '../support/fake-aws';
 import { imageJob } from '../support/image-job';
-import { copyLibrary } from '../support/library';
-import { git } from '../support/local-checkout';
+import { commitSynthesized, git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
 import { LocalRegistry, startRegistry } from '../support/registry';
 import { getBlobJson, getManifest } from '../support/registry-api';
@@ -58,23 +57,11 @@ function declareProject(): string {
     pythonPackages: [PythonPackage.of('not-in-the-wheel-folder', { version: '1.0.0' })],
     scripts: [ScriptCopy.of('deployment/e2e', '/scripts')],
   });
-  const dir = project.outdir;
-  mkdirSync(join(dir, 'deployment/e2e'), { recursive: true });
-  writeFileSync(join(dir, SCRIPT), 'print("version 1")\n');
-  copyLibrary(dir);
-  // Synthesize for real, without projen's post-synth npm install.
-  process.env.PROJEN_DISABLE_POST = 'true';
-  try {
-    project.synth();
-  } finally {
-    delete process.env.PROJEN_DISABLE_POST;
-  }
-  git(dir, 'init', '--quiet', '--initial-branch=main');
-  // Credentials in the remote URL must never reach an image label.
-  git(dir, 'remote', 'add', 'origin', 'https://e2e-user:not-a-secret@git.example.com/ml/e2e.git');
-  git(dir, 'add', '--all');
-  git(dir, 'commit', '--quiet', '--message', 'e2e images');
-  return dir;
+  return commitSynthesized(project, { [SCRIPT]: 'print("version 1")\n' }, {
+    message: 'e2e images',
+    // Credentials in the remote URL must never reach an image label.
+    remote: 'https://e2e-user:not-a-secret@git.example.com/ml/e2e.git',
+  });
 }
 
 describe('the generated tasks build, smoke-test and push an image with buildah to a registry on 127.0.0.1', () => {

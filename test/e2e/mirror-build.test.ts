@@ -7,8 +7,7 @@ import { ImageKind, Pipeline, PythonPackage, ScriptCopy } from '../../src';
 import { Buildah } from '../support/buildah';
 import { buildDebianBaseImage } from '../support/debian-base-image';
 import { serveFolder } from '../support/folder-server';
-import { copyLibrary } from '../support/library';
-import { git } from '../support/local-checkout';
+import { commitSynthesized, git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
 import { LocalRegistry, startRegistry } from '../support/registry';
 import { registryRequests } from '../support/registry-log';
@@ -69,20 +68,7 @@ function declareProject(baseImage: string): string {
     repository: 'mirror-missing',
     pythonPackages: [PythonPackage.of('no-index-has-it', { version: '1.0.0' })],
   });
-  const dir = project.outdir;
-  mkdirSync(join(dir, 'deployment/mirror'), { recursive: true });
-  writeFileSync(join(dir, 'deployment/mirror/run.py'), 'print("run")\n');
-  copyLibrary(dir);
-  process.env.PROJEN_DISABLE_POST = 'true';
-  try {
-    project.synth();
-  } finally {
-    delete process.env.PROJEN_DISABLE_POST;
-  }
-  git(dir, 'init', '--quiet', '--initial-branch=main');
-  git(dir, 'add', '--all');
-  git(dir, 'commit', '--quiet', '--message', 'mirror images');
-  return dir;
+  return commitSynthesized(project, { 'deployment/mirror/run.py': 'print("run")\n' }, { message: 'mirror images' });
 }
 
 describe('a local build behind a mirror reaches the base image registry and the pip index on 127.0.0.1', () => {

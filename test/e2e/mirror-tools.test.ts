@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { ImageKind, Pipeline, ScriptCopy, Tool } from '../../src';
 import { Buildah } from '../support/buildah';
 import { FolderServer, serveFolder } from '../support/folder-server';
-import { copyLibrary } from '../support/library';
-import { git } from '../support/local-checkout';
+import { commitSynthesized, git } from '../support/local-checkout';
 import { newPlatform } from '../support/project';
 import { LocalRegistry, startRegistry } from '../support/registry';
 import { runProjenTask, TaskRun } from '../support/tasks';
@@ -62,20 +61,7 @@ function declareProject(baseImage: string): string {
     repository: 'mirror-awscli',
     tools: [Tool.awsCliV2({ version: AWS_CLI_VERSION })],
   });
-  const dir = project.outdir;
-  mkdirSync(join(dir, 'deployment/mirror'), { recursive: true });
-  writeFileSync(join(dir, 'deployment/mirror/run.py'), 'print("run")\n');
-  copyLibrary(dir);
-  process.env.PROJEN_DISABLE_POST = 'true';
-  try {
-    project.synth();
-  } finally {
-    delete process.env.PROJEN_DISABLE_POST;
-  }
-  git(dir, 'init', '--quiet', '--initial-branch=main');
-  git(dir, 'add', '--all');
-  git(dir, 'commit', '--quiet', '--message', 'mirror images');
-  return dir;
+  return commitSynthesized(project, { 'deployment/mirror/run.py': 'print("run")\n' }, { message: 'mirror images' });
 }
 
 describe('a local build behind a mirror downloads its tools from the mirror on 127.0.0.1, and still checks them', () => {

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Project } from 'projen';
 import { GIT_ENV, writeFiles } from './git-fixture';
-import { LIBRARY } from './library';
+import { copyLibrary, LIBRARY } from './library';
 import { REPO_ROOT } from './workflows';
 import { LIBRARY_DIR } from '../../src/shell/library';
 
@@ -17,6 +18,32 @@ export function git(dir: string, ...args: string[]): string {
     throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
   }
   return result.stdout.trim();
+}
+
+/**
+ * A fixture project as a checkout the local tasks run in: `files` (the
+ * declared script folders' contents) and the shell library written into its
+ * outdir, synthesized for real without projen's post-synthesis install, and
+ * all of it committed on `main`, with `origin` set to `remote` when given.
+ * Returns the outdir.
+ */
+export function commitSynthesized(project: Project, files: Record<string, string>, options: { message: string; remote?: string }): string {
+  const dir = project.outdir;
+  writeFiles(dir, files);
+  copyLibrary(dir);
+  process.env.PROJEN_DISABLE_POST = 'true';
+  try {
+    project.synth();
+  } finally {
+    delete process.env.PROJEN_DISABLE_POST;
+  }
+  git(dir, 'init', '--quiet', '--initial-branch=main');
+  if (options.remote) {
+    git(dir, 'remote', 'add', 'origin', options.remote);
+  }
+  git(dir, 'add', '--all');
+  git(dir, 'commit', '--quiet', '--message', options.message);
+  return dir;
 }
 
 /**
